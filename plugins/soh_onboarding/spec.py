@@ -1,0 +1,491 @@
+"""Force specs: load, validate against the JSON Schema and the cross-field rules, report every error.
+
+The schema (schemas/onboarding-spec.schema.json) is the single source of truth for a spec's shape; this
+module adds what a schema cannot say (slug equals file name, uniqueness across forces, coherent dates,
+contrast of the brand colours, mapping templates that use only groups their pattern defines) and turns
+every failure into `file:line:column: field.path: message` with a hint, so a force's digital team can
+fix a spec without reading Python.
+
+Nothing here raises for bad input: `check()` returns the valid specs and the errors of the others, so
+one broken file never hides another force (ARCHITECTURE.md, rules of the house).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+from email_validator import EmailNotValidError, validate_email
+
+from . import project, yamlsource
+from .yamlsource import Path as FieldPath
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, order=True)
+class SpecError:
+    """One thing to fix, located in the file. Sorts by file, then line."""
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+    hint: str = ""
+
+    def format(self) -> str:
+        """The one-line form editors and CI logs understand, with the hint on the next line."""
+        text = f"{self.path}:{self.line}:{self.column}: {self.field or '(file)'}: {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class ForceSpec:
+    """A force's spec that passed every check. `data` is the parsed YAML, shaped by the schema."""
+
+    path: Path
+    data: dict[str, Any]
+    sha256: str
+
+    @property
+    def slug(self) -> str:
+        return self.data["force"]["slug"]
+
+    @property
+    def name(self) -> str:
+        return self.data["force"]["name"]
+
+    @property
+    def dag_id(self) -> str:
+        return f"onboard_{self.slug}"
+
+    @property
+    def tenant_id(self) -> str:
+        return self.data["tenant"]["tenant_id"]
+
+    def claimed_domains(self) -> list[str]:
+        """Every host name this force claims; no two forces may claim the same one."""
+        return _claimed_domains(self.data)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of checking a set of spec files."""
+
+    specs: list[ForceSpec] = field(default_factory=list)
+    errors: list[SpecError] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def errors_by_file(self) -> dict[str, list[SpecError]]:
+        grouped: dict[str, list[SpecError]] = {}
+        for error in self.errors:
+            grouped.setdefault(error.path, []).append(error)
+        return grouped
+
+
+def format_field(path: Iterable[str | int]) -> str:
+    """('tenant', 'domains', 0) -> 'tenant.domains[0]'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when possible: shorter, and clickable in editors."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- the schema --------------------------------------------------------------------------------
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(project.SPEC_SCHEMA.read_text(encoding="utf-8"))
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    checker = jsonschema.FormatChecker(formats=list(checker.checkers))
+
+    @checker.checks("email", raises=EmailNotValidError)
+    def _email(value: object) -> bool:
+        # jsonschema's own email check only looks for an "@"; this one knows the syntax of addresses.
+        if isinstance(value, str):
+            validate_email(value, check_deliverability=False)
+        return True
+
+    return checker
+
+
+@cache
+def validator() -> jsonschema.Draft202012Validator:
+    """Compiled once per process: the DAG factory validates every spec at every parse."""
+    return jsonschema.Draft202012Validator(schema(), format_checker=_format_checker())
+
+
+# --- loading one file ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    """A file read and checked on its own, before the checks across files."""
+
+    path: Path
+    shown: str
+    sha256: str
+    source: yamlsource.Source
+    errors: list[SpecError]
+
+
+def _load(path: Path) -> _Loaded:
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        error = SpecError(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")
+        return _Loaded(path, shown, "", yamlsource.Source(), [error])
+    source = yamlsource.read(raw)
+    errors = [SpecError(shown, p.line, p.column, format_field(p.path), p.message, p.hint) for p in source.problems]
+    if isinstance(source.data, dict):
+        errors += _schema_errors(shown, source)
+        errors += _rule_errors(shown, path, source)
+    return _Loaded(path, shown, hashlib.sha256(raw).hexdigest(), source, errors)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({_short(value)})"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping of fields",
+    "array": "a list",
+    "null": "nothing",
+}
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def _schema_errors(shown: str, source: yamlsource.Source) -> list[SpecError]:
+    errors: list[SpecError] = []
+    for error in validator().iter_errors(source.data):
+        errors.extend(_translate(shown, source, error))
+    return sorted(set(errors))
+
+
+def _translate(shown: str, source: yamlsource.Source, error: jsonschema.ValidationError) -> Iterator[SpecError]:
+    """Turn a jsonschema error into errors a person can act on, located at the right line."""
+    path: FieldPath = tuple(error.absolute_path)
+    value = error.instance
+    sub = error.schema if isinstance(error.schema, dict) else {}
+    hint = sub.get("x-hint", "")
+    kind = error.validator
+
+    def at(field_path: FieldPath, message: str, hint: str = "", key: bool = False) -> SpecError:
+        line, column = source.position(field_path, key=key)
+        return SpecError(shown, line, column, format_field(field_path), message, hint)
+
+    if kind == "required":
+        missing = re.search(r"'(.+?)' is a required property", error.message)
+        name = missing.group(1) if missing else str(error.validator_value)
+        described = sub.get("properties", {}).get(name, {}).get("description", "")
+        line, column = source.position(path, key=True) if path else (1, 1)
+        yield SpecError(shown, line, column, format_field((*path, name)), "required field is missing", f"add it: {described}" if described else "")
+    elif kind == "additionalProperties":
+        allowed = list(sub.get("properties", {}))
+        for name in sorted(set(value) - set(allowed)):
+            yield at((*path, name), f"unknown field '{name}'", f"{_suggest(name, allowed)}allowed here: {', '.join(allowed)}", key=True)
+    elif kind == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        yield at(path, f"{_short(value)} is not an allowed value", f"{_suggest(str(value), allowed)}allowed: {', '.join(allowed)}")
+    elif kind == "const":
+        yield at(path, f"must be {error.validator_value!r}, not {_short(value)}")
+    elif kind == "type":
+        expected = error.validator_value
+        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
+        tip = hint
+        if expected == "boolean" and isinstance(value, str):
+            tip = "write true or false (yes/no/on/off are read as text)"
+        elif expected == "string" and isinstance(value, int | float | bool):
+            tip = "put the value in quotes"
+        yield at(path, f"expected {names}, got {_describe(value)}", tip)
+    elif kind == "format":
+        yield at(path, f"{_short(value)} is not a valid {error.validator_value}", hint or _format_hint(error))
+    elif kind == "pattern":
+        yield at(path, f"{_short(value)} is not in the expected form", hint or f"must match {error.validator_value}")
+    elif kind == "uniqueItems":
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            marker = json.dumps(item, sort_keys=True)
+            if marker in seen:
+                yield at((*path, index), f"{_short(item)} is listed more than once", "remove the repeated entry")
+            seen.add(marker)
+    elif kind == "minProperties" and "reason" in sub.get("required", []):
+        yield at(path, "an override needs a figure beside its reason", f"give one of: {', '.join(p for p in sub['properties'] if p != 'reason')}")
+    else:
+        yield at(path, error.message, hint)
+
+
+def _format_hint(error: jsonschema.ValidationError) -> str:
+    cause = error.cause
+    return str(cause) if cause else ""
+
+
+# --- rules beyond the schema -------------------------------------------------------------------
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour written #rrggbb."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio between two #rrggbb colours, from 1 to 21."""
+    lighter, darker = sorted((_relative_luminance(foreground), _relative_luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _get(data: Any, field_path: FieldPath) -> Any:
+    """The value at a path, or None where the (possibly malformed) data has none."""
+    for part in field_path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _claimed_domains(data: dict[str, Any]) -> list[str]:
+    """Host names a spec claims, read defensively: it runs on specs that failed the schema too."""
+    hosts: list[str] = []
+    for field_path in (("tenant", "domains"), ("legacy_site", "other_domains"), ("go_live", "old_domains")):
+        values = _get(data, field_path)
+        if isinstance(values, list):
+            hosts += [v.lower() for v in values if isinstance(v, str)]
+    base_url = _get(data, ("legacy_site", "base_url"))
+    base = _host(base_url) if isinstance(base_url, str) else ""
+    if base and not re.fullmatch(r"[0-9.]+|localhost|\[.*\]", base):
+        hosts.append(base)
+    return sorted(set(hosts))
+
+
+Fail = Any  # the `fail(field_path, message, hint)` callback each rule reports through
+
+
+def _rule_slug_is_file_name(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    slug = data["force"]["slug"]
+    if path.stem != slug:
+        fail(("force", "slug"), f"slug '{slug}' does not match the file name '{path.name}'", f"rename the file to {slug}.yaml or change the slug")
+
+
+def _rule_dates_coherent(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    agreement = data["section_22"]
+    target = date.fromisoformat(data["go_live"]["target_date"])
+    signed = agreement.get("signed_date")
+    if signed and agreement["status"] != "signed":
+        fail(("section_22", "signed_date"), f"a signed date is given but the status is '{agreement['status']}'", "set status: signed, or remove signed_date")
+    if signed and date.fromisoformat(signed) > target:
+        fail(("section_22", "signed_date"), f"the agreement is signed on {signed}, after the go-live target {target}", "the Section 22 agreement must be signed before launch")
+    live_from = date.fromisoformat(data["charging"]["live_from"])
+    if live_from < target:
+        fail(("charging", "live_from"), f"charging starts {live_from}, before the go-live target {target}", "a force pays from the date it is live: use a date on or after go_live.target_date")
+
+
+def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    for index, rule in enumerate(data["content_mapping"]["rules"]):
+        try:
+            groups = set(re.compile(rule["match"]).groupindex) | {"force"}
+        except (re.error, TypeError, KeyError):
+            continue  # the schema reports the pattern itself
+        used = set(re.findall(r"\{([^{}]*)\}", rule["new_path"]))
+        for name in sorted(used - groups):
+            fail(("content_mapping", "rules", index, "new_path"), f"'{{{name}}}' is not a named group of the rule's match pattern", f"use one of: {', '.join(sorted(groups))}")
+
+
+def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    legacy = data["legacy_site"]
+    legacy_hosts = {_host(legacy["base_url"]), *legacy.get("other_domains", [])}
+    for index, url in enumerate(legacy.get("sitemap_urls", [])):
+        if _host(url) not in legacy_hosts:
+            fail(("legacy_site", "sitemap_urls", index), f"the sitemap is on {_host(url)}, outside the legacy site's domains", "add the host to legacy_site.other_domains, or fix the URL")
+    traffic = legacy.get("traffic_data")
+    if traffic and not (project.ROOT / traffic).is_file():
+        fail(("legacy_site", "traffic_data"), f"no file at {traffic}", "commit the CSV beside the spec, or remove the field")
+
+
+def _rule_brand_contrast(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    branding = data["tenant"]["branding"]
+    for name, against in (("primary_colour", "white text"), ("secondary_colour", "a white background")):
+        colour = branding.get(name)
+        if isinstance(colour, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and (ratio := contrast_ratio(colour, "#ffffff")) < 4.5:
+            fail(("tenant", "branding", name), f"{colour} gives a contrast of {ratio:.2f}:1 with {against}; WCAG 1.4.3 needs 4.5:1", "choose a darker shade")
+
+
+def _rule_mail_domains(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    go_live = data["go_live"]
+    known = set(data["tenant"]["domains"]) | set(go_live.get("old_domains", []))
+    for index, domain in enumerate(go_live.get("mail_domains", [])):
+        if domain not in known:
+            fail(("go_live", "mail_domains", index), f"{domain} is neither a tenant domain nor an old domain", "list only domains this spec already names")
+
+
+RULES = (
+    _rule_slug_is_file_name,
+    _rule_dates_coherent,
+    _rule_mapping_templates,
+    _rule_legacy_site,
+    _rule_brand_contrast,
+    _rule_mail_domains,
+)
+"""Checks that need more than one field, or more than a schema can say."""
+
+
+def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[SpecError]:
+    """Run every rule. A rule whose fields are missing or malformed is skipped: the schema already
+    reported those fields, and the other rules still run, so the author sees every error at once."""
+    errors: list[SpecError] = []
+
+    def fail(field_path: FieldPath, message: str, hint: str = "") -> None:
+        line, column = source.position(field_path)
+        errors.append(SpecError(shown, line, column, format_field(field_path), message, hint))
+
+    for rule in RULES:
+        try:
+            rule(source.data, path, fail)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return errors
+
+
+def _cross_file_errors(loaded: list[_Loaded]) -> list[SpecError]:
+    """Slugs, tenant ids and domains must be unique across all specs: reported on every file involved."""
+    claims: dict[tuple[str, str], list[tuple[_Loaded, FieldPath]]] = {}
+    for item in loaded:
+        data = item.source.data
+        if not isinstance(data, dict):
+            continue
+        for what, field_path in (("slug", ("force", "slug")), ("tenant id", ("tenant", "tenant_id"))):
+            value = _get(data, field_path)
+            if isinstance(value, str):
+                claims.setdefault((what, value), []).append((item, field_path))
+        for domain in _claimed_domains(data):
+            claims.setdefault(("domain", domain), []).append((item, _domain_field(item.source, domain)))
+    errors: list[SpecError] = []
+    for (what, value), owners in claims.items():
+        files = {owner.shown for owner, _ in owners}
+        if len(files) < 2:
+            continue
+        for owner, field_path in owners:
+            others = ", ".join(sorted(files - {owner.shown}))
+            line, column = owner.source.position(field_path)
+            errors.append(SpecError(owner.shown, line, column, format_field(field_path), f"{what} '{value}' is also claimed by {others}", f"each force needs its own {what}"))
+    return errors
+
+
+def _domain_field(source: yamlsource.Source, domain: str) -> FieldPath:
+    for section, key in (("tenant", "domains"), ("legacy_site", "other_domains"), ("go_live", "old_domains")):
+        values = _get(source.data, (section, key))
+        if isinstance(values, list) and domain in values:
+            return (section, key, values.index(domain))
+    return ("legacy_site", "base_url")
+
+
+# --- the entry points --------------------------------------------------------------------------
+
+
+def spec_files(paths: Iterable[Path] | None = None) -> list[Path]:
+    """The spec files named by `paths` (files, or folders to list); all of onboarding_specs/ by default."""
+    found: list[Path] = []
+    for path in [project.SPECS_DIR] if paths is None else paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def check(paths: Iterable[Path] | None = None) -> CheckResult:
+    """Check the named spec files; uniqueness is checked against every spec in their folders.
+
+    Errors are returned only for the named files, but a clash with a sibling is found either way,
+    so a pull request adding one file is checked against all the forces already there.
+    """
+    wanted = spec_files(paths)
+    folders = {p.parent for p in wanted if p.exists()}
+    siblings = [p for p in spec_files(sorted(folders)) if p not in wanted]
+    loaded = [_load(p) for p in [*wanted, *siblings]]
+    cross = _cross_file_errors(loaded)
+    reported = {item.shown for item in loaded[: len(wanted)]}
+    result = CheckResult(files_checked=len(wanted))
+    for item in loaded[: len(wanted)]:
+        item.errors += [e for e in cross if e.path == item.shown]
+        if not item.path.exists():
+            item.errors = [SpecError(item.shown, 1, 1, "", "no such file")]
+        result.errors += sorted(item.errors)
+        if not item.errors:
+            result.specs.append(ForceSpec(item.path, item.source.data, item.sha256))
+    result.errors = [e for e in result.errors if e.path in reported]
+    return result
+
+
+def load_one(path: Path) -> CheckResult:
+    """Check one spec file (against its siblings for uniqueness): what a run re-validates."""
+    return check([path])
