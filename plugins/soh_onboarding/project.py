@@ -27,3 +27,12 @@ CONFIG_DIR = ROOT / "config"
 SPEC_SCHEMA = SCHEMAS_DIR / "onboarding-spec.schema.json"
 SERVICES_CATALOGUE = CONFIG_DIR / "services.yaml"
 DEFAULT_ARTIFACT_STORE = ROOT / "artifacts"
+POOLS_CONFIG = CONFIG_DIR / "pools.json"
+
+
+def specs_dir() -> Path:
+    """The folder of force specs: onboarding_specs/, or SOH_SPECS_DIR (benchmarks and tests use it).
+
+    Read at call time, not import time, so a test can point a DagBag at a folder of its own.
+    """
+    return Path(os.environ.get("SOH_SPECS_DIR") or SPECS_DIR)

@@ -67,6 +67,8 @@ class ForceSpec:
     path: Path
     data: dict[str, Any]
     sha256: str
+    raw: bytes = field(repr=False, default=b"")
+    """The exact bytes that were validated: what a run snapshots, whatever the file holds later."""
 
     @property
     def slug(self) -> str:
@@ -164,6 +166,7 @@ class _Loaded:
     sha256: str
     source: yamlsource.Source
     errors: list[SpecError]
+    raw: bytes = b""
 
 
 def _load(path: Path) -> _Loaded:
@@ -178,7 +181,7 @@ def _load(path: Path) -> _Loaded:
     if isinstance(source.data, dict):
         errors += _schema_errors(shown, source)
         errors += _rule_errors(shown, path, source)
-    return _Loaded(path, shown, hashlib.sha256(raw).hexdigest(), source, errors)
+    return _Loaded(path, shown, hashlib.sha256(raw).hexdigest(), source, errors, raw)
 
 
 def _describe(value: Any) -> str:
@@ -454,7 +457,7 @@ def _domain_field(source: yamlsource.Source, domain: str) -> FieldPath:
 def spec_files(paths: Iterable[Path] | None = None) -> list[Path]:
     """The spec files named by `paths` (files, or folders to list); all of onboarding_specs/ by default."""
     found: list[Path] = []
-    for path in [project.SPECS_DIR] if paths is None else paths:
+    for path in [project.specs_dir()] if paths is None else paths:
         if path.is_dir():
             found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
         else:
@@ -481,7 +484,7 @@ def check(paths: Iterable[Path] | None = None) -> CheckResult:
             item.errors = [SpecError(item.shown, 1, 1, "", "no such file")]
         result.errors += sorted(item.errors)
         if not item.errors:
-            result.specs.append(ForceSpec(item.path, item.source.data, item.sha256))
+            result.specs.append(ForceSpec(item.path, item.source.data, item.sha256, item.raw))
     result.errors = [e for e in result.errors if e.path in reported]
     return result
 

@@ -1,0 +1,24 @@
+"""Makes invalid force specs visible in the Airflow UI, as this file's import error.
+
+Airflow shows a DAG file's exception under "Dag Import Errors" on the DAGs page. The DAGs of valid
+specs come from onboarding.py, so a broken spec never hides the other forces; this file defines no DAG
+and raises only when some spec fails its check, listing every error as file:line:column.
+"""
+
+from __future__ import annotations
+
+from soh_onboarding import spec
+
+
+class InvalidForceSpecs(Exception):
+    """Raised at parse time so the DAG processor records the errors where operators look."""
+
+
+_result = spec.check()
+if not _result.valid:
+    _files = _result.errors_by_file()
+    _listing = "\n".join(error.format() for error in _result.errors)
+    raise InvalidForceSpecs(
+        f"{len(_files)} force spec(s) failed their check and have no onboarding DAG "
+        f"(fix them by pull request; `python -m soh_onboarding validate` shows the same):\n{_listing}"
+    )
