@@ -43,16 +43,24 @@ def _escape(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m soh_onboarding", description="Single Online Home force onboarding.")
+    parser = argparse.ArgumentParser(
+        prog="python -m soh_onboarding", description="Single Online Home force onboarding."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validate = commands.add_parser(
         "validate",
         help="check force specs; every error as file:line:column: field: message",
         description="Check force specs against the schema and the rules across specs. Exit 0 when all are valid, 1 otherwise.",
     )
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="spec files or folders (default: all of onboarding_specs/)")
-    validate.add_argument("--json", dest="format", action="store_const", const="json", help='print {"valid": bool, "errors": [...]}')
-    validate.add_argument("--github", dest="format", action="store_const", const="github", help="print GitHub Actions annotations")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="spec files or folders (default: all of onboarding_specs/)"
+    )
+    validate.add_argument(
+        "--json", dest="format", action="store_const", const="json", help='print {"valid": bool, "errors": [...]}'
+    )
+    validate.add_argument(
+        "--github", dest="format", action="store_const", const="github", help="print GitHub Actions annotations"
+    )
     validate.set_defaults(func=_validate, format="text")
     return parser
 

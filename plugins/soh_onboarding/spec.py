@@ -179,7 +179,9 @@ def _load(path: Path) -> _Loaded:
     source = yamlsource.read(raw)
     errors = [SpecError(shown, p.line, p.column, format_field(p.path), p.message, p.hint) for p in source.problems]
     if isinstance(source.data, dict):
-        errors += _schema_errors(shown, source)
+        # A value the reader refused (an alias, a bad tag) would also fail the schema: say it once.
+        refused = {error.field for error in errors}
+        errors += [e for e in _schema_errors(shown, source) if e.field not in refused]
         errors += _rule_errors(shown, path, source)
     return _Loaded(path, shown, hashlib.sha256(raw).hexdigest(), source, errors, raw)
 
@@ -243,14 +245,30 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
         name = missing.group(1) if missing else str(error.validator_value)
         described = sub.get("properties", {}).get(name, {}).get("description", "")
         line, column = source.position(path, key=True) if path else (1, 1)
-        yield SpecError(shown, line, column, format_field((*path, name)), "required field is missing", f"add it: {described}" if described else "")
+        yield SpecError(
+            shown,
+            line,
+            column,
+            format_field((*path, name)),
+            "required field is missing",
+            f"add it: {described}" if described else "",
+        )
     elif kind == "additionalProperties":
         allowed = list(sub.get("properties", {}))
         for name in sorted(set(value) - set(allowed)):
-            yield at((*path, name), f"unknown field '{name}'", f"{_suggest(name, allowed)}allowed here: {', '.join(allowed)}", key=True)
+            yield at(
+                (*path, name),
+                f"unknown field '{name}'",
+                f"{_suggest(name, allowed)}allowed here: {', '.join(allowed)}",
+                key=True,
+            )
     elif kind == "enum":
         allowed = [str(v) for v in error.validator_value]
-        yield at(path, f"{_short(value)} is not an allowed value", f"{_suggest(str(value), allowed)}allowed: {', '.join(allowed)}")
+        yield at(
+            path,
+            f"{_short(value)} is not an allowed value",
+            f"{_suggest(str(value), allowed)}allowed: {', '.join(allowed)}",
+        )
     elif kind == "const":
         yield at(path, f"must be {error.validator_value!r}, not {_short(value)}")
     elif kind == "type":
@@ -274,7 +292,11 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
                 yield at((*path, index), f"{_short(item)} is listed more than once", "remove the repeated entry")
             seen.add(marker)
     elif kind == "minProperties" and "reason" in sub.get("required", []):
-        yield at(path, "an override needs a figure beside its reason", f"give one of: {', '.join(p for p in sub['properties'] if p != 'reason')}")
+        yield at(
+            path,
+            "an override needs a figure beside its reason",
+            f"give one of: {', '.join(p for p in sub['properties'] if p != 'reason')}",
+        )
     else:
         yield at(path, error.message, hint)
 
@@ -336,20 +358,43 @@ Fail = Any  # the `fail(field_path, message, hint)` callback each rule reports t
 def _rule_slug_is_file_name(data: dict[str, Any], path: Path, fail: Fail) -> None:
     slug = data["force"]["slug"]
     if path.stem != slug:
-        fail(("force", "slug"), f"slug '{slug}' does not match the file name '{path.name}'", f"rename the file to {slug}.yaml or change the slug")
+        fail(
+            ("force", "slug"),
+            f"slug '{slug}' does not match the file name '{path.name}'",
+            f"rename the file to {slug}.yaml or change the slug",
+        )
 
 
-def _rule_dates_coherent(data: dict[str, Any], path: Path, fail: Fail) -> None:
+def _rule_signed_date_matches_status(data: dict[str, Any], path: Path, fail: Fail) -> None:
     agreement = data["section_22"]
+    if agreement.get("signed_date") and agreement["status"] != "signed":
+        fail(
+            ("section_22", "signed_date"),
+            f"a signed date is given but the status is '{agreement['status']}'",
+            "set status: signed, or remove signed_date",
+        )
+
+
+def _rule_signed_before_go_live(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    signed = data["section_22"].get("signed_date")
     target = date.fromisoformat(data["go_live"]["target_date"])
-    signed = agreement.get("signed_date")
-    if signed and agreement["status"] != "signed":
-        fail(("section_22", "signed_date"), f"a signed date is given but the status is '{agreement['status']}'", "set status: signed, or remove signed_date")
     if signed and date.fromisoformat(signed) > target:
-        fail(("section_22", "signed_date"), f"the agreement is signed on {signed}, after the go-live target {target}", "the Section 22 agreement must be signed before launch")
+        fail(
+            ("section_22", "signed_date"),
+            f"the agreement is signed on {signed}, after the go-live target {target}",
+            "the Section 22 agreement must be signed before launch",
+        )
+
+
+def _rule_charged_from_go_live(data: dict[str, Any], path: Path, fail: Fail) -> None:
     live_from = date.fromisoformat(data["charging"]["live_from"])
+    target = date.fromisoformat(data["go_live"]["target_date"])
     if live_from < target:
-        fail(("charging", "live_from"), f"charging starts {live_from}, before the go-live target {target}", "a force pays from the date it is live: use a date on or after go_live.target_date")
+        fail(
+            ("charging", "live_from"),
+            f"charging starts {live_from}, before the go-live target {target}",
+            "a force pays from the date it is live: use a date on or after go_live.target_date",
+        )
 
 
 def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> None:
@@ -360,7 +405,11 @@ def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> Non
             continue  # the schema reports the pattern itself
         used = set(re.findall(r"\{([^{}]*)\}", rule["new_path"]))
         for name in sorted(used - groups):
-            fail(("content_mapping", "rules", index, "new_path"), f"'{{{name}}}' is not a named group of the rule's match pattern", f"use one of: {', '.join(sorted(groups))}")
+            fail(
+                ("content_mapping", "rules", index, "new_path"),
+                f"'{{{name}}}' is not a named group of the rule's match pattern",
+                f"use one of: {', '.join(sorted(groups))}",
+            )
 
 
 def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
@@ -368,18 +417,46 @@ def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
     legacy_hosts = {_host(legacy["base_url"]), *legacy.get("other_domains", [])}
     for index, url in enumerate(legacy.get("sitemap_urls", [])):
         if _host(url) not in legacy_hosts:
-            fail(("legacy_site", "sitemap_urls", index), f"the sitemap is on {_host(url)}, outside the legacy site's domains", "add the host to legacy_site.other_domains, or fix the URL")
+            fail(
+                ("legacy_site", "sitemap_urls", index),
+                f"the sitemap is on {_host(url)}, outside the legacy site's domains",
+                "add the host to legacy_site.other_domains, or fix the URL",
+            )
     traffic = legacy.get("traffic_data")
     if traffic and not (project.ROOT / traffic).is_file():
-        fail(("legacy_site", "traffic_data"), f"no file at {traffic}", "commit the CSV beside the spec, or remove the field")
+        fail(
+            ("legacy_site", "traffic_data"),
+            f"no file at {traffic}",
+            "commit the CSV beside the spec, or remove the field",
+        )
 
 
 def _rule_brand_contrast(data: dict[str, Any], path: Path, fail: Fail) -> None:
     branding = data["tenant"]["branding"]
     for name, against in (("primary_colour", "white text"), ("secondary_colour", "a white background")):
         colour = branding.get(name)
-        if isinstance(colour, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", colour) and (ratio := contrast_ratio(colour, "#ffffff")) < 4.5:
-            fail(("tenant", "branding", name), f"{colour} gives a contrast of {ratio:.2f}:1 with {against}; WCAG 1.4.3 needs 4.5:1", "choose a darker shade")
+        if (
+            isinstance(colour, str)
+            and re.fullmatch(r"#[0-9a-fA-F]{6}", colour)
+            and (ratio := contrast_ratio(colour, "#ffffff")) < 4.5
+        ):
+            fail(
+                ("tenant", "branding", name),
+                f"{colour} gives a contrast of {ratio:.2f}:1 with {against}; WCAG 1.4.3 needs 4.5:1",
+                "choose a darker shade",
+            )
+
+
+def _rule_old_domains_are_legacy(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    legacy = data["legacy_site"]
+    legacy_hosts = {_host(legacy["base_url"]), *legacy.get("other_domains", [])}
+    for index, domain in enumerate(data["go_live"].get("old_domains", [])):
+        if domain not in legacy_hosts:
+            fail(
+                ("go_live", "old_domains", index),
+                f"{domain} is not a domain of the legacy site",
+                "add it to legacy_site.other_domains, or remove it here",
+            )
 
 
 def _rule_mail_domains(data: dict[str, Any], path: Path, fail: Fail) -> None:
@@ -387,15 +464,22 @@ def _rule_mail_domains(data: dict[str, Any], path: Path, fail: Fail) -> None:
     known = set(data["tenant"]["domains"]) | set(go_live.get("old_domains", []))
     for index, domain in enumerate(go_live.get("mail_domains", [])):
         if domain not in known:
-            fail(("go_live", "mail_domains", index), f"{domain} is neither a tenant domain nor an old domain", "list only domains this spec already names")
+            fail(
+                ("go_live", "mail_domains", index),
+                f"{domain} is neither a tenant domain nor an old domain",
+                "list only domains this spec already names",
+            )
 
 
 RULES = (
     _rule_slug_is_file_name,
-    _rule_dates_coherent,
+    _rule_signed_date_matches_status,
+    _rule_signed_before_go_live,
+    _rule_charged_from_go_live,
     _rule_mapping_templates,
     _rule_legacy_site,
     _rule_brand_contrast,
+    _rule_old_domains_are_legacy,
     _rule_mail_domains,
 )
 """Checks that need more than one field, or more than a schema can say."""
@@ -439,7 +523,16 @@ def _cross_file_errors(loaded: list[_Loaded]) -> list[SpecError]:
         for owner, field_path in owners:
             others = ", ".join(sorted(files - {owner.shown}))
             line, column = owner.source.position(field_path)
-            errors.append(SpecError(owner.shown, line, column, format_field(field_path), f"{what} '{value}' is also claimed by {others}", f"each force needs its own {what}"))
+            errors.append(
+                SpecError(
+                    owner.shown,
+                    line,
+                    column,
+                    format_field(field_path),
+                    f"{what} '{value}' is also claimed by {others}",
+                    f"each force needs its own {what}",
+                )
+            )
     return errors
 
 
@@ -480,8 +573,6 @@ def check(paths: Iterable[Path] | None = None) -> CheckResult:
     result = CheckResult(files_checked=len(wanted))
     for item in loaded[: len(wanted)]:
         item.errors += [e for e in cross if e.path == item.shown]
-        if not item.path.exists():
-            item.errors = [SpecError(item.shown, 1, 1, "", "no such file")]
         result.errors += sorted(item.errors)
         if not item.errors:
             result.specs.append(ForceSpec(item.path, item.source.data, item.sha256, item.raw))

@@ -125,7 +125,12 @@ def decode(raw: bytes) -> tuple[str | None, list[Problem]]:
     """Check size, emptiness and encoding of the raw bytes; return the text or the problems."""
     if len(raw) > MAX_BYTES:
         return None, [
-            Problem(1, 1, f"file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}", hint="a spec is a few kilobytes; split out or remove the bulk")
+            Problem(
+                1,
+                1,
+                f"file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}",
+                hint="a spec is a few kilobytes; split out or remove the bulk",
+            )
         ]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -134,7 +139,12 @@ def decode(raw: bytes) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         line, column = _line_col_of_offset(raw, exc.start)
         return None, [
-            Problem(line, column, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", hint="save the file as UTF-8 in your editor")
+            Problem(
+                line,
+                column,
+                f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                hint="save the file as UTF-8 in your editor",
+            )
         ]
     return text, []
 
@@ -159,7 +169,14 @@ def read(raw: bytes) -> Source:
         source.data = None
     except yaml.reader.ReaderError as exc:
         line, column = _line_col_of_offset(text, exc.position)
-        source.problems.append(Problem(line, column, f"character U+{exc.character:04X} is not allowed in YAML", hint="remove control characters"))
+        source.problems.append(
+            Problem(
+                line,
+                column,
+                f"character U+{exc.character:04X} is not allowed in YAML",
+                hint="remove control characters",
+            )
+        )
         source.data = None
     except yaml.YAMLError as exc:
         source.problems.append(Problem(1, 1, f"YAML error: {exc}"))
@@ -167,7 +184,11 @@ def read(raw: bytes) -> Source:
     if source.data is not None and not isinstance(source.data, dict) and not source.problems:
         kind = "a list" if isinstance(source.data, list) else "a single value"
         source.problems.append(
-            Problem(*source.position(()), f"the top level is {kind}, not a mapping of fields", hint="a spec starts with `spec_version: 1` then `force:`")
+            Problem(
+                *source.position(()),
+                f"the top level is {kind}, not a mapping of fields",
+                hint="a spec starts with `spec_version: 1` then `force:`",
+            )
         )
     return source
 
@@ -187,7 +208,12 @@ class _Builder:
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    self.problem(event, "the file holds more than one YAML document", (), "keep one spec per file; remove the `---` line")
+                    self.problem(
+                        event,
+                        "the file holds more than one YAML document",
+                        (),
+                        "keep one spec per file; remove the `---` line",
+                    )
                     return
                 root = self.node(events, next(events), ())
                 self.source.data = root
@@ -196,10 +222,20 @@ class _Builder:
         self.source.value_marks.setdefault(path, _mark(event.start_mark))
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent):
-            self.problem(event, f"YAML aliases (*{event.anchor}) are not allowed", path, "write the value out in full so reviewers see it")
+            self.problem(
+                event,
+                f"YAML aliases (*{event.anchor}) are not allowed",
+                path,
+                "write the value out in full so reviewers see it",
+            )
             return None
         if anchor:
-            self.problem(event, f"YAML anchors (&{anchor}) are not allowed", path, "write the value out in full; remove the anchor")
+            self.problem(
+                event,
+                f"YAML anchors (&{anchor}) are not allowed",
+                path,
+                "write the value out in full; remove the anchor",
+            )
         if isinstance(event, yaml.ScalarEvent):
             return self.scalar(event, path)
         if isinstance(event, yaml.SequenceStartEvent):
@@ -229,7 +265,12 @@ class _Builder:
             child = (*path, key)
             line = key_event.start_mark.line + 1
             if key in first_seen:
-                self.problem(key_event, f"duplicate key '{key}' (first written at line {first_seen[key]})", child, "remove one of them; YAML would silently keep only the last")
+                self.problem(
+                    key_event,
+                    f"duplicate key '{key}' (first written at line {first_seen[key]})",
+                    child,
+                    "remove one of them; YAML would silently keep only the last",
+                )
                 self.node(events, next(events), (*path, f"{key}#dup{line}"))
                 continue
             if key_event.anchor:
