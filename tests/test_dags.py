@@ -1,0 +1,134 @@
+"""The DAG factory under real Airflow: DagBag over dags/, and dag.test() of the demo force."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from conftest import ROOT, SPECS, airflow_env
+from soh_onboarding import spec
+
+DAGS = ROOT / "dags"
+ERRORS_FILE = str(DAGS / "onboarding_spec_errors.py")
+
+
+def load_dagbag() -> DagBag:
+    return DagBag(dag_folder=str(DAGS), safe_mode=True)
+
+
+def test_one_dag_per_spec_and_no_import_errors() -> None:
+    bag = load_dagbag()
+    assert bag.import_errors == {}
+    slugs = sorted(p.stem for p in SPECS.glob("*.yaml"))
+    assert sorted(bag.dag_ids) == sorted(f"onboard_{slug}" for slug in slugs)
+
+
+def test_dag_shape_comes_from_the_spec() -> None:
+    dag = load_dagbag().dags["onboard_thames-valley"]
+    assert dag.dag_display_name == "Thames Valley Police: onboarding"
+    assert set(dag.tags) == {"soh-onboarding", "force:thames-valley", "England"}
+    assert dag.owner == "national-live-service"
+    assert dag.schedule is None or str(dag.timetable.summary) in ("None", "")
+    assert not dag.catchup
+    assert dag.max_active_runs == 1
+    assert "# Thames Valley Police: onboarding onto the Single Online Home" in dag.doc_md
+    assert "Graham Elford" in dag.doc_md  # the DPO, from the spec
+    assert "www.thamesvalley.police.uk" in dag.doc_md
+    assert [t.task_id for t in dag.tasks] == ["check_spec"]
+    assert dag.tasks[0].task_display_name == "Check and snapshot the spec"
+    param = dag.params.get_param("run_note")
+    assert param.schema["title"] == "Why this run" and param.schema["section"] == "About this run"
+
+
+def test_a_broken_spec_never_hides_the_others(spec_dir: Path) -> None:
+    broken = spec_dir / "hampshire.yaml"
+    text = broken.read_text(encoding="utf-8").replace("nation: England", "nation: Englnd", 1)
+    broken.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "Englnd" in row)
+
+    bag = load_dagbag()
+    assert sorted(bag.dag_ids) == ["onboard_demo", "onboard_metropolitan", "onboard_thames-valley"]
+    assert list(bag.import_errors) == [ERRORS_FILE]
+    message = bag.import_errors[ERRORS_FILE]
+    assert "1 force spec(s) failed their check" in message
+    assert f"hampshire.yaml:{line}:11: force.nation: 'Englnd' is not an allowed value" in message
+
+
+def test_an_unreadable_spec_is_reported_too(spec_dir: Path) -> None:
+    (spec_dir / "garbage.yaml").write_bytes(b"\xff\xfe not yaml")
+    bag = load_dagbag()
+    assert len(bag.dag_ids) == 4
+    assert "garbage.yaml:1:1: (file): the file is not valid UTF-8" in bag.import_errors[ERRORS_FILE]
+
+
+def test_parse_time_touches_no_network_and_imports_nothing_heavy() -> None:
+    """Parse the DAG folder in a fresh interpreter whose sockets refuse to connect."""
+    probe = f"""
+import socket, sys
+def refuse(*args, **kwargs):
+    raise AssertionError(f"network use at parse time: {{args}}")
+socket.socket.connect = socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder={str(DAGS)!r}, safe_mode=True)
+assert not bag.import_errors, bag.import_errors
+assert len(bag.dag_ids) == {len(list(SPECS.glob("*.yaml")))}, bag.dag_ids
+heavy = [m for m in ("pandas", "great_expectations", "playwright", "requests") if m in sys.modules]
+print("heavy:", heavy)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=airflow_env(), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "heavy: []" in done.stdout
+
+
+@pytest.mark.slow
+def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path) -> None:
+    dag = load_dagbag().dags["onboard_demo"]
+    run = dag.test(run_conf={"run_note": "test run"})
+    assert run.state == "success"
+
+    folder = _run_folder(artifact_root, "demo", run.run_id)
+    snapshot = json.loads((folder / "spec" / "snapshot.json").read_text())
+    demo = SPECS / "demo.yaml"
+    assert (folder / "spec" / "spec.yaml").read_bytes() == demo.read_bytes()
+    assert snapshot["spec_sha256"] == hashlib.sha256(demo.read_bytes()).hexdigest()
+    assert snapshot["note"] == "test run"
+    assert snapshot["run_id"] == run.run_id
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert snapshot["code"]["commit"] == head and snapshot["code"]["source"] == "git"
+
+
+def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:
+    """The spec may change between parsing and the run: the run re-checks it and refuses to go on.
+
+    (dag.test() re-parses the file, so it cannot show this; the task's function is called as Airflow
+    would, with the run's context.)"""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from soh_onboarding import airflow_glue
+
+    demo = spec_dir / "demo.yaml"
+    demo.write_text(demo.read_text(encoding="utf-8").replace("officer_fte: 1250.0", "officer_fte: many"), "utf-8")
+    with pytest.raises(AirflowFailException) as failure:
+        airflow_glue.check_and_snapshot(str(demo), {"run_id": "manual__broken", "params": {}})
+    assert "The spec no longer passes its check" in str(failure.value)
+    assert "force.officer_fte: expected a number, got a string ('many')" in str(failure.value)
+    assert not (_run_folder(artifact_root, "demo", "manual__broken")).exists()
+
+
+def _run_folder(artifact_root: Path, slug: str, run_id: str) -> Path:
+    from soh_onboarding.artifacts import safe_name
+
+    return artifact_root / slug / safe_name(run_id)
+
+
+def test_specs_checked_by_the_factory_are_the_ones_the_cli_checks() -> None:
+    assert {s.dag_id for s in spec.check().specs} == set(load_dagbag().dag_ids)
