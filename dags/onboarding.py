@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Param, task
 
-from soh_onboarding import airflow_glue, spec
+from soh_onboarding import airflow_glue, spec, speccache
 
 OWNER = "national-live-service"
 
@@ -47,5 +47,8 @@ def build_dag(force: spec.ForceSpec) -> DAG:
     return dag
 
 
-for _force in spec.check().specs:
+_result = spec.check()
+for _force in _result.specs:
     globals()[_force.dag_id] = build_dag(_force)
+if _result.valid:
+    speccache.remember_valid()  # spares onboarding_spec_errors.py a second check of the same files

@@ -24,6 +24,7 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__SOH__ARTIFACT_STORE"] = (_home / "artifacts").as_uri()
+os.environ["SOH_CACHE_DIR"] = str(_home / "spec-cache")
 os.environ.pop("SOH_SPECS_DIR", None)
 
 

@@ -132,3 +132,29 @@ def _run_folder(artifact_root: Path, slug: str, run_id: str) -> Path:
 
 def test_specs_checked_by_the_factory_are_the_ones_the_cli_checks() -> None:
     assert {s.dag_id for s in spec.check().specs} == set(load_dagbag().dag_ids)
+
+
+def test_the_valid_marker_follows_every_byte_of_the_specs(spec_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from soh_onboarding import speccache
+
+    monkeypatch.setenv("SOH_CACHE_DIR", str(tmp_path / "cache"))
+    assert not speccache.known_valid()
+    speccache.remember_valid()
+    assert speccache.known_valid()
+    demo = spec_dir / "demo.yaml"
+    demo.write_bytes(demo.read_bytes() + b"\n")
+    assert not speccache.known_valid()
+    (spec_dir / "new.yaml").write_text("x: 1\n")
+    speccache.remember_valid()
+    (spec_dir / "new.yaml").unlink()
+    assert not speccache.known_valid()
+
+
+def test_a_stale_marker_never_hides_a_broken_spec(spec_dir: Path) -> None:
+    """The marker is written when all is valid; breaking a spec afterwards must still show the error."""
+    assert load_dagbag().import_errors == {}
+    broken = spec_dir / "demo.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("nation: England", "nation: Englnd"), "utf-8")
+    bag = load_dagbag()
+    assert "force.nation: 'Englnd' is not an allowed value" in bag.import_errors[ERRORS_FILE]
+    assert "onboard_demo" not in bag.dag_ids

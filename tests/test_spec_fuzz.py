@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DEMO
-from soh_onboarding import spec
+from soh_onboarding import spec, yamlsource
 
 DEMO_BYTES = DEMO.read_bytes()
 DEMO_DATA = yaml.safe_load(DEMO_BYTES)
@@ -91,3 +91,17 @@ def test_structural_mutations(target: tuple, value: Any, delete: bool) -> None:
     result = assert_answer_is_located(raw)
     if delete and isinstance(parent, dict) and target[-1] in spec.schema()["required"] and len(target) == 1:
         assert any(e.field == target[-1] and e.message == "required field is missing" for e in result.errors)
+
+
+@SETTINGS
+@given(target=st.sampled_from(PATHS), value=VALUES)
+def test_the_fast_and_the_detailed_validator_agree(target: tuple, value: Any) -> None:
+    """The DAG factory trusts jsonschema-rs's verdict on valid specs; it must match jsonschema's."""
+    data = yaml.safe_load(DEMO_BYTES)
+    parent = data
+    for part in target[:-1]:
+        parent = parent[part]
+    parent[target[-1]] = value
+    data = yamlsource.read(yaml.safe_dump(data, allow_unicode=True).encode("utf-8")).data
+    detailed = not any(True for _ in spec.validator().iter_errors(data))
+    assert spec.fast_validator().is_valid(data) == detailed

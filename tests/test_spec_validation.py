@@ -178,6 +178,8 @@ def test_a_new_spec_is_checked_against_the_existing_ones(tmp_path: Path) -> None
             "custom YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed",
         ),
         ("a: 1\x07\n", "character U+0007 is not allowed in YAML"),
+        ("a: .nan\n", ".nan is not a finite number"),
+        ("a: 1e999\n", "1e999 is not a finite number"),
     ],
 )
 def test_file_level_hazards(tmp_path: Path, text: str, message: str) -> None:
@@ -326,6 +328,13 @@ def test_invalid_date_format(tmp_path: Path) -> None:
             "go_live.old_domains[0]",
             "is not a domain of the legacy site",
             "old_domains",
+        ),
+        (
+            "live_from: 2026-06-01",
+            "live_from: 2026-06-01\n  cap: {capital: 0.071, revenue: 1, source: PCD 451}",
+            "charging.cap.capital",
+            "fractions of a penny",
+            "cap:",
         ),
         ("spec_version: 1", "spec_version: 2", "spec_version", "must be 1, not 2", "spec_version"),
     ],

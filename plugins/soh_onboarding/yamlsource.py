@@ -79,8 +79,14 @@ _CORE_TAGS = {
 }
 
 
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
+"""First characters of every plain scalar that is not a string: the rest skip the patterns below."""
+
+
 def _plain_scalar(text: str) -> Any:
     """YAML 1.2 core schema resolution of an unquoted scalar."""
+    if text and text[0] not in _MAYBE_NOT_TEXT:
+        return text
     if _NULL.match(text):
         return None
     if _BOOL.match(text):
@@ -160,7 +166,12 @@ def read(raw: bytes) -> Source:
         source.problems.append(Problem(1, 1, "the file is empty", hint="start from onboarding_specs/demo.yaml"))
         return source
     try:
-        _Builder(source).build(yaml.parse(text, Loader=_EventLoader))
+        parser = _EventLoader(text)
+        try:
+            # iter(callable, sentinel) pulls events without a Python generator frame per event.
+            _Builder(source).build(iter(parser.get_event, None))
+        finally:
+            parser.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _mark(mark) if mark else (1, 1)
@@ -284,7 +295,10 @@ class _Builder:
         tag = event.tag
         plain, _quoted = event.implicit
         if tag in (None, "!"):
-            return _plain_scalar(event.value) if plain else event.value
+            value = _plain_scalar(event.value) if plain else event.value
+            if isinstance(value, float) and not math.isfinite(value):
+                self.problem(event, f"{event.value} is not a finite number", path, "write an ordinary number")
+            return value
         if tag not in _CORE_TAGS:
             self.problem(event, f"custom YAML tag {tag} is not allowed", path, "remove the tag; write a plain value")
             return event.value
