@@ -103,5 +103,5 @@ def test_the_fast_and_the_detailed_validator_agree(target: tuple, value: Any) ->
         parent = parent[part]
     parent[target[-1]] = value
     data = yamlsource.read(yaml.safe_dump(data, allow_unicode=True).encode("utf-8")).data
-    detailed = not any(True for _ in spec.validator().iter_errors(data))
-    assert spec.fast_validator().is_valid(data) == detailed
+    detailed = not any(True for _ in spec.spec_schema().detailed.iter_errors(data))
+    assert spec.spec_schema().fast.is_valid(data) == detailed

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import DEMO, SPECS
 from soh_onboarding import spec, yamlsource
+from soh_onboarding.documents import DocumentError
 
 DEMO_TEXT = DEMO.read_text(encoding="utf-8")
 
@@ -31,7 +32,7 @@ def check(folder: Path, text: str | bytes, name: str = "demo.yaml") -> spec.Chec
     return spec.check([path])
 
 
-def the_error(result: spec.CheckResult, field: str) -> spec.SpecError:
+def the_error(result: spec.CheckResult, field: str) -> DocumentError:
     found = [e for e in result.errors if e.field == field]
     assert found, f"no error for {field}; got {[e.format() for e in result.errors]}"
     return found[0]

@@ -12,55 +12,20 @@ one broken file never hides another force (ARCHITECTURE.md, rules of the house).
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
-import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonschema
-import jsonschema_rs
-from email_validator import EmailNotValidError, validate_email
-
-from . import project, yamlsource
+from . import documents, project, yamlsource
+from .documents import Document, DocumentError, format_field
 from .yamlsource import Path as FieldPath
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True, order=True)
-class SpecError:
-    """One thing to fix, located in the file. Sorts by file, then line."""
-
-    path: str
-    line: int
-    column: int
-    field: str
-    message: str
-    hint: str = ""
-
-    def format(self) -> str:
-        """The one-line form editors and CI logs understand, with the hint on the next line."""
-        text = f"{self.path}:{self.line}:{self.column}: {self.field or '(file)'}: {self.message}"
-        return f"{text}\n    hint: {self.hint}" if self.hint else text
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
-        }
 
 
 @dataclass(frozen=True)
@@ -99,254 +64,35 @@ class CheckResult:
     """The outcome of checking a set of spec files."""
 
     specs: list[ForceSpec] = field(default_factory=list)
-    errors: list[SpecError] = field(default_factory=list)
+    errors: list[DocumentError] = field(default_factory=list)
     files_checked: int = 0
 
     @property
     def valid(self) -> bool:
         return not self.errors
 
-    def errors_by_file(self) -> dict[str, list[SpecError]]:
-        grouped: dict[str, list[SpecError]] = {}
+    def errors_by_file(self) -> dict[str, list[DocumentError]]:
+        grouped: dict[str, list[DocumentError]] = {}
         for error in self.errors:
             grouped.setdefault(error.path, []).append(error)
         return grouped
 
 
-def format_field(path: Iterable[str | int]) -> str:
-    """('tenant', 'domains', 0) -> 'tenant.domains[0]'."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def display_path(path: Path) -> str:
-    """Paths relative to the working directory when possible: shorter, and clickable in editors."""
-    absolute = os.path.abspath(path)  # no symlink resolution: no system calls per file
-    cwd = os.getcwd()
-    if absolute.startswith(cwd + os.sep):
-        return absolute[len(cwd) + 1 :]
-    return str(path)
-
-
-# --- the schema --------------------------------------------------------------------------------
-
-
-@cache
 def schema() -> dict[str, Any]:
-    return json.loads(project.SPEC_SCHEMA.read_text(encoding="utf-8"))
+    """The spec's JSON Schema, as data."""
+    return spec_schema().data
 
 
-def _is_date(value: object) -> bool:
-    if not isinstance(value, str):
-        return True  # formats apply to strings only; `type` reports the rest
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+def spec_schema() -> documents.Schema:
+    return documents.schema_for(project.SPEC_SCHEMA)
 
 
-def _is_email(value: object) -> bool:
-    # jsonschema's own email check only looks for an "@"; this one knows the syntax of addresses.
-    if not isinstance(value, str):
-        return True
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
-
-
-def _is_regex(value: object) -> bool:
-    # Python's syntax, since the crawler and the URL mapping compile these with `re`.
-    if not isinstance(value, str):
-        return True
-    try:
-        re.compile(value)
-    except re.error:
-        return False
-    return True
-
-
-FORMATS = {"date": _is_date, "email": _is_email, "regex": _is_regex}
-"""The formats the schema uses, checked by the same functions in both validators below."""
-
-
-@cache
-def validator() -> jsonschema.Draft202012Validator:
-    """The validator whose errors are reported: complete, and rich enough to explain each error."""
-    checker = jsonschema.FormatChecker(formats=[])
-    for name, check in FORMATS.items():
-        checker.checks(name)(check)
-    return jsonschema.Draft202012Validator(schema(), format_checker=checker)
-
-
-@cache
-def fast_validator() -> jsonschema_rs.Validator:
-    """The same schema compiled by jsonschema-rs, about 100 times faster: it only says valid or not.
-
-    The DAG processor checks every spec at every parse (2,000 forces must parse in seconds), and
-    nearly all specs are valid, so only an invalid spec pays for the detailed validator.
-    """
-    return jsonschema_rs.validator_for(schema(), validate_formats=True, formats=FORMATS)
-
-
-# --- loading one file ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Loaded:
-    """A file read and checked on its own, before the checks across files."""
-
-    path: Path
-    shown: str
-    sha256: str
-    source: yamlsource.Source
-    errors: list[SpecError]
-    raw: bytes = b""
-
-
-def _load(path: Path) -> _Loaded:
-    shown = display_path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        error = SpecError(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")
-        return _Loaded(path, shown, "", yamlsource.Source(), [error])
-    source = yamlsource.read(raw)
-    errors = [SpecError(shown, p.line, p.column, format_field(p.path), p.message, p.hint) for p in source.problems]
-    if isinstance(source.data, dict):
-        # A value the reader refused (an alias, a bad tag) would also fail the schema: say it once.
-        refused = {error.field for error in errors}
-        errors += [e for e in _schema_errors(shown, source) if e.field not in refused]
-        errors += _rule_errors(shown, path, source)
-    return _Loaded(path, shown, hashlib.sha256(raw).hexdigest(), source, errors, raw)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({_short(value)})"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "a mapping of fields",
-    "array": "a list",
-    "null": "nothing",
-}
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
-
-
-def _schema_errors(shown: str, source: yamlsource.Source) -> list[SpecError]:
-    if fast_validator().is_valid(source.data):
-        return []
-    errors: list[SpecError] = []
-    for error in validator().iter_errors(source.data):
-        errors.extend(_translate(shown, source, error))
-    return sorted(set(errors))
-
-
-def _translate(shown: str, source: yamlsource.Source, error: jsonschema.ValidationError) -> Iterator[SpecError]:
-    """Turn a jsonschema error into errors a person can act on, located at the right line."""
-    path: FieldPath = tuple(error.absolute_path)
-    value = error.instance
-    sub = error.schema if isinstance(error.schema, dict) else {}
-    hint = sub.get("x-hint", "")
-    kind = error.validator
-
-    def at(field_path: FieldPath, message: str, hint: str = "", key: bool = False) -> SpecError:
-        line, column = source.position(field_path, key=key)
-        return SpecError(shown, line, column, format_field(field_path), message, hint)
-
-    if kind == "required":
-        missing = re.search(r"'(.+?)' is a required property", error.message)
-        name = missing.group(1) if missing else str(error.validator_value)
-        described = sub.get("properties", {}).get(name, {}).get("description", "")
-        line, column = source.position(path, key=True) if path else (1, 1)
-        yield SpecError(
-            shown,
-            line,
-            column,
-            format_field((*path, name)),
-            "required field is missing",
-            f"add it: {described}" if described else "",
-        )
-    elif kind == "additionalProperties":
-        allowed = list(sub.get("properties", {}))
-        for name in sorted(set(value) - set(allowed)):
-            yield at(
-                (*path, name),
-                f"unknown field '{name}'",
-                f"{_suggest(name, allowed)}allowed here: {', '.join(allowed)}",
-                key=True,
-            )
-    elif kind == "enum":
-        allowed = [str(v) for v in error.validator_value]
-        yield at(
-            path,
-            f"{_short(value)} is not an allowed value",
-            f"{_suggest(str(value), allowed)}allowed: {', '.join(allowed)}",
-        )
-    elif kind == "const":
-        yield at(path, f"must be {error.validator_value!r}, not {_short(value)}")
-    elif kind == "type":
-        expected = error.validator_value
-        names = " or ".join(_TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
-        tip = hint
-        if expected == "boolean" and isinstance(value, str):
-            tip = "write true or false (yes/no/on/off are read as text)"
-        elif expected == "string" and isinstance(value, int | float | bool):
-            tip = "put the value in quotes"
-        yield at(path, f"expected {names}, got {_describe(value)}", tip)
-    elif kind == "format":
-        yield at(path, f"{_short(value)} is not a valid {error.validator_value}", hint or _format_hint(error))
-    elif kind == "pattern":
-        yield at(path, f"{_short(value)} is not in the expected form", hint or f"must match {error.validator_value}")
-    elif kind == "uniqueItems":
-        seen: set[str] = set()
-        for index, item in enumerate(value):
-            marker = json.dumps(item, sort_keys=True)
-            if marker in seen:
-                yield at((*path, index), f"{_short(item)} is listed more than once", "remove the repeated entry")
-            seen.add(marker)
-    elif kind == "minProperties" and "reason" in sub.get("required", []):
-        yield at(
-            path,
-            "an override needs a figure beside its reason",
-            f"give one of: {', '.join(p for p in sub['properties'] if p != 'reason')}",
-        )
-    else:
-        yield at(path, error.message, hint)
-
-
-def _format_hint(error: jsonschema.ValidationError) -> str:
-    cause = error.cause
-    return str(cause) if cause else ""
+def _load(path: Path) -> Document:
+    """One spec file, checked against the schema and the rules that need only that file."""
+    document = documents.load(path, spec_schema())
+    if isinstance(document.data, dict):
+        document.errors += _rule_errors(document.shown, path, document.source)
+    return document
 
 
 # --- rules beyond the schema -------------------------------------------------------------------
@@ -543,14 +289,14 @@ RULES = (
 """Checks that need more than one field, or more than a schema can say."""
 
 
-def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[SpecError]:
+def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[DocumentError]:
     """Run every rule. A rule whose fields are missing or malformed is skipped: the schema already
     reported those fields, and the other rules still run, so the author sees every error at once."""
-    errors: list[SpecError] = []
+    errors: list[DocumentError] = []
 
     def fail(field_path: FieldPath, message: str, hint: str = "") -> None:
         line, column = source.position(field_path)
-        errors.append(SpecError(shown, line, column, format_field(field_path), message, hint))
+        errors.append(DocumentError(shown, line, column, format_field(field_path), message, hint))
 
     for rule in RULES:
         try:
@@ -560,9 +306,9 @@ def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[Spec
     return errors
 
 
-def _cross_file_errors(loaded: list[_Loaded]) -> list[SpecError]:
+def _cross_file_errors(loaded: list[Document]) -> list[DocumentError]:
     """Slugs, tenant ids and domains must be unique across all specs: reported on every file involved."""
-    claims: dict[tuple[str, str], list[tuple[_Loaded, FieldPath]]] = {}
+    claims: dict[tuple[str, str], list[tuple[Document, FieldPath]]] = {}
     for item in loaded:
         data = item.source.data
         if not isinstance(data, dict):
@@ -573,7 +319,7 @@ def _cross_file_errors(loaded: list[_Loaded]) -> list[SpecError]:
                 claims.setdefault((what, value), []).append((item, field_path))
         for domain in _claimed_domains(data):
             claims.setdefault(("domain", domain), []).append((item, _domain_field(item.source, domain)))
-    errors: list[SpecError] = []
+    errors: list[DocumentError] = []
     for (what, value), owners in claims.items():
         files = {owner.shown for owner, _ in owners}
         if len(files) < 2:
@@ -582,7 +328,7 @@ def _cross_file_errors(loaded: list[_Loaded]) -> list[SpecError]:
             others = ", ".join(sorted(files - {owner.shown}))
             line, column = owner.source.position(field_path)
             errors.append(
-                SpecError(
+                DocumentError(
                     owner.shown,
                     line,
                     column,
