@@ -1,0 +1,136 @@
+"""A real Airflow for tests: `bin/run` (airflow standalone on SQLite) on a free port, driven by REST.
+
+Tests that need the scheduler, the API and the UI together start one per module with `start_airflow`
+and talk to it as an operator's tools would: log in, trigger runs, answer approvals, read states.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Airflow:
+    """A running Airflow and an authenticated REST session to it."""
+
+    def __init__(self, url: str, home: Path, process: subprocess.Popen, log: Path) -> None:
+        self.url, self.home, self.process, self.log = url, home, process, log
+        self.session = requests.Session()
+
+    def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 180) -> Any:
+        """Poll `check` until it returns something truthy; fail with the server's log otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"Airflow exited ({self.process.returncode}) while waiting for {what}:\n{self.log_tail()}")
+            try:
+                value = check()
+            except (requests.RequestException, OSError, KeyError, ValueError):
+                value = None
+            if value:
+                return value
+            time.sleep(1)
+        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def login(self) -> None:
+        passwords = self.home / "simple_auth_manager_passwords.json.generated"
+        password = json.loads(passwords.read_text())["admin"]
+        reply = self.session.post(
+            f"{self.url}/auth/token", json={"username": "admin", "password": password}, timeout=10
+        )
+        reply.raise_for_status()
+        self.session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+
+    def get(self, path: str) -> Any:
+        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=10)
+        reply.raise_for_status()
+        return reply.json()
+
+    def post(self, path: str, body: dict) -> Any:
+        reply = self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=10)
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()
+
+    def patch(self, path: str, body: dict) -> Any:
+        reply = self.session.patch(f"{self.url}/api/v2{path}", json=body, timeout=10)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
+        """Trigger a run once the DAG is known to the API; returns the run id."""
+        self.wait_for(f"DAG {dag_id}", lambda: self.get(f"/dags/{dag_id}"))
+        return self.post(f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 240) -> str:
+        def finished() -> str | None:
+            state = self.run_state(dag_id, run_id)
+            return state if state in ("success", "failed") else None
+
+        return self.wait_for(f"run {run_id} of {dag_id}", finished, timeout)
+
+    def task_state(self, dag_id: str, run_id: str, task_id: str) -> str | None:
+        return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
+
+
+@contextmanager
+def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> Iterator[Airflow]:
+    """Start `bin/run` with its own Airflow home, artifact store and (optionally) specs folder under `base`."""
+    port = free_port()
+    home = base / "airflow-home"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AIRFLOW", "PYTEST")) and key not in ("PYTHONPATH", "SOH_SPECS_DIR", "SOH_CACHE_DIR")
+    }
+    env.update(
+        AIRFLOW_HOME=str(home),
+        SOH_AIRFLOW_PORT=str(port),
+        SOH_CACHE_DIR=str(base / "spec-cache"),
+        AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
+        **env_extra,
+    )
+    if specs is not None:
+        env["SOH_SPECS_DIR"] = str(specs)
+    log = base / "run.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(ROOT / "bin" / "run")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    airflow = Airflow(f"http://127.0.0.1:{port}", home, process, log)
+    try:
+        airflow.wait_for(
+            "the API server", lambda: requests.get(f"{airflow.url}/api/v2/monitor/health", timeout=5).ok, 300
+        )
+        airflow.login()
+        yield airflow
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
