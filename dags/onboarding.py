@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import DAG, Param, task
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, spec, speccache
+from soh_onboarding import airflow_glue, dpia, spec, speccache
 
 OWNER = "national-live-service"
+DPO_RESPONSE_TIMEOUT = timedelta(days=14)
+"""After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 
 def build_dag(force: spec.ForceSpec) -> DAG:
@@ -43,7 +46,55 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         def check_spec(spec_file: str, **context) -> dict:
             return airflow_glue.check_and_snapshot(spec_file, context)
 
-        check_spec(str(force.path))
+        checked = check_spec(str(force.path))
+
+        with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
+
+            @task(task_id="screen", task_display_name="Screen the processing and write the DPIA scoping document")
+            def screen(**context) -> dict:
+                return airflow_glue.dpia_screen(force.slug, context)
+
+            @task.branch(task_id="route", task_display_name="Ask the DPO, or does an approval stand?")
+            def route(screened: dict) -> str:
+                return airflow_glue.dpia_route(screened)
+
+            dpo = force.data["contacts"]["data_protection_officer"]
+            decision = HITLOperator(
+                task_id="dpo_decision",
+                task_display_name=f"DPO's decision on the DPIA ({dpo['name']})",
+                subject=f"DPIA sign-off: {force.name}",
+                body="{{ ti.xcom_pull(task_ids='dpia.screen')['body'] }}",
+                options=list(dpia.OPTIONS),
+                params={
+                    "comment": Param(
+                        "",
+                        type="string",
+                        title="Comment",
+                        description="Your advice or the changes you need; recorded with the DPIA.",
+                    )
+                },
+                assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
+                response_timeout=DPO_RESPONSE_TIMEOUT,
+                retries=0,
+            )
+
+            @task(task_id="approval_stands", task_display_name="The DPO's earlier approval stands")
+            def approval_stands(screened: dict) -> dict:
+                return screened["standing_approval"]
+
+            @task(
+                task_id="record",
+                task_display_name="Record the DPO's decision",
+                trigger_rule="none_failed_min_one_success",
+                retries=0,
+            )
+            def record(**context) -> dict:
+                return airflow_glue.dpia_record(force.slug, context)
+
+            screened = screen()
+            route(screened) >> [decision, approval_stands(screened)] >> record()
+
+        checked >> dpia_group
     return dag
 
 

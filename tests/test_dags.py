@@ -40,8 +40,23 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert "# Thames Valley Police: onboarding onto the Single Online Home" in dag.doc_md
     assert "Graham Elford" in dag.doc_md  # the DPO, from the spec
     assert "www.thamesvalley.police.uk" in dag.doc_md
-    assert [t.task_id for t in dag.tasks] == ["check_spec"]
-    assert dag.tasks[0].task_display_name == "Check and snapshot the spec"
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert set(tasks) == {
+        "check_spec",
+        "dpia.screen",
+        "dpia.route",
+        "dpia.dpo_decision",
+        "dpia.approval_stands",
+        "dpia.record",
+    }
+    assert tasks["check_spec"].task_display_name == "Check and snapshot the spec"
+    assert tasks["dpia.screen"].upstream_task_ids == {"check_spec"}
+    assert tasks["dpia.record"].upstream_task_ids == {"dpia.dpo_decision", "dpia.approval_stands"}
+    decision = tasks["dpia.dpo_decision"]
+    assert decision.options == ["Approve", "Request changes", "Reject"]
+    assert decision.assigned_users == [{"id": "dpo@thamesvalley.police.example", "name": "Graham Elford"}]
+    assert decision.response_timeout.days == 14
+    assert "comment" in decision.params
     param = dag.params.get_param("run_note")
     assert param.schema["title"] == "Why this run" and param.schema["section"] == "About this run"
 
@@ -92,7 +107,9 @@ print("heavy:", heavy)
 @pytest.mark.slow
 def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path) -> None:
     dag = load_dagbag().dags["onboard_demo"]
-    run = dag.test(run_conf={"run_note": "test run"})
+    # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
+    # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
+    run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
     assert run.state == "success"
 
     folder = _run_folder(artifact_root, "demo", run.run_id)
@@ -104,6 +121,10 @@ def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: P
     assert snapshot["run_id"] == run.run_id
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert snapshot["code"]["commit"] == head and snapshot["code"]["source"] == "git"
+    screening = json.loads((folder / "dpia" / "screening.json").read_text())
+    assert screening["full_dpia_required"] is True
+    assert "# DPIA scoping: Demoshire Police" in (folder / "dpia" / "dpia-scoping.md").read_text()
+    assert (folder / "dpia" / "dpia-scoping.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:

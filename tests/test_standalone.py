@@ -2,7 +2,7 @@
 
 One Airflow is started for the module, with a copy of the specs in which one is broken, and checked as
 an operator would: the valid forces have DAGs, the broken spec is an import error naming its line, and
-a triggered demo run succeeds and writes its snapshot.
+a triggered demo run snapshots its spec and waits for the DPO.
 """
 
 from __future__ import annotations
@@ -53,8 +53,15 @@ def test_valid_forces_have_dags_and_the_broken_spec_is_an_import_error(airflow: 
     assert "force.nation: 'Englnd' is not an allowed value" in error["stack_trace"]
 
 
-def test_a_triggered_demo_run_succeeds(airflow: Airflow) -> None:
+def test_a_triggered_demo_run_snapshots_its_spec_and_waits_for_the_dpo(airflow: Airflow) -> None:
+    """The run goes as far as a person's decision (tests/test_dpia_approval.py answers it)."""
     run_id = airflow.trigger("onboard_demo", {"run_note": "from the REST API"})
-    assert airflow.wait_for_run("onboard_demo", run_id) == "success"
+    airflow.wait_for(
+        "the DPO's task",
+        lambda: airflow.task_state("onboard_demo", run_id, "dpia.dpo_decision") == "awaiting_input",
+        240,
+    )
+    assert airflow.task_state("onboard_demo", run_id, "check_spec") == "success"
+    assert airflow.task_state("onboard_demo", run_id, "dpia.screen") == "success"
     snapshots = list((airflow.home.parent / "artifacts" / "demo").glob("*/spec/snapshot.json"))
     assert [json.loads(p.read_text())["note"] for p in snapshots] == ["from the REST API"]

@@ -2,6 +2,7 @@
 
     <store>/<force slug>/<run id>/spec/          the spec as validated, and what the run ran with
     <store>/<force slug>/<run id>/<phase>/       each later phase's inventories and reports
+    <store>/<force slug>/dpia-approved.json      what outlives a run: the force's approved DPIA
 
 `root` is any pathlib-like object: a `pathlib.Path` from the CLI and tests, or the `ObjectStoragePath`
 that the Airflow glue builds from configuration (a local folder by default, object storage when
@@ -25,6 +26,10 @@ def safe_name(text: str) -> str:
     return cleaned[:200] or "run"
 
 
+def force_folder(store: Any, slug: str) -> Any:
+    return store / safe_name(slug)
+
+
 @dataclass(frozen=True)
 class RunFolder:
     """The folder of one onboarding run of one force."""
@@ -33,7 +38,12 @@ class RunFolder:
 
     @classmethod
     def for_run(cls, store: Any, slug: str, run_id: str) -> RunFolder:
-        return cls(store / safe_name(slug) / safe_name(run_id))
+        return cls(force_folder(store, slug) / safe_name(run_id))
+
+    @property
+    def force(self) -> Any:
+        """The force's folder, holding every run and what outlives a run (e.g. the approved DPIA)."""
+        return self.root.parent
 
     def phase(self, name: str) -> Any:
         """The phase's sub-folder, created if need be."""

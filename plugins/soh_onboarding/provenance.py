@@ -67,3 +67,10 @@ def snapshot_spec(force: ForceSpec, folder: Any, code: CodeVersion, run_id: str,
     }
     write_json(folder / "snapshot.json", record)
     return record
+
+
+def read_snapshot(spec_folder: Any) -> dict[str, Any]:
+    """The spec a run snapshotted (already validated by the run's first task), as data."""
+    from . import yamlsource
+
+    return yamlsource.read((spec_folder / "spec.yaml").read_bytes()).data

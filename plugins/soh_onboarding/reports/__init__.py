@@ -1,4 +1,9 @@
-"""Rendering of reports and documents from Jinja templates (templates/), never string concatenation."""
+"""Rendering of reports and documents from Jinja templates (templates/), never string concatenation.
+
+Reports are written once in Markdown (readable in a repository, a pull request or an e-mail) and turned
+into HTML by markdown-it with raw HTML disabled, inside one page layout: text from specs and legacy
+sites is untrusted, so it is escaped on the way into HTML, and `javascript:` links are refused.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def md_cell(value: Any) -> str:
+    """A value safe inside a Markdown table cell: no pipes or line breaks to break the table."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
 @cache
 def _environment(autoescape: bool) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly, not as an empty gap
@@ -21,8 +33,20 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["md_cell"] = md_cell
+    return environment
 
 
 def render(name: str, **values: Any) -> str:
     """Render templates/<name>; HTML templates (.html.j2) are autoescaped, Markdown ones are not."""
     return _environment(name.endswith(".html.j2")).get_template(name).render(**values)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_to_html(markdown: str, title: str) -> str:
+    """A whole HTML page from Markdown, with raw HTML in the Markdown escaped."""
+    return render("page.html.j2", title=title, body=Markup(_markdown().render(markdown)))

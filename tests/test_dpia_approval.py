@@ -1,0 +1,136 @@
+"""The DPO's sign-off for real: a running Airflow, the DPO answering through the REST API.
+
+One Airflow for the module; the tests run in order on the demo force, as its onboarding would go:
+the first run asks the DPO, who approves; a second run with the same spec does not ask again; after a
+new service is enabled the DPO is asked again, sees the difference, and rejects, which stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from airflow_server import Airflow, start_airflow
+from conftest import SPECS
+
+pytestmark = pytest.mark.slow
+DAG_ID = "onboard_demo"
+DPO = "dpo@demoshire.police.example"
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
+    base = tmp_path_factory.mktemp("dpia")
+    specs = base / "specs"
+    specs.mkdir()
+    (specs / "demo.yaml").write_bytes((SPECS / "demo.yaml").read_bytes())
+    with start_airflow(base, specs) as airflow:
+        airflow.specs = specs
+        yield airflow
+
+
+def hitl_path(run_id: str) -> str:
+    return f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/dpia.dpo_decision/-1/hitlDetails"
+
+
+def wait_for_the_dpo_task(airflow: Airflow, run_id: str) -> dict:
+    airflow.wait_for(
+        "the DPO's task to wait for input",
+        lambda: airflow.task_state(DAG_ID, run_id, "dpia.dpo_decision") == "awaiting_input",
+        240,
+    )
+    # Airflow 3.3.2 race (like apache/airflow#66374 for deferred tasks): an answer given before the
+    # scheduler has processed the executor's event for the paused task makes the scheduler fail the
+    # task. A person never answers within a second; the test waits a few scheduler loops like one.
+    time.sleep(5)
+    return airflow.get(hitl_path(run_id))
+
+
+def answer_as_dpo(airflow: Airflow, run_id: str, option: str, comment: str) -> requests.Response:
+    passwords = json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())
+    dpo = requests.Session()
+    token = dpo.post(f"{airflow.url}/auth/token", json={"username": DPO, "password": passwords[DPO]}, timeout=10)
+    token.raise_for_status()
+    dpo.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+    return dpo.patch(
+        f"{airflow.url}/api/v2{hitl_path(run_id)}",
+        json={"chosen_options": [option], "params_input": {"comment": comment}},
+        timeout=10,
+    )
+
+
+def dpia_folder(airflow: Airflow, run_id: str) -> Path:
+    from soh_onboarding.artifacts import safe_name
+
+    return airflow.home.parent / "artifacts" / "demo" / safe_name(run_id) / "dpia"
+
+
+def approved_record(airflow: Airflow) -> dict:
+    return json.loads((airflow.home.parent / "artifacts" / "demo" / "dpia-approved.json").read_text())
+
+
+def test_the_first_run_asks_the_dpo_and_records_the_approval(airflow: Airflow) -> None:
+    run_id = airflow.trigger(DAG_ID, {"run_note": "first onboarding run"})
+    details = wait_for_the_dpo_task(airflow, run_id)
+    assert details["subject"] == "DPIA sign-off: Demoshire Police"
+    assert "a full DPIA is required" in details["body"]
+    assert "no earlier approved DPIA for this force" in details["body"]
+    assert "dpia-scoping.html" in details["body"]
+    assert details["options"] == ["Approve", "Request changes", "Reject"]
+    assert details["assigned_users"] == [{"id": DPO, "name": "Priya Shah"}]
+
+    # Assigned to the DPO: the admin cannot answer in the DPO's place.
+    refused = airflow.session.patch(
+        f"{airflow.url}/api/v2{hitl_path(run_id)}", json={"chosen_options": ["Approve"]}, timeout=10
+    )
+    assert refused.status_code == 403
+
+    assert answer_as_dpo(airflow, run_id, "Approve", "Measures agreed with the digital lead").status_code == 200
+    assert airflow.wait_for_run(DAG_ID, run_id) == "success"
+
+    decision = json.loads((dpia_folder(airflow, run_id) / "decision.json").read_text())
+    assert decision["option"] == "Approve" and decision["approved"] is True
+    assert decision["comment"] == "Measures agreed with the digital lead"
+    assert DPO in decision["responded_by"]
+    assert decision["responded_at"]
+    assert approved_record(airflow)["decision"]["run_id"] == run_id
+    document = (dpia_folder(airflow, run_id) / "dpia-scoping.md").read_text()
+    assert "| DPO's decision | **Approve** by Priya Shah" in document
+
+
+def test_a_second_run_with_the_same_spec_does_not_ask_again(airflow: Airflow) -> None:
+    first = approved_record(airflow)["decision"]["run_id"]
+    run_id = airflow.trigger(DAG_ID)
+    assert airflow.wait_for_run(DAG_ID, run_id) == "success"
+    assert airflow.task_state(DAG_ID, run_id, "dpia.dpo_decision") == "skipped"
+    assert airflow.task_state(DAG_ID, run_id, "dpia.approval_stands") == "success"
+    decision = json.loads((dpia_folder(airflow, run_id) / "decision.json").read_text())
+    assert decision["cites"] == first
+    assert f"Approval of run {first} stands" in decision["comment"]
+
+
+def test_a_new_service_asks_the_dpo_again_and_a_rejection_stops_the_run(airflow: Airflow) -> None:
+    before = approved_record(airflow)
+    spec_file = airflow.specs / "demo.yaml"
+    spec_file.write_text(
+        spec_file.read_text(encoding="utf-8").replace("    - clares-law\n", "    - clares-law\n    - sarahs-law\n"),
+        "utf-8",
+    )
+    run_id = airflow.trigger(DAG_ID)
+    details = wait_for_the_dpo_task(airflow, run_id)
+    assert "service enabled: sarahs-law" in details["body"]
+
+    assert answer_as_dpo(airflow, run_id, "Reject", "Sarah's Law needs its own assessment").status_code == 200
+    assert airflow.wait_for_run(DAG_ID, run_id) == "failed"
+    assert airflow.task_state(DAG_ID, run_id, "dpia.record") == "failed"
+    decision = json.loads((dpia_folder(airflow, run_id) / "decision.json").read_text())
+    assert decision["option"] == "Reject" and decision["approved"] is False
+    assert approved_record(airflow) == before  # a rejection never replaces the standing approval
+    log = airflow.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/dpia.record/logs/1?full_content=true")
+    text = json.dumps(log)
+    assert "The DPO chose 'Reject': Sarah's Law needs its own assessment" in text
