@@ -8,6 +8,7 @@ new service is enabled the DPO is asked again, sees the difference, and rejects,
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,13 +52,18 @@ def wait_for_the_dpo_task(airflow: Airflow, run_id: str) -> dict:
     return airflow.get(hitl_path(run_id))
 
 
-def answer_as_dpo(airflow: Airflow, run_id: str, option: str, comment: str) -> requests.Response:
+def dpo_session(airflow: Airflow) -> requests.Session:
+    """Signed in as the DPO, with the e-mail address the spec names."""
     passwords = json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())
     dpo = requests.Session()
     token = dpo.post(f"{airflow.url}/auth/token", json={"username": DPO, "password": passwords[DPO]}, timeout=10)
     token.raise_for_status()
     dpo.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return dpo.patch(
+    return dpo
+
+
+def answer_as_dpo(airflow: Airflow, run_id: str, option: str, comment: str) -> requests.Response:
+    return dpo_session(airflow).patch(
         f"{airflow.url}/api/v2{hitl_path(run_id)}",
         json={"chosen_options": [option], "params_input": {"comment": comment}},
         timeout=10,
@@ -80,7 +86,8 @@ def test_the_first_run_asks_the_dpo_and_records_the_approval(airflow: Airflow) -
     assert details["subject"] == "DPIA sign-off: Demoshire Police"
     assert "a full DPIA is required" in details["body"]
     assert "no earlier approved DPIA for this force" in details["body"]
-    assert "dpia-scoping.html" in details["body"]
+    link = re.search(r"\[DPIA scoping document\]\((http[^)]+)\)", details["body"]).group(1)
+    assert link.startswith(f"{airflow.url}/soh/artifacts/demo/")
     assert details["options"] == ["Approve", "Request changes", "Reject"]
     assert details["assigned_users"] == [{"id": DPO, "name": "Priya Shah"}]
 
@@ -89,6 +96,13 @@ def test_the_first_run_asks_the_dpo_and_records_the_approval(airflow: Airflow) -
         f"{airflow.url}/api/v2{hitl_path(run_id)}", json={"chosen_options": ["Approve"]}, timeout=10
     )
     assert refused.status_code == 403
+
+    # The link opens the document for a signed-in user, and for nobody else.
+    document = dpo_session(airflow).get(link, timeout=10)
+    assert document.status_code == 200 and document.headers["content-type"].startswith("text/html")
+    assert "<h1>DPIA scoping: Demoshire Police on the Single Online Home</h1>" in document.text
+    assert requests.get(link, timeout=10).status_code in (401, 403)
+    assert dpo_session(airflow).get(f"{airflow.url}/soh/artifacts/demo/../../etc/passwd", timeout=10).status_code == 404
 
     assert answer_as_dpo(airflow, run_id, "Approve", "Measures agreed with the digital lead").status_code == 200
     assert airflow.wait_for_run(DAG_ID, run_id) == "success"

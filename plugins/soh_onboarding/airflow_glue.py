@@ -46,6 +46,17 @@ def artifact_store() -> Any:
     return ObjectStoragePath(url, conn_id=conn_id)
 
 
+def artifact_url(path: Any) -> str:
+    """Where a signed-in user opens an artifact in the browser: Airflow's API server, under /soh."""
+    from airflow.configuration import conf
+
+    from .artifact_views import PREFIX
+
+    relative = str(path).removeprefix(str(artifact_store())).lstrip("/")
+    base = (conf.get("api", "base_url", fallback="") or "http://localhost:8080").rstrip("/")
+    return f"{base}{PREFIX}/artifacts/{relative}"
+
+
 def run_folder(slug: str, context: dict[str, Any]) -> RunFolder:
     return RunFolder.for_run(artifact_store(), slug, context["run_id"])
 
@@ -92,11 +103,10 @@ def dpia_screen(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     folder = run_folder(slug, context)
     spec_data, services, screening = _screen_snapshot(folder)
     out = folder.phase("dpia")
-    paths = dpia.write_documents(out, screening, spec_data, services, context["run_id"], _now())
+    dpia.write_documents(out, screening, spec_data, services, context["run_id"], _now())
     standing, changes = dpia.compare_with_approval(screening, folder.force)
-    body = reports.render(
-        "dpia_decision_body.md.j2", screening=screening, changes=changes, document=paths["dpia-scoping.html"]
-    )
+    document = artifact_url(out / "dpia-scoping.html")
+    body = reports.render("dpia_decision_body.md.j2", screening=screening, changes=changes, document=document)
     print(
         f"DPIA screening of {slug}: full DPIA required: {screening.full_dpia_required}; criteria met: "
         f"{', '.join(c.id for c in screening.met) or 'none'}; documents in {out}"
@@ -113,7 +123,7 @@ def dpia_screen(slug: str, context: dict[str, Any]) -> dict[str, Any]:
         "changes": changes,
         "standing_approval": standing["decision"] if standing else None,
         "body": body,
-        "document": paths["dpia-scoping.html"],
+        "document": document,
     }
 
 
