@@ -103,6 +103,7 @@ def check(
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.row_conditions import Column
 
     charges, reconcile = tables(rows, results, summary)
     context = gx.get_context(mode="ephemeral")
@@ -143,15 +144,13 @@ def check(
                 column="total_p",
                 min_value=0,
                 max_value=0,
-                row_condition="months_live == 0",
-                condition_parser="pandas",
+                row_condition=Column("months_live") == 0,
                 description="no force charged before it went live",
             ),
             gxe.ExpectColumnValuesToBeBetween(
                 column="total_p",
                 min_value=1,
-                row_condition="should_pay == True",
-                condition_parser="pandas",
+                row_condition=Column("should_pay") == True,  # noqa: E712 (builds a condition, not a test)
                 description="every live force charged",
             ),
             gxe.ExpectColumnDistinctValuesToContainSet(
