@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -440,3 +441,18 @@ def test_the_model_schema_documents_every_field() -> None:
 
     walk(schema, "model")
     assert undocumented == []
+
+
+def test_the_charging_benchmark_runs_and_the_exact_model_loses_no_penny() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "charging.py"), "--repeat", "1"],
+        cwd=ROOT,
+        env=airflow_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "44 forces x 10 years" in done.stdout
+    assert re.search(r"^exact \(Fraction\)\s+\d+\.\d+\s+0$", done.stdout, re.MULTILINE), done.stdout
