@@ -84,7 +84,10 @@ def worker(dag_folder: str, expected_ids_file: str) -> int:
     problems = []
     if bag.import_errors:
         problems.append(f"import errors: {json.dumps(bag.import_errors, indent=1)[:4000]}")
-    found = set(bag.dag_ids)
+    # Only the onboarding DAGs are compared: dags/ also holds the platform's DAGs (dags/charging.py), a
+    # constant few milliseconds of the parse that dag-factory's side does not build.
+    dags = {dag_id: dag for dag_id, dag in bag.dags.items() if dag_id.startswith("onboard_")}
+    found = set(dags)
     if found != expected:
         missing, extra = sorted(expected - found), sorted(found - expected)
         problems.append(
@@ -94,7 +97,7 @@ def worker(dag_folder: str, expected_ids_file: str) -> int:
     result = {
         "seconds": seconds,
         "dags": len(found),
-        "tasks": {dag_id: [task.task_id for task in dag.tasks] for dag_id, dag in bag.dags.items()},
+        "tasks": {dag_id: [task.task_id for task in dag.tasks] for dag_id, dag in dags.items()},
         "files": {Path(stat.file).name: stat.duration.total_seconds() for stat in bag.dagbag_stats},
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "problems": problems,

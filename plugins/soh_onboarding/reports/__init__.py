@@ -38,8 +38,8 @@ def _environment(autoescape: bool) -> jinja2.Environment:
 
 
 def render(name: str, **values: Any) -> str:
-    """Render templates/<name>; HTML templates (.html.j2) are autoescaped, Markdown ones are not."""
-    return _environment(name.endswith(".html.j2")).get_template(name).render(**values)
+    """Render templates/<name>; HTML and SVG templates (.html.j2, .svg.j2) are autoescaped, Markdown ones are not."""
+    return _environment(name.endswith((".html.j2", ".svg.j2"))).get_template(name).render(**values)
 
 
 @cache

@@ -1,0 +1,73 @@
+"""One run of the charging model, the same from the CLI and from Airflow: check the model, resolve the
+rosters (reference table, specs, live register), compute, check the table, write the outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import chargingmodel, chargingquality, chargingreport, liveforces, spec
+from .artifacts import write_json
+from .chargingmodel import ChargingModelError
+from .documents import DocumentError
+
+ALL = "all"
+
+
+@dataclass
+class Outcome:
+    summary: dict[str, Any]
+    quality: chargingquality.QualityResult | None
+    scenarios: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.quality is None or self.quality.success
+
+
+def scenario_ids(requested: Sequence[str] | None, model: chargingmodel.ChargingModel) -> list[str]:
+    """The scenarios asked for (all of them for None, [] or 'all'); an unknown name is a located-style error."""
+    names = [name for name in requested or [] if name != ALL]
+    if not names:
+        return list(model.scenarios)
+    unknown = [name for name in names if name not in model.scenarios]
+    if unknown:
+        known = ", ".join(model.scenarios)
+        raise ChargingModelError(
+            [
+                DocumentError(
+                    model.document.shown, 1, 1, "scenarios", f"no scenario '{name}'", f"scenarios: {known}, or all"
+                )
+                for name in unknown
+            ]
+        )
+    return list(dict.fromkeys(names))
+
+
+def run(
+    folder: Any,
+    requested: Sequence[str] | None = None,
+    store: Any = None,
+    specs_dir: Path | None = None,
+    config: Path = chargingmodel.CONFIG,
+    check_quality: bool = True,
+) -> Outcome:
+    """Compute the requested scenarios into `folder`. Raises ChargingModelError for a model (or roster)
+    that cannot be computed; a failed quality check is in the outcome, with every output still written
+    so the failure can be read."""
+    checked = spec.check([specs_dir] if specs_dir else None)
+    figures = chargingmodel.figures_from_specs(checked.specs)
+    model = chargingmodel.load(config, figures)
+    wanted = scenario_ids(requested, model)
+    register = liveforces.live_forces(store) if store is not None else []
+    results = [model.compute(scenario_id, figures, register) for scenario_id in wanted]
+    growth = model.growth(figures)
+    rows = chargingreport.charge_rows(results)
+    data = chargingreport.summary(model, results, growth)
+    quality = chargingquality.check(rows, results, data) if check_quality else None
+    if quality is not None:
+        write_json(folder / "quality.json", quality.as_dict())
+    chargingreport.write(folder, model, results, growth, quality.as_dict() if quality else None)
+    return Outcome(data, quality, wanted)

@@ -1,0 +1,68 @@
+"""The register of forces live on the platform: `<store>/platform/live-forces.json`.
+
+The charging model's `live-register` roster is read from here. Two paths write it, through `mark_live`:
+the "mark a force live" DAG today (an operator records a go-live, by default on the spec's
+charging.live_from date), and the go-live phase once it exists. Both then emit the Airflow Asset
+`soh://platform/live-forces`, which schedules the charging model.
+
+Marking is idempotent: marking a force live again on the same date changes nothing; on another date it
+moves the date and keeps the earlier entry in the history, so a correction is visible.
+`store` is a pathlib.Path or an Airflow ObjectStoragePath (see artifacts.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .artifacts import write_json
+
+REGISTER = ("platform", "live-forces.json")
+
+
+@dataclass(frozen=True)
+class LiveForce:
+    slug: str
+    live_date: date
+    source: str
+    recorded_at: str
+
+
+def register_path(store: Any) -> Any:
+    folder = store / REGISTER[0]
+    return folder / REGISTER[1]
+
+
+def _read(store: Any) -> dict[str, Any]:
+    path = register_path(store)
+    if not path.exists():
+        return {"forces": {}, "history": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def live_forces(store: Any) -> list[LiveForce]:
+    """Every force marked live, by slug."""
+    data = _read(store)
+    return [
+        LiveForce(slug, date.fromisoformat(entry["live_date"]), entry["source"], entry["recorded_at"])
+        for slug, entry in sorted(data["forces"].items())
+    ]
+
+
+def mark_live(store: Any, slug: str, live_date: date, source: str) -> tuple[LiveForce, bool]:
+    """Record that `slug` is live from `live_date`; returns the entry and whether the register changed."""
+    data = _read(store)
+    current = data["forces"].get(slug)
+    if current and current["live_date"] == live_date.isoformat():
+        return LiveForce(slug, live_date, current["source"], current["recorded_at"]), False
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    entry = {"live_date": live_date.isoformat(), "source": source, "recorded_at": now}
+    if current:
+        data["history"].append({"force": slug, **current, "replaced_at": now})
+    data["forces"][slug] = entry
+    path = register_path(store)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, data)
+    return LiveForce(slug, live_date, source, now), True
