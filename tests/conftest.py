@@ -36,6 +36,43 @@ def airflow_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def soh(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m soh_onboarding ARGS` as a user runs it: a separate process, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "soh_onboarding", *args],
+        cwd=cwd,
+        env=airflow_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def copy_specs(folder: Path) -> Path:
+    """Copies of the project's specs in `folder` (created), for tests that change or break them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec_file in SPECS.glob("*.yaml"):
+        (folder / spec_file.name).write_bytes(spec_file.read_bytes())
+    return folder
+
+
+def undocumented_fields(schema: dict, root: str) -> list[str]:
+    """Fields of a JSON Schema without a description: the schemas are the manuals of their files."""
+    missing: list[str] = []
+
+    def walk(node: dict, where: str) -> None:
+        for name, sub in node.get("properties", {}).items():
+            if name != "$schema" and "description" not in sub:
+                missing.append(f"{where}.{name}")
+            walk(sub, f"{where}.{name}")
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], f"{where}[]")
+
+    walk(schema, root)
+    return missing
+
+
 def airflow_cli(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     command = [str(Path(sys.executable).with_name("airflow")), *args]
     return subprocess.run(command, env=airflow_env(**extra), capture_output=True, text=True, timeout=300, check=False)
@@ -57,9 +94,6 @@ def artifact_root() -> Path:
 @pytest.fixture
 def spec_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with copies of the project's specs, which the DAG factory reads instead of onboarding_specs/."""
-    folder = tmp_path / "specs"
-    folder.mkdir()
-    for spec_file in SPECS.glob("*.yaml"):
-        (folder / spec_file.name).write_bytes(spec_file.read_bytes())
+    folder = copy_specs(tmp_path / "specs")
     monkeypatch.setenv("SOH_SPECS_DIR", str(folder))
     return folder

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, airflow_env
+from conftest import ROOT, airflow_env, soh, undocumented_fields
 from soh_onboarding import (
     charging,
     chargingmodel,
@@ -395,15 +395,7 @@ def test_a_wrong_charges_table_fails_its_checks_readably(outputs, model, figures
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", "charging", *args],
-        cwd=ROOT,
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return soh("charging", *args)
 
 
 def test_cli_computes_a_scenario_as_json(tmp_path) -> None:
@@ -429,18 +421,7 @@ def test_cli_reports_a_bad_model_located_without_a_traceback(tmp_path) -> None:
 
 def test_the_model_schema_documents_every_field() -> None:
     schema = chargingmodel.schema().data
-    undocumented = []
-
-    def walk(node: dict, where: str) -> None:
-        for name, sub in node.get("properties", {}).items():
-            if "description" not in sub:
-                undocumented.append(f"{where}.{name}")
-            walk(sub, f"{where}.{name}")
-        if isinstance(node.get("items"), dict):
-            walk(node["items"], f"{where}[]")
-
-    walk(schema, "model")
-    assert undocumented == []
+    assert undocumented_fields(schema, "model") == []
 
 
 def test_the_charging_benchmark_runs_and_the_exact_model_loses_no_penny() -> None:

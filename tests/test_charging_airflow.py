@@ -11,7 +11,7 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 
 from airflow_server import Airflow, start_airflow
-from conftest import ROOT, SPECS
+from conftest import ROOT, copy_specs
 from soh_onboarding.artifacts import safe_name
 
 
@@ -65,10 +65,7 @@ def test_an_unknown_force_cannot_be_marked_live(airflow_db: Path) -> None:
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     base = tmp_path_factory.mktemp("charging-airflow")
-    specs = base / "specs"
-    specs.mkdir()
-    for spec_file in SPECS.glob("*.yaml"):
-        (specs / spec_file.name).write_bytes(spec_file.read_bytes())
+    specs = copy_specs(base / "specs")
     with start_airflow(base, specs) as airflow:
         yield airflow
 

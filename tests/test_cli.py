@@ -7,19 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DEMO, ROOT, airflow_env
+from conftest import DEMO, ROOT, airflow_env, soh
 
 
 def validate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", "validate", *args],
-        cwd=cwd,
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return soh("validate", *args, cwd=cwd)
 
 
 def broken_copy(folder: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from conftest import ROOT, airflow_cli
+from conftest import ROOT, airflow_cli, undocumented_fields
 from soh_onboarding import project, spec
 
 
@@ -17,18 +17,7 @@ def test_schema_is_valid_json_schema_2020_12_and_documents_every_field() -> None
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
 
-    undocumented = []
-
-    def walk(node: dict, where: str) -> None:
-        for name, sub in node.get("properties", {}).items():
-            if name != "$schema" and "description" not in sub:
-                undocumented.append(f"{where}.{name}")
-            walk(sub, f"{where}.{name}")
-        if isinstance(node.get("items"), dict):
-            walk(node["items"], f"{where}[]")
-
-    walk(schema, "spec")
-    assert undocumented == []
+    assert undocumented_fields(schema, "spec") == []
 
 
 def test_the_schema_carries_every_section_the_phases_need() -> None:
@@ -36,6 +25,14 @@ def test_the_schema_carries_every_section_the_phases_need() -> None:
         "spec_version", "force", "contacts", "section_22", "legacy_site", "content_mapping",
         "tenant", "dpia", "accessibility", "go_live", "charging",
     }  # fmt: skip
+
+
+def test_the_catalogue_schema_documents_every_field() -> None:
+    from soh_onboarding import catalogue, documents
+
+    schema = documents.schema_for(catalogue.CATALOGUE_SCHEMA).data
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert undocumented_fields(schema, "catalogue") == []
 
 
 def test_service_catalogue_matches_the_schema_enum() -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ROOT, SPECS, airflow_env
+from conftest import DEMO, ROOT, SPECS, soh
 from soh_onboarding import catalogue, dpia, spec
 
 CATALOGUE = catalogue.load()
@@ -308,15 +306,7 @@ def test_catalogue_schema_error_is_located(tmp_path: Path) -> None:
     assert error.line == next(n for n, row in enumerate(text.splitlines(), 1) if "regime: policing" in row)
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", *args],
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+cli = soh
 
 
 def test_cli_writes_the_documents(tmp_path: Path) -> None:

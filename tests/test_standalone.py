@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from airflow_server import Airflow, start_airflow
-from conftest import SPECS
+from conftest import copy_specs
 
 pytestmark = pytest.mark.slow
 
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     base = tmp_path_factory.mktemp("standalone")
-    specs = base / "specs"
-    specs.mkdir()
-    for spec_file in SPECS.glob("*.yaml"):
-        (specs / spec_file.name).write_bytes(spec_file.read_bytes())
+    specs = copy_specs(base / "specs")
     broken = specs / "hampshire.yaml"
     broken.write_text(broken.read_text(encoding="utf-8").replace("nation: England", "nation: Englnd", 1), "utf-8")
     with start_airflow(base, specs) as airflow:
