@@ -29,6 +29,7 @@ addresses it returned (so a second DNS answer cannot rebind the host to a privat
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import socket
@@ -139,10 +140,8 @@ def _host(hostname: str) -> str:
     host = hostname.lower().rstrip(".")
     if ":" in host:  # an IPv6 literal
         return f"[{ipaddress.ip_address(host.split('%')[0]).compressed}]"
-    try:
+    with contextlib.suppress(UnicodeError):  # a name IDNA refuses (e.g. with _) is kept as it is
         host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     return host
 
 
