@@ -19,6 +19,7 @@ Decisions (each a parameter of `canonicalise`, defaults chosen for the SharePoin
 - Query: tracking parameters (`utm_*`, `gclid`, …) and session parameters dropped; the rest kept (e.g.
   `?page=2` of a listing), sorted by name (stable, so repeated names keep their order).
 - Session ids in the path: `;jsessionid=…` path parameters and ASP.NET cookieless `(S(…))` segments dropped.
+- A backslash in the host part is refused (NotAWebURL): browsers and Python disagree about the host.
 
 The scope (`Scope`) answers the crawler's two questions: may this URL be fetched (scheme, host, port,
 include/exclude patterns), and may this resolved address be connected to (no private, loopback or
@@ -169,21 +170,25 @@ def canonicalise(
     scheme = parts.scheme.lower()
     if scheme not in WEB_SCHEMES or not hostname:
         raise NotAWebURL(f"{url!r} is not an absolute http(s) URL")
+    if "\\" in parts.netloc:  # browsers read \ as /, Python as part of the host: refuse the ambiguity
+        raise NotAWebURL(f"{url!r} has a backslash in its host part")
     try:
         host = _host(hostname)
     except ValueError as error:
         raise NotAWebURL(f"{url!r}: {error}") from error
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
 
-    path = _JSESSIONID.sub("", parts.path)
+    # Escapes first, so a session id or dot segment spelt with escapes (%6Asessionid, %2E%2E) is seen too.
+    path = _normalise_escapes(parts.path, lower=case_insensitive, safe=_SAFE_IN_PATH)
+    path = _JSESSIONID.sub("", path)
     path = "/".join(s for s in path.split("/") if not _COOKIELESS_SESSION.fullmatch(s))
-    path = _normalise_escapes(path, lower=case_insensitive, safe=_SAFE_IN_PATH)
     path = re.sub("/{2,}", "/", "/" + path)
     path = _remove_dot_segments(path)
-    if strip_index:
-        head, _, last = path.rpartition("/")
-        if last.lower() in INDEX_PAGES:
-            path = head + "/"
+    while strip_index:
+        head, _, last = path.rstrip("/").rpartition("/")
+        if last.lower() not in INDEX_PAGES:
+            break
+        path = head + "/"
     if path != "/":
         path = path.rstrip("/") + ("/" if trailing_slash else "")
     return urlunsplit((scheme, netloc, path, _canonical_query(parts.query, case_insensitive), ""))
@@ -325,6 +330,8 @@ class Scope:
             canonical = canonicalise(url, base=base, case_insensitive=self.case_insensitive)
         except NotAWebURL as error:
             return Decision(False, str(error))
+        if "@" in urlsplit(urljoin(base, url) if base else url.strip()).netloc:
+            return Decision(False, "a URL with credentials (user@host) is never followed")
         parts = urlsplit(canonical)
         if parts.hostname not in self.hosts:
             return Decision(False, f"host '{parts.hostname}' is not one of the legacy site's domains")
