@@ -121,6 +121,26 @@ def test_sanitising_twice_changes_nothing(html):
     assert [f for f in twice.findings if f.kind in FLAG_KINDS] == [f for f in once.findings if f.kind in FLAG_KINDS]
 
 
+STRUCTURE_TAGS = sorted(CONTENT_TAGS | {"b", "i", "h1", "div", "span", "font", "form", "svg", "select", "template"})
+structure = st.lists(
+    st.sampled_from(STRUCTURE_TAGS).flatmap(
+        lambda tag: st.sampled_from([f"<{tag}>", f"</{tag}>", f'<{tag} href="/x" src="y" alt="">', "text", " "])
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(structure)
+def test_misnested_content_model_markup_converges_in_one_pass(html):
+    """html5ever re-parents misnested markup (tables, headings, nested links); the output must be a fixed point."""
+    once = sanitise(html)
+    assert_safe(once.html)
+    twice = sanitise(once.html)
+    assert twice.html == once.html
+    assert set(kinds(twice.findings)) <= FLAG_KINDS
+
+
 ARTICLE = (
     "<h2>Arrest after burglary in Abingdon</h2>"
     '<p>Officers from <abbr title="Thames Valley Police">TVP</abbr> arrested a <strong>34-year-old man</strong> '
