@@ -47,11 +47,14 @@ Finding kinds (`Finding.kind`):
 
 - `removed_script`, `removed_style` (a `<style>` element or a `style` attribute), `removed_event_handler`,
   `removed_javascript_url`, `removed_data_url`, `removed_url_scheme` (any other scheme outside the
-  allow-list: vbscript:, file:, ftp:, …), `removed_attribute:<name>`, `removed_comment` (also CDATA,
+  allow-list: vbscript:, file:, ftp:, …), `removed_attribute:<name>` (from a tag that stays; a removed
+  tag's attributes go with it unreported), `removed_comment` (also CDATA,
   processing instructions and declarations, which HTML parses as comments);
 - `removed_unknown_tag:<tag>` (unwrapped, text kept), `removed_with_content:<tag>` (see above),
   `removed_image_without_src`;
-- `heading_repaired` (detail: "h4 → h3: <heading text>");
+- `heading_repaired` (detail: "h4 → h3: <heading text>"). The first heading becomes h2, and each heading
+  becomes one level below the section it opens in, so no level is skipped: h2 h4 → h2 h3; h3 h3 → h2 h2;
+  h1 h2 → h2 h3 (what the h1 introduced moves down with it);
 - flags, which do not change the output and so recur on every pass: `image_missing_alt` (detail: src),
   `empty_link` (a link with no text and no described image; detail: href).
 
@@ -251,7 +254,7 @@ class _Audit(HTMLParser):
             if name.startswith("on"):
                 self.findings.append(Finding("removed_event_handler", where))
             elif name == "style":
-                self.findings.append(Finding("removed_style", "style attribute on " + f"<{tag}>"))
+                self.findings.append(Finding("removed_style", f"style attribute on <{tag}>"))
             elif tag == "a" and name == "rel":
                 continue  # replaced by LINK_REL, not lost
             elif name in kept and name not in URL_ATTRIBUTES:
