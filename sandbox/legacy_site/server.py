@@ -16,9 +16,10 @@ from .site import LegacySite
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    server_version = "Microsoft-IIS/7.5"
-    sys_version = ""
     protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "Microsoft-IIS/7.5"
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
