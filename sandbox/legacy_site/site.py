@@ -650,8 +650,11 @@ class _Page:
             self.parts.append(f"<li>{item}{when}</li>")
         self.parts.append('</ul><div class="pager">')
         last = site.listing_pages(section)
-        if page > 1:
-            self.parts.append(self.link(f"/{section}.aspx?page={page - 1}", "« Previous"))
+        if page == 2 and site.faults:  # the old pager's "?page=1" duplicates the section's first page
+            self.parts.append(self.variant(f"/{section}.aspx?page=1", "« Previous"))
+        elif page > 1:
+            back = f"/{section}.aspx" + (f"?page={page - 1}" if page > 2 else "")
+            self.parts.append(self.link(back, "« Previous"))
         if page < last:
             self.parts.append(self.link(f"/{section}.aspx?page={page + 1}", "Next »"))
         self.parts.append(f"<span>Page {page} of {last}</span></div>")
@@ -740,7 +743,8 @@ class _Page:
                 contact,
                 *(
                     self.link(f"/{n}.aspx", words.STATIC_PAGES[n])
-                    for n in ("privacy-notice", "accessibility", "cookies", "freedom-of-information")
+                    for n in words.STATIC_PAGES
+                    if n not in ("contact-us", "disclosure-log")
                 ),
             ]
         )
