@@ -25,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import airflow_env
 from sandbox.legacy_site import LegacySite, start
@@ -104,6 +106,24 @@ def test_every_canonical_url_is_its_own_canonical_form_and_sizes_are_checked(sit
     for pages in (49, 50_001):
         with pytest.raises(ValueError, match="50 to 50000"):
             LegacySite(pages)
+
+
+HUGE = LegacySite(50_000, seed=2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=49_999), st.sampled_from(["case", "slash", "tracking", "host"]))
+def test_any_page_of_a_large_site_is_found_again_from_its_url_and_its_variants(index: int, how: str) -> None:
+    url = HUGE.page_url(index)
+    assert HUGE.canonical_of(url) == url and HUGE.kind_of(url) is not None
+    variant = {
+        "case": url.upper(),
+        "slash": url + "/" if url.endswith(".aspx") else url,
+        "tracking": url + "?utm_source=twitter&fbclid=x",
+        "host": f"http://localhost:8081{url}",
+    }[how]
+    assert HUGE.canonical_of(variant) == url
+    assert HUGE.canonical_of(url.replace(".aspx", "-x.aspx").replace(".pdf", "-x.pdf")) is None
 
 
 def test_an_in_process_crawl_finds_exactly_the_broken_links_and_the_variants_of_the_ground_truth(

@@ -41,7 +41,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if with_body:
-            self.wfile.write(response.body)
+            try:
+                self.wfile.write(response.body)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (a crawler's timeout)
+                self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
