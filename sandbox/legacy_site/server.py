@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .site import LegacySite
+from .site import LegacySite, Response
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -30,7 +30,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, *, with_body: bool) -> None:
         attempt = self.server.count(self.path)
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
-        response = self.server.site.respond(self.path, host, attempt)
+        try:
+            response = self.server.site.respond(self.path, host, attempt)
+        except Exception:  # a request the generator cannot parse must not kill the connection silently
+            self.log_error("cannot answer %r", self.path)
+            response = Response(500, "text/plain; charset=utf-8", b"Server Error in '/' Application.")
         if response.delay_seconds:
             time.sleep(response.delay_seconds)
         self.send_response(response.status)
