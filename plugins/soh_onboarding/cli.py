@@ -136,6 +136,32 @@ def _charging(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _legacy_site(args: argparse.Namespace) -> int:
+    """Serve the sandbox legacy force website in the foreground until Ctrl-C.
+
+    The only place the library touches the sandbox: imported here, lazily, from the project's root.
+    """
+    from . import project
+
+    if str(project.ROOT) not in sys.path:
+        sys.path.insert(0, str(project.ROOT))
+    from sandbox.legacy_site import LegacySite, serve
+
+    try:
+        site = LegacySite(
+            args.pages, args.seed, faults=not args.no_faults, fault_rate=args.fault_rate, slow_ms=args.slow_ms
+        )
+    except ValueError as error:
+        print(f"sandbox legacy-site: {error}", file=sys.stderr)
+        return 2
+    try:
+        serve(site, args.port, verbose=not args.quiet)
+    except OSError as error:
+        print(f"sandbox legacy-site: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _pounds(amount: str) -> str:
     from decimal import Decimal
 
@@ -212,6 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     charging.add_argument("--specs", metavar="DIR", help="folder of force specs (default: onboarding_specs/)")
     charging.add_argument("--no-checks", action="store_true", help="skip the Great Expectations checks (faster)")
     charging.set_defaults(func=_charging)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="local stand-ins for the outside world (a legacy force website)"
+    ).add_subparsers(dest="sandbox", required=True, metavar="SITE")
+    legacy = sandbox.add_parser(
+        "legacy-site",
+        help="serve a fictional old force website, with the faults real ones have, on 127.0.0.1",
+        description="Serve the Demoshire Police legacy website (the demo spec's legacy_site) on 127.0.0.1 until "
+        "Ctrl-C: SharePoint-style .aspx pages, deterministic from --seed, with broken links, redirects, duplicate "
+        "URLs, windows-1252 pages, an enormous page, an endless calendar, slow pages and intermittent 500s.",
+    )
+    legacy.add_argument("--pages", type=int, default=500, metavar="N", help="content pages, 50 to 50000 (default 500)")
+    legacy.add_argument("--port", type=int, default=8081, metavar="P", help="port on 127.0.0.1 (default 8081)")
+    legacy.add_argument("--seed", type=int, default=0, metavar="S", help="same seed, same site (default 0)")
+    legacy.add_argument("--no-faults", action="store_true", help="a clean site, for benchmarks: no faults at all")
+    legacy.add_argument(
+        "--fault-rate", type=float, default=0.05, metavar="R", help="share of URLs whose first request answers 500"
+    )
+    legacy.add_argument("--slow-ms", type=int, default=1500, metavar="MS", help="delay of slow pages (default 1500)")
+    legacy.add_argument("--quiet", action="store_true", help="do not log each request")
+    legacy.set_defaults(func=_legacy_site)
     return parser
 
 
