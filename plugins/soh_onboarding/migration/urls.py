@@ -312,7 +312,8 @@ class Scope:
         """
         canonical = canonicalise(url, base=base, case_insensitive=self.case_insensitive)
         parts = urlsplit(canonical)
-        if parts.hostname in self.hosts and parts.port in (None, DEFAULT_PORTS.get(parts.scheme)):
+        base_port = urlsplit(self.base_url).port
+        if parts.hostname in self.hosts and parts.port in (None, DEFAULT_PORTS.get(parts.scheme), base_port):
             scheme, netloc = urlsplit(self.base_url)[:2]
             canonical = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
         return canonical

@@ -1,0 +1,392 @@
+"""Crawl a force's legacy website into the run's artifact folder, resumably.
+
+Seeds are the base URL and the sitemaps; links are followed within the spec's scope (its domains and
+include/exclude patterns) and robots.txt. Each URL is canonicalised first, so the same page under
+another case, slash or tracking parameter is fetched once; a page whose bytes equal an earlier one's is
+recorded as its duplicate. Requests go through one polite Fetcher (rate limit, retries, size limit,
+address checks after DNS and at every redirect).
+
+The checkpoint is the crawl's own record, `pages.jsonl`: one line per URL done, appended and flushed as
+each page finishes, with the links it found. A re-run reads it back, and the frontier is what the done
+pages link to that is not done yet: killed half-way, a crawl continues where it stopped, and a finished
+one finishes at once. Bodies are stored once per content hash (gzip), for the extraction that follows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import heapq
+import json
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from protego import Protego
+from selectolax.lexbor import LexborHTMLParser
+
+from .fetch import USER_AGENT, Fetched, Fetcher
+from .urls import NotAWebURL, Scope
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+ASSET_SUFFIXES = (
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".odt",
+    ".csv",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".svg",
+    ".webp",
+)
+MAX_SITEMAPS = 200
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """The limits of one crawl, from the spec's legacy_site.crawl (overridable for a trial run)."""
+
+    max_pages: int = 20000
+    requests_per_second: float = 2.0
+    concurrency: int = 4
+    timeout: float = 30.0
+    max_page_bytes: int = 5 * 1024 * 1024
+    allow_private_addresses: bool = False
+    time_limit: float | None = None  # seconds for the whole crawl; None: no limit
+
+    @classmethod
+    def from_spec(
+        cls, spec_data: dict[str, Any], max_pages: int | None = None, time_limit: float | None = None
+    ) -> CrawlSettings:
+        crawl = spec_data["legacy_site"].get("crawl", {})
+        return cls(
+            max_pages=max_pages or crawl.get("max_pages", cls.max_pages),
+            requests_per_second=crawl.get("requests_per_second", cls.requests_per_second),
+            concurrency=crawl.get("concurrency", cls.concurrency),
+            timeout=crawl.get("timeout_seconds", cls.timeout),
+            max_page_bytes=crawl.get("max_page_bytes", cls.max_page_bytes),
+            allow_private_addresses=crawl.get("allow_private_addresses", False),
+            time_limit=time_limit,
+        )
+
+
+@dataclass
+class PageRecord:
+    """One URL done: a line of pages.jsonl."""
+
+    url: str  # canonical
+    kind: str  # "page", "asset", or "other"
+    status: int
+    final_url: str
+    content_type: str = ""
+    encoding: str | None = None
+    sha256: str = ""
+    duplicate_of: str = ""  # canonical URL of the first page with the same bytes
+    redirects: list[list[Any]] = field(default_factory=list)
+    error: str = ""
+    truncated: bool = False
+    attempts: int = 0
+    links: list[str] = field(default_factory=list)  # canonical, in scope
+    assets: list[str] = field(default_factory=list)  # canonical documents and images
+    found_on: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class CrawlSummary:
+    pages: int = 0
+    assets: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    robots_disallowed: int = 0
+    resumed_from: int = 0
+    stopped_by: str = ""  # "", "max_pages" or "time_limit"
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _is_asset(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(ASSET_SUFFIXES)
+
+
+class Crawl:
+    """One crawl of one legacy site into `folder` (a pathlib-like folder of the artifact store)."""
+
+    def __init__(
+        self,
+        spec_data: dict[str, Any],
+        folder: Any,
+        settings: CrawlSettings,
+        *,
+        priority: dict[str, int] | None = None,
+        progress: Callable[[str], None] = print,
+        progress_every: float = 5.0,
+    ) -> None:
+        self.scope = Scope.from_spec(spec_data)
+        self.folder = folder
+        self.settings = settings
+        self.priority = priority or {}  # canonical URL -> hits: busier pages first (traffic data)
+        self.progress = progress
+        self.progress_every = progress_every
+        self.sitemaps = list(spec_data["legacy_site"].get("sitemap_urls", []))
+        self.fetcher = Fetcher(
+            allowed=self._refusal,
+            requests_per_second=settings.requests_per_second,
+            timeout=settings.timeout,
+            max_bytes=settings.max_page_bytes,
+            allow_private=settings.allow_private_addresses,
+            concurrency=settings.concurrency,
+        )
+        self.robots: dict[str, Protego | None] = {}
+        # Only URLs and hashes stay in memory, never the records: memory must not grow with page content.
+        self.done: set[str] = set()
+        self.hashes: dict[str, str] = {}
+        self.queued: set[str] = set()
+        self.frontier: list[tuple[int, int, str, str]] = []  # (-hits, order, url, found_on)
+        self.order = 0
+        self.summary = CrawlSummary()
+
+    # --- scope ---------------------------------------------------------------------------------
+
+    def _refusal(self, url: str) -> str | None:
+        decision = self.scope.in_scope(url)
+        return None if decision else decision.reason
+
+    def _robots(self, url: str) -> Protego | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self.robots:
+            fetched = self.fetcher.get(f"{origin}/robots.txt")
+            text = fetched.body.decode("utf-8", "replace") if fetched.ok else ""
+            self.robots[origin] = Protego.parse(text) if text else None
+            delay = self.robots[origin].crawl_delay(USER_AGENT) if self.robots[origin] else None
+            if delay:
+                self.fetcher.limiter.interval = max(self.fetcher.limiter.interval, float(delay))
+        return self.robots[origin]
+
+    def _robots_allow(self, url: str) -> bool:
+        robots = self._robots(url)
+        return robots is None or robots.can_fetch(url, USER_AGENT)
+
+    # --- frontier --------------------------------------------------------------------------------
+
+    def _canonical(self, href: str, base: str) -> str | None:
+        try:
+            url = self.scope.canonicalise(href, base=base)
+        except (NotAWebURL, ValueError):
+            return None
+        return url if self.scope.in_scope(url) else None
+
+    def _enqueue(self, url: str, found_on: str) -> None:
+        if url in self.queued or url in self.done:
+            return
+        self.queued.add(url)
+        self.order += 1
+        heapq.heappush(self.frontier, (-self.priority.get(url, 0), self.order, url, found_on))
+
+    def _resume(self) -> None:
+        path = self.folder / "pages.jsonl"
+        if not path.exists():
+            return
+        with path.open("rb") as journal:
+            journal.seek(0, 2)
+            cut_short = journal.tell() > 0 and (journal.seek(-1, 2) or journal.read(1)) != b"\n"
+        if cut_short:
+            with path.open("a", encoding="utf-8") as journal:
+                journal.write("\n")  # end the line cut short when the crawl was killed
+        for record in read_pages(self.folder):
+            self.done.add(record.url)
+            self._tally(record)
+            if record.sha256 and not record.duplicate_of:
+                self.hashes.setdefault(record.sha256, record.url)
+            for link in [*record.links, *record.assets]:
+                self._enqueue(link, record.url)
+        self.summary.resumed_from = len(self.done)
+
+    def _tally(self, record: PageRecord) -> None:
+        s = self.summary
+        if record.duplicate_of:
+            s.duplicates += 1
+        elif record.kind == "page" and record.status == 200:
+            s.pages += 1
+        elif record.kind == "asset" and record.status == 200:
+            s.assets += 1
+        if record.error.startswith("refused"):
+            s.refused += 1
+            s.robots_disallowed += "robots.txt" in record.error
+        elif record.error:
+            s.errors += 1
+
+    def _sitemap_urls(self) -> Iterator[str]:
+        """Page URLs from the sitemaps (and sitemap indexes), bounded in count and size."""
+        pending, seen = list(self.sitemaps), set()
+        while pending and len(seen) < MAX_SITEMAPS:
+            sitemap = pending.pop(0)
+            if sitemap in seen:
+                continue
+            seen.add(sitemap)
+            fetched = self.fetcher.get(sitemap)
+            if not fetched.ok:
+                self.progress(f"sitemap {sitemap}: {fetched.error or fetched.status}")
+                continue
+            try:
+                root = ET.fromstring(fetched.body)
+            except ET.ParseError as exc:
+                self.progress(f"sitemap {sitemap} is not valid XML: {exc}")
+                continue
+            for loc in root.iter():
+                if loc.tag.rsplit("}", 1)[-1] != "loc" or not loc.text:
+                    continue
+                if root.tag.endswith("sitemapindex"):
+                    pending.append(urljoin(sitemap, loc.text.strip()))
+                else:
+                    yield urljoin(sitemap, loc.text.strip())
+
+    # --- one URL ---------------------------------------------------------------------------------
+
+    def _visit(self, url: str, found_on: str) -> tuple[PageRecord, bytes]:
+        started = time.monotonic()
+        if not self._robots_allow(url):
+            record = PageRecord(url, "other", 0, url, error="refused: robots.txt disallows it", found_on=found_on)
+            return record, b""
+        fetched: Fetched = self.fetcher.get(url)
+        kind = "asset" if _is_asset(url) else ("page" if fetched.content_type in HTML_TYPES else "other")
+        record = PageRecord(
+            url=url,
+            kind=kind,
+            status=fetched.status,
+            final_url=fetched.final_url,
+            content_type=fetched.content_type,
+            encoding=fetched.encoding,
+            redirects=[list(hop) for hop in fetched.redirects],
+            error=fetched.error or ("" if fetched.status == 200 else f"HTTP {fetched.status}"),
+            truncated=fetched.truncated,
+            attempts=fetched.attempts,
+            found_on=found_on,
+        )
+        if fetched.ok:
+            record.sha256 = hashlib.sha256(fetched.body).hexdigest()
+            if kind == "page":
+                record.links, record.assets = self._links(fetched)
+        record.seconds = round(time.monotonic() - started, 3)
+        return record, fetched.body if fetched.ok else b""
+
+    def _links(self, fetched: Fetched) -> tuple[list[str], list[str]]:
+        tree = LexborHTMLParser(fetched.body.decode(fetched.encoding or "utf-8", "replace"))
+        base = fetched.final_url
+        base_tag = tree.css_first("base[href]")
+        if base_tag is not None:
+            base = urljoin(base, base_tag.attributes.get("href") or "")
+        links, assets = [], []
+        for node in tree.css("a[href], area[href], img[src], link[rel=alternate][href]"):
+            href = node.attributes.get("href") or node.attributes.get("src") or ""
+            if href.lstrip().lower().startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+                continue
+            url = self._canonical(href, base)
+            if url is None or url == fetched.url:
+                continue
+            (assets if node.tag == "img" or _is_asset(url) else links).append(url)
+        return sorted(set(links)), sorted(set(assets))
+
+    def _store(self, record: PageRecord, body: bytes) -> None:
+        """Remember the page (checkpoint line) and its body, once per content hash."""
+        if record.sha256:
+            first = self.hashes.setdefault(record.sha256, record.url)
+            if first != record.url:
+                record.duplicate_of = first
+                record.links, record.assets = [], []
+            else:
+                bodies = self.folder / "bodies" / record.sha256[:2]
+                target = bodies / f"{record.sha256}.gz"
+                if not target.exists():
+                    bodies.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(gzip.compress(body, compresslevel=1))
+        self.done.add(record.url)
+        self._tally(record)
+        self._journal.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        self._journal.flush()
+        for link in [*record.links, *record.assets]:
+            self._enqueue(link, record.url)
+
+    # --- the crawl -------------------------------------------------------------------------------
+
+    def run(self) -> CrawlSummary:
+        started = time.monotonic()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._resume()
+        if self.summary.resumed_from:
+            self.progress(f"resuming: {self.summary.resumed_from} URLs already done")
+        self._enqueue(self.scope.base_url, "")
+        for url in self._sitemap_urls():
+            canonical = self._canonical(url, url)
+            if canonical:
+                self._enqueue(canonical, "sitemap")
+        last_report = time.monotonic()
+        pending: dict[Future, str] = {}
+        with (
+            (self.folder / "pages.jsonl").open("a", encoding="utf-8") as self._journal,
+            ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool,
+        ):
+            while self.frontier or pending:
+                while self.frontier and len(pending) < self.settings.concurrency * 2 and not self._stop(started):
+                    _, _, url, found_on = heapq.heappop(self.frontier)
+                    if url not in self.done:
+                        pending[pool.submit(self._visit, url, found_on)] = url
+                if not pending:
+                    break
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    pending.pop(future)
+                    self._store(*future.result())
+                if time.monotonic() - last_report >= self.progress_every:
+                    last_report = time.monotonic()
+                    self._report(started)
+        self.fetcher.close()
+        self.summary.seconds = round(time.monotonic() - started, 2)
+        self._report(started)
+        return self.summary
+
+    def _stop(self, started: float) -> bool:
+        if self.summary.pages >= self.settings.max_pages:
+            self.summary.stopped_by = "max_pages"
+            return True
+        if self.settings.time_limit is not None and time.monotonic() - started > self.settings.time_limit:
+            self.summary.stopped_by = "time_limit"
+            return True
+        return False
+
+    def _report(self, started: float) -> None:
+        s, elapsed = self.summary, max(time.monotonic() - started, 1e-6)
+        self.progress(
+            f"crawled {s.pages}/{self.settings.max_pages} pages, {s.assets} documents and images, "
+            f"{s.duplicates} duplicates, {s.errors} errors, {s.refused} refused; "
+            f"{len(self.frontier)} to go; {s.pages / elapsed:.1f} pages/s"
+        )
+
+
+def read_pages(folder: Any) -> Iterator[PageRecord]:
+    """The crawl's records, for the phases after it."""
+    with (folder / "pages.jsonl").open(encoding="utf-8") as journal:
+        for line in journal:
+            try:
+                yield PageRecord(**json.loads(line))
+            except (ValueError, TypeError):
+                continue  # a line cut short when a crawl was killed
+
+
+def read_body(folder: Any, sha256: str) -> bytes:
+    return gzip.decompress((folder / "bodies" / sha256[:2] / f"{sha256}.gz").read_bytes())
