@@ -72,6 +72,26 @@ def _dpia(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """Crawl, extract, sanitise and map a force's legacy site into --out; resumable."""
+    from dataclasses import asdict
+
+    from .migration import pipeline
+
+    result = spec.check([Path(args.spec)])
+    if not result.valid:
+        for error in result.errors:
+            print(error.format(), file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    summary = pipeline.migrate(result.specs[0].data, out, max_pages=args.max_pages, progress=progress)
+    if args.json:
+        print(json.dumps(asdict(summary), indent=2))
+    return 0
+
+
 def _airflow_users(args: argparse.Namespace) -> int:
     """Users for Airflow's simple auth manager: the admin, and every approver named in a valid spec.
 
@@ -203,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     screening.add_argument("--out", required=True, metavar="DIR", help="folder for the documents")
     screening.add_argument("--json", action="store_true", help="print the screening as JSON")
     screening.set_defaults(func=_dpia)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="migrate a force's legacy site: crawl, extract, sanitise, map URLs",
+        description="Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise "
+        "each page, map every old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the "
+        "migration report to --out.",
+    )
+    migrate.add_argument("spec", metavar="SPEC", help="the force's spec file")
+    migrate.add_argument("--out", required=True, metavar="DIR", help="folder for the migration (and its checkpoint)")
+    migrate.add_argument("--max-pages", type=int, metavar="N", help="stop crawling after N pages (a trial run)")
+    migrate.add_argument("--json", action="store_true", help="print the summary as JSON (progress goes to stderr)")
+    migrate.set_defaults(func=_migrate)
 
     users = commands.add_parser(
         "airflow-users",

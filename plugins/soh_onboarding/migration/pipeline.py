@@ -1,0 +1,356 @@
+"""The migration of one force's legacy site, step by step: crawl, plan, process (in chunks), finish.
+
+    crawl    the legacy site into crawl/ (resumable: see crawl.py)
+    plan     decide every URL's fate from the crawl: which page is the original of byte-identical ones,
+             what each old URL maps to (the GOV.UK way: redirect, archive or unresolved), written to
+             plan.json so the chunks agree on every link
+    process  extract, sanitise and rewrite the links of one chunk of pages (content/part-N.jsonl); chunks
+             are independent, so Airflow runs them as mapped tasks spread over workers
+    finish   content.jsonl, inventory.csv, redirects.csv, assets.csv and the migration report
+
+`migrate()` runs them all, as the CLI does. Every step reads and writes only its own folder, so a
+re-run repeats the same work and writes the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .. import reports
+from ..artifacts import write_json
+from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
+from .extract import extract
+from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, redirects_csv, rewrite_links
+from .sanitise import sanitise
+from .urls import Scope
+
+INVENTORY_COLUMNS = (
+    "old_url",
+    "canonical_url",
+    "http_status",
+    "content_type",
+    "new_path",
+    "title",
+    "content_hash",
+    "mapping",
+)
+ASSET_PREFIX = "/media/legacy"
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+
+
+@dataclass
+class Plan:
+    """What the crawl found, decided: the pages to process and every old URL's mapping."""
+
+    pages: list[dict[str, Any]] = field(default_factory=list)  # one job per original page
+    assets: list[dict[str, Any]] = field(default_factory=list)
+    mappings: dict[str, dict[str, Any]] = field(default_factory=dict)  # canonical old URL -> Mapping as dict
+    inventory: list[dict[str, Any]] = field(default_factory=list)
+
+
+def new_base_url(spec_data: dict[str, Any]) -> str:
+    return f"https://{spec_data['tenant']['domains'][0]}"
+
+
+def crawl_site(
+    spec_data: dict[str, Any], folder: Any, *, max_pages: int | None = None, progress: Callable[[str], None] = print
+) -> CrawlSummary:
+    settings = CrawlSettings.from_spec(spec_data, max_pages=max_pages)
+    return Crawl(spec_data, folder / "crawl", settings, progress=progress).run()
+
+
+def _originals(records: list[PageRecord]) -> dict[str, str]:
+    """sha256 -> the URL that stands for all URLs with those bytes: chosen by rule, not crawl order.
+
+    A URL the site answers without a redirect wins, then the shortest, then the first in order.
+    """
+    by_hash: dict[str, list[PageRecord]] = {}
+    for record in records:
+        if record.status == 200 and record.sha256:
+            by_hash.setdefault(record.sha256, []).append(record)
+    return {sha: min(group, key=lambda r: (bool(r.redirects), len(r.url), r.url)).url for sha, group in by_hash.items()}
+
+
+def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
+    """Documents and images: by the spec's rules when one matches, else kept under /media/legacy/."""
+    mapping = mapper.map(url)
+    if mapping.type == "redirect":
+        return mapping
+    path = urlsplit(url).path
+    return Mapping(
+        url, normalise_new_path(ASSET_PREFIX + path), "redirect", "document", None, "asset kept under its old path"
+    )
+
+
+def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
+    """Decide every URL's fate from the crawl journal; write plan.json."""
+    records = list(read_pages(folder / "crawl"))
+    originals = _originals(records)
+    mapper = Mapper.from_spec(spec_data)
+    result = Plan()
+    own: list[Mapping] = []
+    for record in records:
+        if record.status == 200 and originals.get(record.sha256) == record.url:
+            own.append(_asset_mapping(mapper, record.url) if record.kind == "asset" else mapper.map(record.url))
+    decided = {m.old_url: m for m in make_unique(own)}
+    for record in sorted(records, key=lambda r: r.url):
+        original = originals.get(record.sha256, "") if record.status == 200 else ""
+        if record.status != 200:
+            mapping, label = None, "error"
+        elif original != record.url:
+            target = decided[original]
+            mapping = Mapping(
+                record.url, target.new_path, target.type, target.content_type, None, f"same content as {original}"
+            )
+            label = "duplicate"
+        else:
+            mapping = decided[record.url]
+            label = mapping.type
+        if mapping is not None:
+            result.mappings[record.url] = asdict(mapping)
+        result.inventory.append(
+            {
+                "old_url": record.url,
+                "canonical_url": record.url,
+                "http_status": record.status,
+                "content_type": (mapping.content_type or "") if mapping else "",
+                "new_path": (mapping.new_path or "") if mapping else "",
+                "content_hash": record.sha256,
+                "mapping": label,
+                "kind": record.kind,
+                "error": record.error,
+                "redirects": len(record.redirects),
+                "truncated": record.truncated,
+                "encoding": record.encoding or "",
+            }
+        )
+        if label in ("redirect", "archive", "unresolved") and record.kind == "page":
+            result.pages.append(
+                {
+                    "url": record.url,
+                    "final_url": record.final_url,
+                    "sha256": record.sha256,
+                    "encoding": record.encoding,
+                    "new_path": mapping.new_path if mapping else None,
+                    "mapping": label,
+                    "content_type": mapping.content_type if mapping else None,
+                }
+            )
+        elif label == "redirect" and record.kind == "asset":
+            result.assets.append(
+                {
+                    "url": record.url,
+                    "sha256": record.sha256,
+                    "new_path": mapping.new_path,
+                    "content_type": record.content_type,
+                }
+            )
+    write_json(folder / "plan.json", asdict(result))
+    stale = folder / "content"
+    if stale.exists():  # parts processed under an earlier plan (or another chunking) no longer count
+        for part in stale.iterdir():
+            part.unlink()
+    return result
+
+
+def read_plan(folder: Any) -> Plan:
+    return Plan(**json.loads((folder / "plan.json").read_text(encoding="utf-8")))
+
+
+def _decode(body: bytes, encoding: str | None) -> str:
+    if not encoding:
+        declared = _META_CHARSET.search(body[:4096])
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        return body.decode(encoding, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _unlink_legacy(html: str, scope: Scope) -> str:
+    """Links to old pages with no new home are unwrapped (their text stays): never a link to the old site."""
+    tree = LexborHTMLParser(f"<div>{html}</div>")
+    changed = False
+    for anchor in tree.css("a[href]"):
+        if scope.is_legacy(anchor.attributes.get("href") or ""):
+            anchor.unwrap()
+            changed = True
+    for image in tree.css("img[src]"):
+        if scope.is_legacy(image.attributes.get("src") or ""):
+            image.decompose()
+            changed = True
+    if not changed:
+        return html
+    root = tree.css_first("div")
+    return root.inner_html if root is not None else ""  # type: ignore[attr-defined]
+
+
+def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int = 1) -> int:
+    """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl."""
+    current = read_plan(folder)
+    scope = Scope.from_spec(spec_data)
+    lookup = LinkLookup((Mapping(**m) for m in current.mappings.values()), scope)
+    selectors = spec_data["legacy_site"]["content_selectors"]
+    out = folder / "content"
+    out.mkdir(parents=True, exist_ok=True)
+    lines = io.StringIO()
+    count = 0
+    for index, job in enumerate(current.pages):
+        if index % chunks != chunk or job["mapping"] != "redirect":
+            continue
+        html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
+        found = extract(html, selectors)
+        clean = sanitise(found.body_html, base_url=job["final_url"])
+        relinked, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
+        body = _unlink_legacy(relinked, scope)
+        record = {
+            "old_url": job["url"],
+            "new_path": job["new_path"],
+            "title": found.title,
+            "summary": found.summary,
+            "published": found.published,
+            "content_type": job["content_type"],
+            "body_html": body,
+            "content_hash": job["sha256"],
+            "found_by": found.found_by,
+            "findings": clean.counts,
+            "images_missing_alt": [f.detail for f in clean.findings if f.kind == "image_missing_alt"],
+            "unresolved_links": unresolved,
+        }
+        lines.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    (out / f"part-{chunk:04d}-of-{chunks:04d}.jsonl").write_text(lines.getvalue(), encoding="utf-8")
+    return count
+
+
+def _content_records(folder: Any) -> Iterator[dict[str, Any]]:
+    parts = sorted((folder / "content").iterdir(), key=lambda p: p.name) if (folder / "content").exists() else []
+    records = []
+    for part in parts:
+        if part.name.startswith("part-") and part.name.endswith(".jsonl"):
+            records += [json.loads(line) for line in part.read_text(encoding="utf-8").splitlines() if line]
+    yield from sorted(records, key=lambda r: r["old_url"])
+
+
+@dataclass
+class MigrationSummary:
+    pages_migrated: int
+    by_mapping: dict[str, int]
+    by_content_type: dict[str, int]
+    assets: int
+    unresolved_share: float
+    legacy_problems: dict[str, int]
+    fallback_extractions: int
+    images_missing_alt: int
+    markup_removed: dict[str, int]
+
+
+def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any] | None = None) -> MigrationSummary:
+    """Write content.jsonl, inventory.csv, redirects.csv, assets.csv, the report and summary.json."""
+    current = read_plan(folder)
+    content = list(_content_records(folder))
+    titles = {r["old_url"]: r["title"] for r in content}
+    with (folder / "content.jsonl").open("w", encoding="utf-8") as out:
+        for record in content:
+            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=INVENTORY_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in current.inventory:
+        writer.writerow(row | {"title": titles.get(row["old_url"], "")})
+    (folder / "inventory.csv").write_text(table.getvalue(), encoding="utf-8")
+
+    mappings = [Mapping(**m) for m in current.mappings.values()]
+    (folder / "redirects.csv").write_text(redirects_csv(mappings, new_base_url(spec_data)), encoding="utf-8")
+
+    assets = io.StringIO()
+    asset_writer = csv.writer(assets, lineterminator="\n")
+    asset_writer.writerow(["old_url", "new_path", "sha256", "content_type"])
+    for asset in current.assets:
+        target = folder / "assets" / asset["new_path"].lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read_body(folder / "crawl", asset["sha256"]))
+        asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
+    (folder / "assets.csv").write_text(assets.getvalue(), encoding="utf-8")
+
+    summary = _summarise(current, content)
+    values = {"spec": spec_data, "summary": summary, "plan": current, "content": content, "crawl": crawl_summary or {}}
+    markdown = reports.render("migration_report.md.j2", **values)
+    (folder / "migration-report.md").write_text(markdown, encoding="utf-8")
+    title = f"Content migration: {spec_data['force']['name']}"
+    (folder / "migration-report.html").write_text(reports.markdown_to_html(markdown, title), encoding="utf-8")
+    write_json(folder / "summary.json", asdict(summary))
+    return summary
+
+
+def _summarise(current: Plan, content: list[dict[str, Any]]) -> MigrationSummary:
+    rows = current.inventory
+    by_mapping = Counter(row["mapping"] for row in rows)
+    decided = sum(by_mapping[k] for k in ("redirect", "archive", "unresolved"))
+    problems = Counter()
+    for row in rows:
+        if row["http_status"] == 404:
+            problems["broken links (404)"] += 1
+        elif row["error"] == "redirect loop":
+            problems["redirect loops"] += 1
+        elif row["error"].startswith("refused: robots.txt"):
+            problems["disallowed by robots.txt"] += 1
+        elif row["error"].startswith("refused"):
+            problems["refused (outside scope or address)"] += 1
+        elif row["error"]:
+            problems["other errors (timeouts, 5xx)"] += 1
+        if row["redirects"] >= 2:
+            problems["redirect chains (2+ hops)"] += 1
+        if row["truncated"]:
+            problems["pages over the size limit"] += 1
+        if row["encoding"].lower() in ("windows-1252", "cp1252", "iso-8859-1"):
+            problems["pages not in UTF-8"] += 1
+    removed: Counter[str] = Counter()
+    for record in content:
+        removed.update({k: v for k, v in record["findings"].items() if k.startswith("removed")})
+    return MigrationSummary(
+        pages_migrated=len(content),
+        by_mapping=dict(sorted(by_mapping.items())),
+        by_content_type=dict(sorted(Counter(r["content_type"] or "page" for r in content).items())),
+        assets=len(current.assets),
+        unresolved_share=round(by_mapping["unresolved"] / decided, 4) if decided else 0.0,
+        legacy_problems=dict(sorted(problems.items())),
+        fallback_extractions=sum(1 for r in content if r["found_by"].startswith("fallback")),
+        images_missing_alt=sum(len(r["images_missing_alt"]) for r in content),
+        markup_removed=dict(sorted(removed.items())),
+    )
+
+
+def migrate(
+    spec_data: dict[str, Any],
+    folder: Any,
+    *,
+    max_pages: int | None = None,
+    chunks: int = 1,
+    progress: Callable[[str], None] = print,
+) -> MigrationSummary:
+    """The whole migration in this process: what the CLI runs."""
+    crawled = crawl_site(spec_data, folder, max_pages=max_pages, progress=progress)
+    decided = plan(spec_data, folder)
+    progress(
+        f"planned: {len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped"
+    )
+    for chunk in range(chunks):
+        done = process(spec_data, folder, chunk, chunks)
+        progress(f"processed chunk {chunk + 1}/{chunks}: {done} pages")
+    summary = finish(spec_data, folder, crawled.as_dict())
+    progress(
+        f"migrated {summary.pages_migrated} pages; unresolved share {summary.unresolved_share:.1%}; report in {folder / 'migration-report.html'}"
+    )
+    return summary
