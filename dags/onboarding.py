@@ -39,6 +39,15 @@ def build_dag(force: spec.ForceSpec) -> DAG:
                 maxLength=500,
                 section="About this run",
             ),
+            "page_limit": Param(
+                None,
+                type=["null", "integer"],
+                minimum=1,
+                title="Page limit",
+                description_md="Stop crawling the legacy site after this many pages, for a trial run. "
+                "Empty: the spec's `legacy_site.crawl.max_pages`.",
+                section="Content migration",
+            ),
         },
     ) as dag:
 
@@ -94,7 +103,34 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             screened = screen()
             route(screened) >> [decision, approval_stands(screened)] >> record()
 
-        checked >> dpia_group
+        with TaskGroup("migration", tooltip="Crawl, extract, sanitise and map the legacy site") as migration_group:
+
+            @task(task_id="crawl", task_display_name="Crawl the legacy site", pool="soh_legacy_crawl")
+            def crawl(**context) -> dict:
+                return airflow_glue.migration_crawl(force.slug, context)
+
+            @task(task_id="plan", task_display_name="Map every old URL and split the pages into chunks")
+            def plan(**context) -> list[dict]:
+                return airflow_glue.migration_plan(force.slug, context)
+
+            @task(
+                task_id="process",
+                task_display_name="Extract, sanitise and re-link pages",
+                map_index_template="chunk {{ task.op_kwargs['job']['chunk'] + 1 }}",
+            )
+            def process(job: dict, **context) -> int:
+                return airflow_glue.migration_process(force.slug, job, context)
+
+            @task(task_id="finish", task_display_name="Write the inventory, redirects and migration report")
+            def finish(**context) -> dict:
+                return airflow_glue.migration_finish(force.slug, context)
+
+            planned = plan()
+            crawl() >> planned
+            process.expand(job=planned) >> finish()
+
+        # Screening and migration run side by side; publishing (later) waits for both.
+        checked >> [dpia_group, migration_group]
     return dag
 
 

@@ -99,8 +99,9 @@ class Airflow:
 
 @contextmanager
 def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> Iterator[Airflow]:
-    """Start `bin/run` with its own Airflow home, artifact store and (optionally) specs folder under `base`."""
-    port = free_port()
+    """Start `bin/run` with its own Airflow home, artifact store, sandbox port and (optionally) specs folder
+    under `base`; the demo spec in `specs` is pointed at this Airflow's sandbox."""
+    port, sandbox_port = free_port(), free_port()
     home = base / "airflow-home"
     env = {
         key: value
@@ -110,12 +111,20 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
     env.update(
         AIRFLOW_HOME=str(home),
         SOH_AIRFLOW_PORT=str(port),
+        SOH_SANDBOX_PORT=str(sandbox_port),
+        SOH_SANDBOX_PAGES="60",  # a small legacy site: the tests are about the orchestration
         SOH_CACHE_DIR=str(base / "spec-cache"),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
         **env_extra,
     )
     if specs is not None:
         env["SOH_SPECS_DIR"] = str(specs)
+        demo = specs / "demo.yaml"
+        if demo.exists():  # the demo force's legacy site is the sandbox bin/run starts, on its own port here
+            text = demo.read_text(encoding="utf-8").replace(
+                "http://127.0.0.1:8081/", f"http://127.0.0.1:{sandbox_port}/"
+            )
+            demo.write_text(text, encoding="utf-8")
     log = base / "run.log"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -57,7 +57,14 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "dpia.dpo_decision",
         "dpia.approval_stands",
         "dpia.record",
+        "migration.crawl",
+        "migration.plan",
+        "migration.process",
+        "migration.finish",
     }
+    assert tasks["migration.crawl"].upstream_task_ids == {"check_spec"}  # beside the DPIA, not after it
+    assert tasks["migration.crawl"].pool == "soh_legacy_crawl"
+    assert tasks["migration.process"].upstream_task_ids == {"migration.plan"}
     assert tasks["check_spec"].task_display_name == "Check and snapshot the spec"
     assert tasks["dpia.screen"].upstream_task_ids == {"check_spec"}
     assert tasks["dpia.record"].upstream_task_ids == {"dpia.dpo_decision", "dpia.approval_stands"}
@@ -114,16 +121,20 @@ print("heavy:", heavy)
 
 
 @pytest.mark.slow
-def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path) -> None:
-    dag = load_dagbag().dags["onboard_demo"]
-    # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
-    # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
-    run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
+def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path, spec_dir: Path) -> None:
+    from sandbox.legacy_site import LegacySite, start
+
+    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy:
+        demo = spec_dir / "demo.yaml"
+        demo.write_text(demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url), "utf-8")
+        dag = load_dagbag().dags["onboard_demo"]
+        # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
+        # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
+        run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
     assert run.state == "success"
 
     folder = _run_folder(artifact_root, "demo", run.run_id)
     snapshot = json.loads((folder / "spec" / "snapshot.json").read_text())
-    demo = SPECS / "demo.yaml"
     assert (folder / "spec" / "spec.yaml").read_bytes() == demo.read_bytes()
     assert snapshot["spec_sha256"] == hashlib.sha256(demo.read_bytes()).hexdigest()
     assert snapshot["note"] == "test run"
@@ -134,6 +145,11 @@ def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: P
     assert screening["full_dpia_required"] is True
     assert "# DPIA scoping: Demoshire Police" in (folder / "dpia" / "dpia-scoping.md").read_text()
     assert (folder / "dpia" / "dpia-scoping.html").read_text().startswith("<!DOCTYPE html>")
+    migration = folder / "migration"
+    summary = json.loads((migration / "summary.json").read_text())
+    assert summary["pages_migrated"] > 30
+    assert (migration / "inventory.csv").read_text().startswith("old_url,canonical_url,http_status")
+    assert len((migration / "content.jsonl").read_text().splitlines()) == summary["pages_migrated"]
 
 
 def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:

@@ -23,6 +23,12 @@ STEPS = (
         "force's answers, writes the scoping document, and asks the DPO to approve it, unless the DPO "
         "already approved an identical screening. Anything but approval stops the run.",
     },
+    {
+        "title": "Content migration",
+        "text": "beside the DPIA: crawls the legacy site politely (resumable), maps every old URL to a redirect, "
+        "an archive or unresolved, extracts and sanitises each page in chunks spread over workers, and "
+        "writes the inventory, redirects.csv, the clean content and the migration report.",
+    },
 )
 """What a run does, in order, for the DAG's documentation. Each phase adds its step when it lands."""
 
@@ -285,3 +291,57 @@ def _triggering_events(context: dict[str, Any]) -> list[str]:
         for event in items:
             described.append(f"{getattr(asset, 'uri', asset)} {getattr(event, 'extra', {})}")
     return described
+
+
+# --- content migration ---------------------------------------------------------------------------
+
+CHUNK_PAGES = 500
+"""Pages per mapped processing task: small enough to spread a large site over Celery workers."""
+
+
+def _migration(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    folder = run_folder(slug, context)
+    return provenance.read_snapshot(folder.root / "spec"), folder.phase("migration")
+
+
+def migration_crawl(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Crawl the legacy site into the run's folder; a retry or re-run resumes from its journal."""
+    from .migration import pipeline
+
+    spec_data, folder = _migration(slug, context)
+    limit = (context.get("params") or {}).get("page_limit")
+    return pipeline.crawl_site(spec_data, folder, max_pages=limit).as_dict()
+
+
+def migration_plan(slug: str, context: dict[str, Any]) -> list[dict[str, int]]:
+    """Map every old URL; return one job per chunk of pages, for the mapped processing tasks."""
+    from .migration import pipeline
+
+    spec_data, folder = _migration(slug, context)
+    decided = pipeline.plan(spec_data, folder)
+    chunks = max(1, -(-len(decided.pages) // CHUNK_PAGES))
+    print(
+        f"{len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped; {chunks} chunk(s)"
+    )
+    return [{"chunk": chunk, "chunks": chunks} for chunk in range(chunks)]
+
+
+def migration_process(slug: str, job: dict[str, int], context: dict[str, Any]) -> int:
+    from .migration import pipeline
+
+    spec_data, folder = _migration(slug, context)
+    done = pipeline.process(spec_data, folder, job["chunk"], job["chunks"])
+    print(f"chunk {job['chunk'] + 1} of {job['chunks']}: {done} pages extracted, sanitised and re-linked")
+    return done
+
+
+def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from .migration import pipeline
+
+    spec_data, folder = _migration(slug, context)
+    crawled = context["ti"].xcom_pull(task_ids="migration.crawl")
+    summary = pipeline.finish(spec_data, folder, crawled)
+    print(f"migrated {summary.pages_migrated} pages; report: {artifact_url(folder / 'migration-report.html')}")
+    return asdict(summary)
