@@ -107,9 +107,9 @@ def assert_readable(summary: str) -> None:
 def test_a_valid_output_passes_every_check(tmp_path) -> None:
     result = run(tmp_path, valid_output())
     assert result.success, result.summary()
-    assert len(result.results) == 10 and all(isinstance(r, tuple) and len(r) == 3 for r in result.results)
-    assert result.summary() == "all 10 migration checks passed"
-    assert result.as_dict()["passed"] == 10
+    assert len(result.results) == 11 and all(isinstance(r, tuple) and len(r) == 3 for r in result.results)
+    assert result.summary() == "all 11 migration checks passed"
+    assert result.as_dict()["passed"] == 11
 
 
 def test_duplicate_new_paths_fail(tmp_path) -> None:
@@ -171,11 +171,13 @@ def test_a_redirect_to_a_page_not_migrated_fails(tmp_path) -> None:
     output = valid_output()
     output["redirects"][1]["new_url"] = "https://www.police.uk/news/gone/"
     output["redirects"][2]["new_url"] = "https://elsewhere.example/contact-us/"
+    output["inventory"][3]["new_path"] = "/news/one-copy/"
     result = run(tmp_path, output)
     assert failed(result) == {
         "every redirect lands on a migrated page": (
             f"2 redirects, e.g. {OLD}/news/two → /news/gone/, {OLD}/contact → https://elsewhere.example/contact-us/"
-        )
+        ),
+        "every duplicate lands on a migrated page": f"1 duplicate, e.g. {OLD}/news/one-copy → /news/one-copy/",
     }
     assert_readable(result.summary())
 

@@ -18,7 +18,7 @@ when GE has no direct expectation for it):
    no javascript:, vbscript: or data: URL — found by parsing (html.parser), with a raw search for the
    tags as a second net where a malformed body parses unlike a browser;
 4. no link or image in a body points at a legacy host;
-5. every redirect (redirects.csv, type redirect) lands on a migrated page;
+5. every redirect (redirects.csv, type redirect) and every duplicate lands on a migrated page;
 6. every URL found is mapped: a known mapping, a new path for every redirect and duplicate, and every
    redirect/archive/unresolved URL in redirects.csv;
 7. the unresolved share (unresolved / (redirect + archive + unresolved)) is at most the spec's threshold.
@@ -277,6 +277,8 @@ def check_migration(
     moved = inventory[inventory["mapping"].isin(WITH_NEW_PATH)].reset_index(drop=True)
     mapped = inventory[inventory["mapping"].isin(MAPPED)].reset_index(drop=True)
     to_pages = redirects[redirects["type"] == "redirect"].reset_index(drop=True)
+    copies = inventory[(inventory["mapping"] == "duplicate") & (inventory["new_path"] != "")].reset_index(drop=True)
+    migrated = sorted(set(content["new_path"]) - {""})
 
     def target(url: str) -> str:
         """A redirect's path on the new site; the URL itself when it is not on the new site."""
@@ -358,10 +360,22 @@ def check_migration(
                 (
                     gxe.ExpectColumnValuesToBeInSet(
                         column="target_path",
-                        value_set=sorted(set(content["new_path"]) - {""}),
+                        value_set=migrated,
                         description="every redirect lands on a migrated page",
                     ),
                     row_examples(to_pages, "redirect", lambda row: f"{row['old_url']} → {row['target_path']}"),
+                ),
+            ],
+        ),
+        (
+            "duplicates",
+            copies,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="new_path", value_set=migrated, description="every duplicate lands on a migrated page"
+                    ),
+                    row_examples(copies, "duplicate", lambda row: f"{row['old_url']} → {row['new_path']}"),
                 ),
             ],
         ),
