@@ -10,16 +10,17 @@ they catch a wrong table whatever went wrong. Money is compared in whole pence (
 - no force is charged before it went live (rows with no months live are zero).
 
 A failing suite fails the task with `QualityResult.explain()`: one readable line per failed check.
-Pandas and Great Expectations are imported inside `check`, never when this module is imported.
+Pandas and Great Expectations are imported inside `check`, never when this module is imported; the GE
+plumbing (context, running a suite over a dataframe, reading a failure) is shared in `quality`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import quality
 from .charging import ScenarioResult, to_pence
 
 
@@ -99,95 +100,74 @@ def check(
     rows: Sequence[Mapping[str, Any]], results: Sequence[ScenarioResult], summary: Mapping[str, Any]
 ) -> QualityResult:
     """Run the suite; never raises for a failed check (the caller decides to fail the task)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
     import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.row_conditions import Column
 
     charges, reconcile = tables(rows, results, summary)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("charging")
+    context = quality.context()
     expected_rows = {f"{r.scenario}/{m.slug}" for r in results for m in r.members}
     years = len(results[0].years) if results else 0
 
-    def suite(name: str, expectations: list) -> Any:
-        built = context.suites.add(gx.ExpectationSuite(name=name))
-        for expectation in expectations:
-            built.add_expectation(expectation)
-        return built
-
     money = ("capital_p", "revenue_p", "total_p")
-    charges_suite = suite(
-        "charges",
-        [
-            *(
-                gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, description=f"no negative {c[:-2]} charge")
-                for c in money
-            ),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="cap_capital_p",
-                column_B="capital_p",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                description="capital charges within the force's cap",
-            ),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="cap_revenue_p",
-                column_B="revenue_p",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                description="revenue charges within the force's cap",
-            ),
-            gxe.ExpectColumnValuesToBeBetween(
-                column="total_p",
-                min_value=0,
-                max_value=0,
-                row_condition=Column("months_live") == 0,
-                description="no force charged before it went live",
-            ),
-            gxe.ExpectColumnValuesToBeBetween(
-                column="total_p",
-                min_value=1,
-                row_condition=Column("should_pay") == True,  # noqa: E712 (builds a condition, not a test)
-                description="every live force charged",
-            ),
-            gxe.ExpectColumnDistinctValuesToContainSet(
-                column="scenario_force",
-                value_set=sorted(expected_rows),
-                description="every force of the roster in the table",
-            ),
-            gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=["scenario", "financial_year", "force_slug"],
-                description="one row per scenario, year and force",
-            ),
-            gxe.ExpectTableRowCountToEqual(
-                value=len(expected_rows) * years, description="a row for every year of every force"
-            ),
-        ],
-    )
-    reconcile_suite = suite(
-        "reconciliation",
-        [
-            gxe.ExpectColumnValuesToBeBetween(
-                column="difference_p",
-                min_value=0,
-                max_value=0,
-                description="each year's charges, funding and gap add up to its cost to the penny",
-            )
-        ],
-    )
-    checks = []
-    success = True
-    for name, frame, built in (("charges", charges, charges_suite), ("reconciliation", reconcile, reconcile_suite)):
-        asset = source.add_dataframe_asset(name)
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=asset.add_batch_definition_whole_dataframe(name), suite=built)
+    charges_checks = [
+        *(
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, description=f"no negative {c[:-2]} charge")
+            for c in money
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="cap_capital_p",
+            column_B="capital_p",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="capital charges within the force's cap",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="cap_revenue_p",
+            column_B="revenue_p",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="revenue charges within the force's cap",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="total_p",
+            min_value=0,
+            max_value=0,
+            row_condition=Column("months_live") == 0,
+            description="no force charged before it went live",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="total_p",
+            min_value=1,
+            row_condition=Column("should_pay") == True,  # noqa: E712 (builds a condition, not a test)
+            description="every live force charged",
+        ),
+        gxe.ExpectColumnDistinctValuesToContainSet(
+            column="scenario_force",
+            value_set=sorted(expected_rows),
+            description="every force of the roster in the table",
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["scenario", "financial_year", "force_slug"],
+            description="one row per scenario, year and force",
+        ),
+        gxe.ExpectTableRowCountToEqual(
+            value=len(expected_rows) * years, description="a row for every year of every force"
+        ),
+    ]
+    reconcile_checks = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="difference_p",
+            min_value=0,
+            max_value=0,
+            description="each year's charges, funding and gap add up to its cost to the penny",
         )
-        outcome = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
-        success = success and bool(outcome.success)
-        for result in outcome.results:
+    ]
+    checks = []
+    for name, frame, expectations in (
+        ("charges", charges, charges_checks),
+        ("reconciliation", reconcile, reconcile_checks),
+    ):
+        for result in quality.validate(context, name, frame, expectations):
             config = result.expectation_config
             checks.append(
                 {
@@ -198,18 +178,18 @@ def check(
                     "detail": "" if result.success else _detail(result, frame, expected_rows),
                 }
             )
-    return QualityResult(success, checks)
+    return QualityResult(all(check["success"] for check in checks), checks)
 
 
 def _detail(result: Any, frame: Any, expected_rows: set[str]) -> str:
     config = result.expectation_config
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        return f"the check could not run: {result.exception_info.get('exception_message')}"
+    if problem := quality.could_not_run(result):
+        return problem
     if config.type == "expect_column_distinct_values_to_contain_set":
         missing = sorted(expected_rows - set(frame["scenario_force"]))
         return f"missing: {', '.join(missing[:10])}"
     if config.type == "expect_table_row_count_to_equal":
         return f"{len(frame)} rows, expected {config.kwargs['value']}"
-    found = result.result or {}
-    examples = ", ".join(str(value) for value in (found.get("partial_unexpected_list") or [])[:5])
-    return f"{found.get('unexpected_count', '?')} row(s) fail, e.g. {examples}"
+    count, values, _ = quality.unexpected(result)
+    examples = ", ".join(str(value) for value in values[:5])
+    return f"{count} row(s) fail, e.g. {examples}"

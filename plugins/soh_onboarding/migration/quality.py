@@ -1,0 +1,448 @@
+"""Great Expectations checks over a content migration's output, before anything is published or redirected.
+
+The checks read the migration output folder as written (the contract of the migration pipeline):
+
+- `inventory.csv`: old_url, canonical_url, http_status, content_type, new_path, title, content_hash,
+  mapping — one row per URL found; mapping is redirect, archive or unresolved, or duplicate (same bytes as
+  another page: redirects to that page's new_path) or error (could not be fetched; not a page);
+- `redirects.csv`: old_url, new_url, type (redirect|archive|unresolved; new_url absolute, redirects only);
+- `content.jsonl`: one JSON object per migrated page (old_url, new_path, title, body_html, …).
+
+The legacy site's hosts and the new site's base URL are arguments, as is the spec's
+`content_mapping.max_unresolved_share`. The checks, each a named expectation (on a column derived here
+when GE has no direct expectation for it):
+
+1. new paths are unique among pages (inventory rows mapped `redirect`);
+2. every migrated page has a title and a body (text left after stripping the tags);
+3. no unsafe markup in a body: no script, style, iframe (or other embedded content), no `on*=` handler,
+   no javascript:, vbscript: or data: URL — found by parsing (html.parser), with a raw search for the
+   tags as a second net where a malformed body parses unlike a browser;
+4. no link or image in a body points at a legacy host;
+5. every redirect (redirects.csv, type redirect) and every duplicate lands on a migrated page;
+6. every URL found is mapped: a known mapping, a new path for every redirect and duplicate, and every
+   redirect/archive/unresolved URL in redirects.csv;
+7. the unresolved share (unresolved / (redirect + archive + unresolved)) is at most the spec's threshold.
+
+`check_migration` never raises for a failed check; the task fails with `QualityResult.summary()`, one
+readable line per failed check with a few examples. Pandas and Great Expectations are imported inside
+`check_migration`, never when this module is imported (Airflow parses the DAG files that import it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from .sanitise import URL_ATTRIBUTES, url_problem
+
+INVENTORY_COLUMNS = (
+    "old_url",
+    "canonical_url",
+    "http_status",
+    "content_type",
+    "new_path",
+    "title",
+    "content_hash",
+    "mapping",
+)
+REDIRECTS_COLUMNS = ("old_url", "new_url", "type")
+MAPPED = ("redirect", "archive", "unresolved")  # the old pages: in redirects.csv, counted for the share
+MAPPINGS = (*MAPPED, "duplicate", "error")
+WITH_NEW_PATH = ("redirect", "duplicate")
+#: Tags no migrated body may hold: code, styling, and embedded or active content.
+UNSAFE_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet"})
+_UNSAFE_RAW = re.compile(r"<\s*(script|style|iframe)(?=[\s/>]|$)", re.IGNORECASE)
+_SCRIPT_SCHEMES = ("vbscript", "livescript")
+EXAMPLES = 3
+
+
+class CheckResult(NamedTuple):
+    description: str
+    success: bool
+    details: str
+
+
+@dataclass
+class QualityResult:
+    success: bool
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.success]
+
+    def summary(self) -> str:
+        """One line per failed check, with a few offending values; one line in all when everything passed."""
+        if not self.failed:
+            return f"all {len(self.results)} migration checks passed"
+        lines = [f"{len(self.failed)} of {len(self.results)} migration checks failed:"]
+        lines += [f"- {result.description}: {result.details}" for result in self.failed]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "passed": len(self.results) - len(self.failed),
+            "total": len(self.results),
+            "checks": [result._asdict() for result in self.results],
+        }
+
+
+# --- what the derived columns hold: plain functions over one page's body ---------------------------------
+
+
+class _Unsafe(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: dict[str, None] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in UNSAFE_TAGS:
+            self.problems[f"<{tag}>"] = None
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems[f"{name}= on <{tag}>"] = None
+            elif name in URL_ATTRIBUTES and (problem := url_problem(value or "")):
+                kind, scheme = problem
+                if kind != "removed_url_scheme" or scheme in _SCRIPT_SCHEMES:
+                    self.problems[f"{scheme}: URL in {name} on <{tag}>"] = None
+
+
+def unsafe_markup(body_html: str) -> list[str]:
+    """What in a body must not reach the platform (e.g. `<script>`, `onclick= on <a>`); empty if nothing."""
+    parser = _Unsafe()
+    parser.feed(body_html)
+    parser.close()
+    for match in _UNSAFE_RAW.finditer(body_html):  # a second net: a malformed body may parse otherwise
+        parser.problems[f"<{match.group(1).lower()}>"] = None
+    return list(parser.problems)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "srcset":
+                self.urls += [part.split()[0] for part in (value or "").split(",") if part.split()]
+            elif name in URL_ATTRIBUTES and value:
+                self.urls.append(value.strip())
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(body_html: str) -> _Links:
+    parser = _Links()
+    parser.feed(body_html)
+    parser.close()
+    return parser
+
+
+def body_text(body_html: str) -> str:
+    """A body's text with the tags stripped and whitespace collapsed."""
+    return " ".join("".join(_parse(body_html).text).split())
+
+
+def legacy_host_names(legacy_hosts: Iterable[str]) -> frozenset[str]:
+    """Lower-cased host names; a netloc with a port (the base URL's) also counts as its host name."""
+    names = set()
+    for host in legacy_hosts:
+        host = host.strip().lower()
+        if host:
+            names.add(host)
+            with contextlib.suppress(ValueError):
+                names.add(urlsplit(f"//{host}").hostname or host)
+    return frozenset(names)
+
+
+def legacy_links(body_html: str, hosts: frozenset[str]) -> list[str]:
+    """The absolute URLs (links, image sources, …) in a body whose host is one of the legacy hosts."""
+    found: dict[str, None] = {}
+    for url in _parse(body_html).urls:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            continue
+        if host and (host in hosts or parts.netloc.lower() in hosts):
+            found[url] = None
+    return list(found)
+
+
+# --- reading the output folder --------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, columns: tuple[str, ...], problems: list[str]) -> list[dict[str, str]]:
+    if not path.is_file():
+        problems.append(f"{path.name} is missing")
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [column for column in columns if column not in (reader.fieldnames or [])]
+        if missing:
+            problems.append(f"{path.name} has no column {', '.join(missing)}")
+            return []
+        return [{column: (row.get(column) or "").strip() for column in columns} for row in reader]
+
+
+def _read_content(path: Path, problems: list[str]) -> list[dict[str, Any]]:
+    if not path.is_file():
+        problems.append(f"{path.name} is missing")
+        return []
+    pages = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            page = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(f"{path.name} line {number} is not JSON ({error.msg})")
+            continue
+        if not isinstance(page, dict):
+            problems.append(f"{path.name} line {number} is not a JSON object")
+            continue
+        pages.append(page)
+    return pages
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# --- the suite ------------------------------------------------------------------------------------------
+
+
+def _some(items: Iterable[Any]) -> str:
+    items = list(dict.fromkeys(str(item) for item in items))
+    return ", ".join(items[:EXAMPLES]) + (", …" if len(items) > EXAMPLES else "")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def check_migration(
+    folder: str | Path,
+    *,
+    legacy_hosts: Iterable[str],
+    new_base_url: str,
+    max_unresolved_share: float,
+) -> QualityResult:
+    """Run the suite over a migration output folder; never raises for a failed check."""
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    from .. import quality
+
+    folder = Path(folder)
+    problems: list[str] = []
+    inventory_rows = _read_csv(folder / "inventory.csv", INVENTORY_COLUMNS, problems)
+    redirect_rows = _read_csv(folder / "redirects.csv", REDIRECTS_COLUMNS, problems)
+    content_rows = _read_content(folder / "content.jsonl", problems)
+    if problems:
+        return QualityResult(False, [CheckResult("the migration output is complete", False, "; ".join(problems))])
+
+    hosts = legacy_host_names(legacy_hosts)
+    new_site = urlsplit(new_base_url)
+    inventory = pd.DataFrame.from_records(inventory_rows, columns=list(INVENTORY_COLUMNS))
+    redirects = pd.DataFrame.from_records(redirect_rows, columns=list(REDIRECTS_COLUMNS))
+    content = pd.DataFrame.from_records(
+        [
+            {
+                "page": _text(page.get("new_path")) or _text(page.get("old_url")) or "(no path)",
+                "old_url": _text(page.get("old_url")),
+                "new_path": _text(page.get("new_path")),
+                "title": _text(page.get("title")).strip(),
+                "body_text": body_text(_text(page.get("body_html"))),
+                "unsafe_markup": ", ".join(unsafe_markup(_text(page.get("body_html")))),
+                "legacy_links": " ".join(legacy_links(_text(page.get("body_html")), hosts)),
+            }
+            for page in content_rows
+        ],
+        columns=["page", "old_url", "new_path", "title", "body_text", "unsafe_markup", "legacy_links"],
+    )
+    pages = inventory[inventory["mapping"] == "redirect"].reset_index(drop=True)
+    moved = inventory[inventory["mapping"].isin(WITH_NEW_PATH)].reset_index(drop=True)
+    mapped = inventory[inventory["mapping"].isin(MAPPED)].reset_index(drop=True)
+    to_pages = redirects[redirects["type"] == "redirect"].reset_index(drop=True)
+    copies = inventory[(inventory["mapping"] == "duplicate") & (inventory["new_path"] != "")].reset_index(drop=True)
+    migrated = sorted(set(content["new_path"]) - {""})
+
+    def target(url: str) -> str:
+        """A redirect's path on the new site; the URL itself when it is not on the new site."""
+        parts = urlsplit(url)
+        same_site = (parts.scheme, parts.netloc.lower()) == (new_site.scheme, new_site.netloc.lower())
+        return parts.path if same_site and parts.path else url or "(empty)"
+
+    to_pages = to_pages.assign(target_path=[target(url) for url in to_pages["new_url"]])
+    unresolved = mapped.loc[mapped["mapping"] == "unresolved", "old_url"].tolist()
+    share = len(unresolved) / len(mapped) if len(mapped) else 0.0
+    totals = pd.DataFrame({"unresolved_share": [share]})
+
+    def row_examples(frame: Any, noun: str, describe: Callable[[Any], str]) -> Callable[[Any], str]:
+        def details(result: Any) -> str:
+            count, _, indexes = quality.unexpected(result)
+            return f"{_plural(count, noun)}, e.g. {_some(describe(frame.loc[index]) for index in indexes)}"
+
+        return details
+
+    def duplicates(result: Any) -> str:
+        _, values, _ = quality.unexpected(result)
+        counts = pages["new_path"].value_counts()
+        repeated = int((counts > 1).sum())
+        return f"{_plural(repeated, 'duplicate')}, e.g. " + _some(
+            f"{value} ({counts[value]} old URLs)" for value in values
+        )
+
+    def too_many_unresolved(result: Any) -> str:
+        return (
+            f"{share * 100:.3g}% ({len(unresolved)} of {len(mapped)} old URLs) is over the spec's "
+            f"{max_unresolved_share * 100:.3g}%, e.g. {_some(unresolved)}"
+        )
+
+    suites = [
+        (
+            "pages",
+            pages,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeUnique(column="new_path", description="new paths unique"),
+                    duplicates,
+                ),
+            ],
+        ),
+        (
+            "content",
+            content,
+            [
+                (
+                    gxe.ExpectColumnValueLengthsToBeBetween(
+                        column="title", min_value=1, description="every migrated page has a title"
+                    ),
+                    row_examples(content, "page", lambda row: row["page"]),
+                ),
+                (
+                    gxe.ExpectColumnValueLengthsToBeBetween(
+                        column="body_text", min_value=1, description="every migrated page has a body"
+                    ),
+                    row_examples(content, "page", lambda row: row["page"]),
+                ),
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="unsafe_markup", value_set=[""], description="no unsafe markup in page bodies"
+                    ),
+                    row_examples(content, "page", lambda row: f"{row['page']} ({row['unsafe_markup']})"),
+                ),
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="legacy_links", value_set=[""], description="no content link points at the legacy site"
+                    ),
+                    row_examples(content, "page", lambda row: f"{row['page']} → {row['legacy_links'].split()[0]}"),
+                ),
+            ],
+        ),
+        (
+            "redirects",
+            to_pages,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="target_path",
+                        value_set=migrated,
+                        description="every redirect lands on a migrated page",
+                    ),
+                    row_examples(to_pages, "redirect", lambda row: f"{row['old_url']} → {row['target_path']}"),
+                ),
+            ],
+        ),
+        (
+            "duplicates",
+            copies,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="new_path", value_set=migrated, description="every duplicate lands on a migrated page"
+                    ),
+                    row_examples(copies, "duplicate", lambda row: f"{row['old_url']} → {row['new_path']}"),
+                ),
+            ],
+        ),
+        (
+            "inventory",
+            inventory,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="mapping", value_set=list(MAPPINGS), description="every URL found is mapped"
+                    ),
+                    row_examples(inventory, "URL", lambda row: f"{row['old_url']} (mapping {row['mapping']!r})"),
+                ),
+            ],
+        ),
+        (
+            "moved",
+            moved,
+            [
+                (
+                    gxe.ExpectColumnValueLengthsToBeBetween(
+                        column="new_path", min_value=1, description="every redirected URL has a new path"
+                    ),
+                    row_examples(moved, "URL", lambda row: f"{row['old_url']} ({row['mapping']})"),
+                ),
+            ],
+        ),
+        (
+            "mapped",
+            mapped,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeInSet(
+                        column="old_url",
+                        value_set=sorted(set(redirects["old_url"])),
+                        description="every old page is in redirects.csv",
+                    ),
+                    row_examples(mapped, "old URL", lambda row: f"{row['old_url']} ({row['mapping']})"),
+                ),
+            ],
+        ),
+        (
+            "totals",
+            totals,
+            [
+                (
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="unresolved_share",
+                        min_value=0,
+                        max_value=max_unresolved_share,
+                        description="unresolved share within the spec's threshold",
+                    ),
+                    too_many_unresolved,
+                ),
+            ],
+        ),
+    ]
+
+    context = quality.context()
+    results = []
+    for name, frame, checks in suites:
+        explain = {expectation.description: details for expectation, details in checks}
+        for result in quality.validate(context, name, frame, [expectation for expectation, _ in checks]):
+            description = result.expectation_config.description
+            if result.success:
+                results.append(CheckResult(description, True, ""))
+            else:
+                details = quality.could_not_run(result) or explain[description](result)
+                results.append(CheckResult(description, False, details))
+    return QualityResult(all(result.success for result in results), results)
