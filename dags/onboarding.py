@@ -121,7 +121,7 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             def process(job: dict, **context) -> int:
                 return airflow_glue.migration_process(force.slug, job, context)
 
-            @task(task_id="finish", task_display_name="Write the inventory, redirects and migration report")
+            @task(task_id="finish", task_display_name="Write the inventory, redirects and report; check their quality")
             def finish(**context) -> dict:
                 return airflow_glue.migration_finish(force.slug, context)
 

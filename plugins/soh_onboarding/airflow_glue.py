@@ -338,10 +338,15 @@ def migration_process(slug: str, job: dict[str, int], context: dict[str, Any]) -
 def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from dataclasses import asdict
 
+    from airflow.sdk.exceptions import AirflowFailException
+
     from .migration import pipeline
 
     spec_data, folder = _migration(slug, context)
     crawled = context["ti"].xcom_pull(task_ids="migration.crawl")
     summary = pipeline.finish(spec_data, folder, crawled)
-    print(f"migrated {summary.pages_migrated} pages; report: {artifact_url(folder / 'migration-report.html')}")
+    report = artifact_url(folder / "migration-report.html")
+    print(f"migrated {summary.pages_migrated} pages; report: {report}")
+    if not summary.quality_passed:
+        raise AirflowFailException(f"The migration's quality checks failed (report: {report}):\n{summary.quality}")
     return asdict(summary)

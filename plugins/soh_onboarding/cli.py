@@ -89,7 +89,7 @@ def _migrate(args: argparse.Namespace) -> int:
     summary = pipeline.migrate(result.specs[0].data, out, max_pages=args.max_pages, progress=progress)
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
-    return 0
+    return 0 if summary.quality_passed else 1
 
 
 def _airflow_users(args: argparse.Namespace) -> int:

@@ -31,19 +31,10 @@ from ..artifacts import write_json
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
 from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, redirects_csv, rewrite_links
+from .quality import INVENTORY_COLUMNS, QualityResult, check_migration
 from .sanitise import sanitise
 from .urls import Scope
 
-INVENTORY_COLUMNS = (
-    "old_url",
-    "canonical_url",
-    "http_status",
-    "content_type",
-    "new_path",
-    "title",
-    "content_hash",
-    "mapping",
-)
 ASSET_PREFIX = "/media/legacy"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 
@@ -108,11 +99,12 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
         if record.status != 200:
             mapping, label = None, "error"
         elif original != record.url:
+            # Same bytes as another URL: it goes where that one goes (a redirect to its page, or archived too).
             target = decided[original]
             mapping = Mapping(
                 record.url, target.new_path, target.type, target.content_type, None, f"same content as {original}"
             )
-            label = "duplicate"
+            label = "duplicate" if target.type == "redirect" else target.type
         else:
             mapping = decided[record.url]
             label = mapping.type
@@ -253,6 +245,8 @@ class MigrationSummary:
     fallback_extractions: int
     images_missing_alt: int
     markup_removed: dict[str, int]
+    quality_passed: bool = False
+    quality: str = ""
 
 
 def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any] | None = None) -> MigrationSummary:
@@ -285,13 +279,35 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
     (folder / "assets.csv").write_text(assets.getvalue(), encoding="utf-8")
 
     summary = _summarise(current, content)
-    values = {"spec": spec_data, "summary": summary, "plan": current, "content": content, "crawl": crawl_summary or {}}
+    quality = check_quality(spec_data, folder)
+    summary.quality_passed, summary.quality = quality.success, quality.summary()
+    values = {
+        "spec": spec_data,
+        "summary": summary,
+        "plan": current,
+        "content": content,
+        "crawl": crawl_summary or {},
+        "quality": quality,
+    }
     markdown = reports.render("migration_report.md.j2", **values)
     (folder / "migration-report.md").write_text(markdown, encoding="utf-8")
     title = f"Content migration: {spec_data['force']['name']}"
     (folder / "migration-report.html").write_text(reports.markdown_to_html(markdown, title), encoding="utf-8")
     write_json(folder / "summary.json", asdict(summary))
     return summary
+
+
+def check_quality(spec_data: dict[str, Any], folder: Any) -> QualityResult:
+    """The Great Expectations suite over the outputs; quality.json beside them."""
+    scope = Scope.from_spec(spec_data)
+    result = check_migration(
+        folder,
+        legacy_hosts=[*scope.hosts, scope.base_host],
+        new_base_url=new_base_url(spec_data),
+        max_unresolved_share=spec_data["content_mapping"].get("max_unresolved_share", 0.1),
+    )
+    write_json(folder / "quality.json", result.as_dict())
+    return result
 
 
 def _summarise(current: Plan, content: list[dict[str, Any]]) -> MigrationSummary:

@@ -18,7 +18,8 @@ when GE has no direct expectation for it):
    no javascript:, vbscript: or data: URL — found by parsing (html.parser), with a raw search for the
    tags as a second net where a malformed body parses unlike a browser;
 4. no link or image in a body points at a legacy host;
-5. every redirect (redirects.csv, type redirect) and every duplicate lands on a migrated page;
+5. every redirect (redirects.csv, type redirect) and every duplicate lands on a migrated page (or a
+   migrated document or image, listed in `assets.csv` when there is one);
 6. every URL found is mapped: a known mapping, a new path for every redirect and duplicate, and every
    redirect/archive/unresolved URL in redirects.csv;
 7. the unresolved share (unresolved / (redirect + archive + unresolved)) is at most the spec's threshold.
@@ -234,7 +235,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def check_migration(
-    folder: str | Path,
+    folder: Any,
     *,
     legacy_hosts: Iterable[str],
     new_base_url: str,
@@ -246,7 +247,7 @@ def check_migration(
 
     from .. import quality
 
-    folder = Path(folder)
+    folder = Path(folder) if isinstance(folder, str) else folder  # a Path or the store's ObjectStoragePath
     problems: list[str] = []
     inventory_rows = _read_csv(folder / "inventory.csv", INVENTORY_COLUMNS, problems)
     redirect_rows = _read_csv(folder / "redirects.csv", REDIRECTS_COLUMNS, problems)
@@ -278,7 +279,9 @@ def check_migration(
     mapped = inventory[inventory["mapping"].isin(MAPPED)].reset_index(drop=True)
     to_pages = redirects[redirects["type"] == "redirect"].reset_index(drop=True)
     copies = inventory[(inventory["mapping"] == "duplicate") & (inventory["new_path"] != "")].reset_index(drop=True)
-    migrated = sorted(set(content["new_path"]) - {""})
+    # Documents and images moved to the new site (assets.csv, when the pipeline wrote one) are targets too.
+    assets = _read_csv(folder / "assets.csv", ("old_url", "new_path"), []) if (folder / "assets.csv").exists() else []
+    migrated = sorted((set(content["new_path"]) | {_text(row.get("new_path")) for row in assets}) - {""})
 
     def target(url: str) -> str:
         """A redirect's path on the new site; the URL itself when it is not on the new site."""
