@@ -117,7 +117,7 @@ def _replace(text: str, pattern: str, new: str) -> str:
 
 
 def write_specs(folder: Path, n: int) -> list[str]:
-    """N copies of the demo spec, each a force of its own (file name, slug, tenant id and domain)."""
+    """N copies of the demo spec, each a force of its own (file name, slug, tenant id and domains)."""
     folder.mkdir(parents=True)
     demo = DEMO_SPEC.read_text(encoding="utf-8")
     slugs = []
@@ -126,6 +126,8 @@ def write_specs(folder: Path, n: int) -> list[str]:
         text = _replace(demo, r"^(\s+slug:) demo\s*$", rf"\1 {slug}")
         text = _replace(text, r"^(\s+tenant_id:) demo\s*$", rf"\1 {slug}")
         text = _replace(text, r"\bdemo\.soh\.localhost\b", f"{slug}.soh.localhost")
+        # legacy_site.other_domains must be each force's own too (the check refuses a domain claimed twice)
+        text = _replace(text, r"^(\s+- )localhost\b", rf"\1{slug}.legacy.localhost")
         (folder / f"{slug}.yaml").write_text(text, encoding="utf-8")
         slugs.append(slug)
     return slugs
