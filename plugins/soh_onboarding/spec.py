@@ -135,10 +135,9 @@ def _claimed_domains(data: dict[str, Any]) -> list[str]:
         if isinstance(values, list):
             hosts += [v.lower() for v in values if isinstance(v, str)]
     base_url = _get(data, ("legacy_site", "base_url"))
-    base = _host(base_url) if isinstance(base_url, str) else ""
-    if base and not re.fullmatch(r"[0-9.]+|localhost|\[.*\]", base):
-        hosts.append(base)
-    return sorted(set(hosts))
+    hosts.append(_host(base_url) if isinstance(base_url, str) else "")
+    # Addresses and the local host name are nobody's domain (the sandbox serves every force's demo there).
+    return sorted({h for h in hosts if h and not re.fullmatch(r"[0-9.]+|localhost|\[.*\]", h)})
 
 
 Fail = Any  # the `fail(field_path, message, hint)` callback each rule reports through

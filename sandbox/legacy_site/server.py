@@ -17,6 +17,7 @@ from .site import LegacySite, Response
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as real web servers do: replies are not held back on kept-alive connections
 
     def version_string(self) -> str:
         return "Microsoft-IIS/7.5"

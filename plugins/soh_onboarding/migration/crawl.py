@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import heapq
 import json
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ ASSET_SUFFIXES = (
     ".webp",
 )
 MAX_SITEMAPS = 200
+CANONICAL_CACHE = 50_000  # links remembered; emptied when full, so memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class Crawl:
         # Only URLs and hashes stay in memory, never the records: memory must not grow with page content.
         self.done: set[str] = set()
         self.hashes: dict[str, str] = {}
+        self._canonical_cache: dict[str, str | None] = {}
         self.queued: set[str] = set()
         self.frontier: list[tuple[int, int, str, str]] = []  # (-hits, order, url, found_on)
         self.order = 0
@@ -185,11 +188,19 @@ class Crawl:
     # --- frontier --------------------------------------------------------------------------------
 
     def _canonical(self, href: str, base: str) -> str | None:
-        try:
-            url = self.scope.canonicalise(href, base=base)
-        except (NotAWebURL, ValueError):
-            return None
-        return url if self.scope.in_scope(url) else None
+        """The canonical in-scope URL of a link, or None. Cached: most links (navigation, footer) repeat
+        on every page, and canonicalising is the costliest step per link."""
+        absolute = urljoin(base, href.strip())
+        if absolute not in self._canonical_cache:
+            try:
+                url = self.scope.canonicalise(absolute)
+                found = url if self.scope.in_scope(url) else None
+            except (NotAWebURL, ValueError):
+                found = None
+            if len(self._canonical_cache) >= CANONICAL_CACHE:
+                self._canonical_cache.clear()
+            self._canonical_cache[absolute] = found
+        return self._canonical_cache[absolute]
 
     def _enqueue(self, url: str, found_on: str) -> None:
         if url in self.queued or url in self.done:
@@ -258,11 +269,10 @@ class Crawl:
 
     # --- one URL ---------------------------------------------------------------------------------
 
-    def _visit(self, url: str, found_on: str) -> tuple[PageRecord, bytes]:
+    def _visit(self, url: str, found_on: str) -> PageRecord:
         started = time.monotonic()
         if not self._robots_allow(url):
-            record = PageRecord(url, "other", 0, url, error="refused: robots.txt disallows it", found_on=found_on)
-            return record, b""
+            return PageRecord(url, "other", 0, url, error="refused: robots.txt disallows it", found_on=found_on)
         fetched: Fetched = self.fetcher.get(url)
         kind = "asset" if _is_asset(url) else ("page" if fetched.content_type in HTML_TYPES else "other")
         record = PageRecord(
@@ -280,10 +290,25 @@ class Crawl:
         )
         if fetched.ok:
             record.sha256 = hashlib.sha256(fetched.body).hexdigest()
+            self._save_body(record.sha256, fetched.body)
             if kind == "page":
                 record.links, record.assets = self._links(fetched)
         record.seconds = round(time.monotonic() - started, 3)
-        return record, fetched.body if fetched.ok else b""
+        return record
+
+    def _save_body(self, sha256: str, body: bytes) -> None:
+        """Each distinct body once, compressed, written by the worker that fetched it (zlib frees the GIL).
+
+        Two workers may fetch the same bytes at once: both write the same file, whole (write, then rename).
+        """
+        folder = self.folder / "bodies" / sha256[:2]
+        target = folder / f"{sha256}.gz"
+        if target.exists():
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{sha256}.{threading.get_ident()}.part"
+        partial.write_bytes(gzip.compress(body, compresslevel=1))
+        partial.rename(target)
 
     def _links(self, fetched: Fetched) -> tuple[list[str], list[str]]:
         tree = LexborHTMLParser(fetched.body.decode(fetched.encoding or "utf-8", "replace"))
@@ -302,19 +327,13 @@ class Crawl:
             (assets if node.tag == "img" or _is_asset(url) else links).append(url)
         return sorted(set(links)), sorted(set(assets))
 
-    def _store(self, record: PageRecord, body: bytes) -> None:
-        """Remember the page (checkpoint line) and its body, once per content hash."""
+    def _store(self, record: PageRecord) -> None:
+        """Remember the page: a checkpoint line, and its links queued (a duplicate's are its original's)."""
         if record.sha256:
             first = self.hashes.setdefault(record.sha256, record.url)
             if first != record.url:
                 record.duplicate_of = first
                 record.links, record.assets = [], []
-            else:
-                bodies = self.folder / "bodies" / record.sha256[:2]
-                target = bodies / f"{record.sha256}.gz"
-                if not target.exists():
-                    bodies.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(gzip.compress(body, compresslevel=1))
         self.done.add(record.url)
         self._tally(record)
         self._journal.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
@@ -351,7 +370,7 @@ class Crawl:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     pending.pop(future)
-                    self._store(*future.result())
+                    self._store(future.result())
                 if time.monotonic() - last_report >= self.progress_every:
                     last_report = time.monotonic()
                     self._report(started)

@@ -20,7 +20,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,7 +85,8 @@ def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
 
 def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
     """Decide every URL's fate from the crawl journal; write plan.json."""
-    records = list(read_pages(folder / "crawl"))
+    # Without their links: the plan needs each URL's outcome, not the link graph, and must not hold the site.
+    records = [replace(record, links=[], assets=[]) for record in read_pages(folder / "crawl")]
     originals = _originals(records)
     mapper = Mapper.from_spec(spec_data)
     result = Plan()
