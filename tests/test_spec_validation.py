@@ -268,7 +268,7 @@ def test_invalid_date_format(tmp_path: Path) -> None:
         (
             "/news/{force}/news/demoshire/{slug}/",
             "/news/{force}/news/{region}/{slug}/",
-            "content_mapping.rules[0].new_path",
+            "content_mapping.rules[1].new_path",
             "'{region}' is not a named group",
             "{region}",
         ),
