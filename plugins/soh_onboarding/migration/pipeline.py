@@ -3,7 +3,7 @@
     crawl    the legacy site into crawl/ (resumable: see crawl.py)
     plan     decide every URL's fate from the crawl: which page is the original of byte-identical ones,
              what each old URL maps to (the GOV.UK way: redirect, archive or unresolved), written to
-             plan.json so the chunks agree on every link
+             plan/*.jsonl so the chunks agree on every link
     process  extract, sanitise and rewrite the links of one chunk of pages (content/part-N.jsonl); chunks
              are independent, so Airflow runs them as mapped tasks spread over workers
     finish   content.jsonl, inventory.csv, redirects.csv, assets.csv and the migration report
@@ -15,6 +15,7 @@ re-run repeats the same work and writes the same files.
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
 import re
@@ -84,7 +85,7 @@ def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
 
 
 def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
-    """Decide every URL's fate from the crawl journal; write plan.json."""
+    """Decide every URL's fate from the crawl journal; write plan/ (JSON lines, one file per section)."""
     # Without their links: the plan needs each URL's outcome, not the link graph, and must not hold the site.
     records = [replace(record, links=[], assets=[]) for record in read_pages(folder / "crawl")]
     originals = _originals(records)
@@ -148,7 +149,7 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
                     "content_type": record.content_type,
                 }
             )
-    write_json(folder / "plan.json", asdict(result))
+    _write_plan(folder, result)
     stale = folder / "content"
     if stale.exists():  # parts processed under an earlier plan (or another chunking) no longer count
         for part in stale.iterdir():
@@ -156,8 +157,28 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
     return result
 
 
-def read_plan(folder: Any) -> Plan:
-    return Plan(**json.loads((folder / "plan.json").read_text(encoding="utf-8")))
+PLAN_SECTIONS = ("pages", "assets", "mappings", "inventory")
+
+
+def _write_plan(folder: Any, result: Plan) -> None:
+    """The plan as JSON lines, one file per section, written item by item: never one document in memory."""
+    out = folder / "plan"
+    out.mkdir(parents=True, exist_ok=True)
+    for section in PLAN_SECTIONS:
+        items = getattr(result, section)
+        with (out / f"{section}.jsonl").open("w", encoding="utf-8") as lines:
+            for item in items.values() if isinstance(items, dict) else items:
+                lines.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_plan(folder: Any, *sections: str) -> Plan:
+    """The sections of the plan a step needs (all by default)."""
+    result = Plan()
+    for section in sections or PLAN_SECTIONS:
+        with (folder / "plan" / f"{section}.jsonl").open(encoding="utf-8") as lines:
+            items = [json.loads(line) for line in lines if line.strip()]
+        setattr(result, section, {m["old_url"]: m for m in items} if section == "mappings" else items)
+    return result
 
 
 def _decode(body: bytes, encoding: str | None) -> str:
@@ -190,14 +211,16 @@ def _unlink_legacy(html: str, scope: Scope) -> str:
 
 def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int = 1) -> int:
     """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl."""
-    current = read_plan(folder)
+    current = read_plan(folder, "pages", "mappings")
     scope = Scope.from_spec(spec_data)
     lookup = LinkLookup((Mapping(**m) for m in current.mappings.values()), scope)
     selectors = spec_data["legacy_site"]["content_selectors"]
     out = folder / "content"
     out.mkdir(parents=True, exist_ok=True)
-    lines = io.StringIO()
     count = 0
+    part = out / f"part-{chunk:04d}-of-{chunks:04d}.jsonl"
+    partial = out / f".{part.name}.partial"  # renamed when whole: a killed chunk leaves no half part
+    lines = partial.open("w", encoding="utf-8")
     for index, job in enumerate(current.pages):
         if index % chunks != chunk or job["mapping"] != "redirect":
             continue
@@ -222,17 +245,26 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
         }
         lines.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
         count += 1
-    (out / f"part-{chunk:04d}-of-{chunks:04d}.jsonl").write_text(lines.getvalue(), encoding="utf-8")
+    lines.close()
+    partial.rename(part)
     return count
 
 
 def _content_records(folder: Any) -> Iterator[dict[str, Any]]:
-    parts = sorted((folder / "content").iterdir(), key=lambda p: p.name) if (folder / "content").exists() else []
-    records = []
-    for part in parts:
-        if part.name.startswith("part-") and part.name.endswith(".jsonl"):
-            records += [json.loads(line) for line in part.read_text(encoding="utf-8").splitlines() if line]
-    yield from sorted(records, key=lambda r: r["old_url"])
+    """Every chunk's pages, in old-URL order, merged as they are read (each part is already in order)."""
+    parts = (
+        sorted(p for p in (folder / "content").iterdir() if p.name.startswith("part-") and p.name.endswith(".jsonl"))
+        if (folder / "content").exists()
+        else []
+    )
+
+    def read(part: Any) -> Iterator[dict[str, Any]]:
+        with part.open(encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+
+    yield from heapq.merge(*(read(part) for part in parts), key=lambda record: record["old_url"])
 
 
 @dataclass
@@ -252,12 +284,14 @@ class MigrationSummary:
 
 def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any] | None = None) -> MigrationSummary:
     """Write content.jsonl, inventory.csv, redirects.csv, assets.csv, the report and summary.json."""
-    current = read_plan(folder)
-    content = list(_content_records(folder))
-    titles = {r["old_url"]: r["title"] for r in content}
+    current = read_plan(folder, "assets", "mappings", "inventory")
+    titles: dict[str, str] = {}
+    pages = _PageTally()
     with (folder / "content.jsonl").open("w", encoding="utf-8") as out:
-        for record in content:
+        for record in _content_records(folder):  # streamed: a page's body is in memory only while written
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            titles[record["old_url"]] = record["title"]
+            pages.add(record)
 
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=INVENTORY_COLUMNS, extrasaction="ignore", lineterminator="\n")
@@ -279,14 +313,13 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
         asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
     (folder / "assets.csv").write_text(assets.getvalue(), encoding="utf-8")
 
-    summary = _summarise(current, content)
+    summary = _summarise(current, pages)
     quality = check_quality(spec_data, folder)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
         "spec": spec_data,
         "summary": summary,
         "plan": current,
-        "content": content,
         "crawl": crawl_summary or {},
         "quality": quality,
     }
@@ -311,11 +344,29 @@ def check_quality(spec_data: dict[str, Any], folder: Any) -> QualityResult:
     return result
 
 
-def _summarise(current: Plan, content: list[dict[str, Any]]) -> MigrationSummary:
+@dataclass
+class _PageTally:
+    """What the summary needs from the migrated pages, counted as they stream past."""
+
+    count: int = 0
+    by_content_type: Counter[str] = field(default_factory=Counter)
+    fallbacks: int = 0
+    missing_alt: int = 0
+    removed: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.count += 1
+        self.by_content_type[record["content_type"] or "page"] += 1
+        self.fallbacks += record["found_by"].startswith("fallback")
+        self.missing_alt += len(record["images_missing_alt"])
+        self.removed.update({k: v for k, v in record["findings"].items() if k.startswith("removed")})
+
+
+def _summarise(current: Plan, pages: _PageTally) -> MigrationSummary:
     rows = current.inventory
     by_mapping = Counter(row["mapping"] for row in rows)
     decided = sum(by_mapping[k] for k in ("redirect", "archive", "unresolved"))
-    problems = Counter()
+    problems: Counter[str] = Counter()
     for row in rows:
         if row["http_status"] == 404:
             problems["broken links (404)"] += 1
@@ -333,19 +384,16 @@ def _summarise(current: Plan, content: list[dict[str, Any]]) -> MigrationSummary
             problems["pages over the size limit"] += 1
         if row["encoding"].lower() in ("windows-1252", "cp1252", "iso-8859-1"):
             problems["pages not in UTF-8"] += 1
-    removed: Counter[str] = Counter()
-    for record in content:
-        removed.update({k: v for k, v in record["findings"].items() if k.startswith("removed")})
     return MigrationSummary(
-        pages_migrated=len(content),
+        pages_migrated=pages.count,
         by_mapping=dict(sorted(by_mapping.items())),
-        by_content_type=dict(sorted(Counter(r["content_type"] or "page" for r in content).items())),
+        by_content_type=dict(sorted(pages.by_content_type.items())),
         assets=len(current.assets),
         unresolved_share=round(by_mapping["unresolved"] / decided, 4) if decided else 0.0,
         legacy_problems=dict(sorted(problems.items())),
-        fallback_extractions=sum(1 for r in content if r["found_by"].startswith("fallback")),
-        images_missing_alt=sum(len(r["images_missing_alt"]) for r in content),
-        markup_removed=dict(sorted(removed.items())),
+        fallback_extractions=pages.fallbacks,
+        images_missing_alt=pages.missing_alt,
+        markup_removed=dict(sorted(pages.removed.items())),
     )
 
 

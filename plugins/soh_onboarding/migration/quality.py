@@ -198,24 +198,41 @@ def _read_csv(path: Path, columns: tuple[str, ...], problems: list[str]) -> list
         return [{column: (row.get(column) or "").strip() for column in columns} for row in reader]
 
 
-def _read_content(path: Path, problems: list[str]) -> list[dict[str, Any]]:
+BODY_TEXT_KEPT = 200
+"""Characters of a body's text kept for the checks: enough to tell empty from not, whatever the page's size."""
+
+
+def _read_content(path: Path, problems: list[str], hosts: frozenset[str]) -> list[dict[str, Any]]:
+    """One compact row per page, derived as the file is read: memory does not grow with the pages' bodies."""
     if not path.is_file():
         problems.append(f"{path.name} is missing")
         return []
-    pages = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            page = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(f"{path.name} line {number} is not JSON ({error.msg})")
-            continue
-        if not isinstance(page, dict):
-            problems.append(f"{path.name} line {number} is not a JSON object")
-            continue
-        pages.append(page)
-    return pages
+    rows = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                page = json.loads(line)
+            except json.JSONDecodeError as error:
+                problems.append(f"{path.name} line {number} is not JSON ({error.msg})")
+                continue
+            if not isinstance(page, dict):
+                problems.append(f"{path.name} line {number} is not a JSON object")
+                continue
+            body = _text(page.get("body_html"))
+            rows.append(
+                {
+                    "page": _text(page.get("new_path")) or _text(page.get("old_url")) or "(no path)",
+                    "old_url": _text(page.get("old_url")),
+                    "new_path": _text(page.get("new_path")),
+                    "title": _text(page.get("title")).strip(),
+                    "body_text": body_text(body)[:BODY_TEXT_KEPT],
+                    "unsafe_markup": ", ".join(unsafe_markup(body)),
+                    "legacy_links": " ".join(legacy_links(body, hosts)),
+                }
+            )
+    return rows
 
 
 def _text(value: Any) -> str:
@@ -251,27 +268,16 @@ def check_migration(
     problems: list[str] = []
     inventory_rows = _read_csv(folder / "inventory.csv", INVENTORY_COLUMNS, problems)
     redirect_rows = _read_csv(folder / "redirects.csv", REDIRECTS_COLUMNS, problems)
-    content_rows = _read_content(folder / "content.jsonl", problems)
+    hosts = legacy_host_names(legacy_hosts)
+    content_rows = _read_content(folder / "content.jsonl", problems, hosts)
     if problems:
         return QualityResult(False, [CheckResult("the migration output is complete", False, "; ".join(problems))])
 
-    hosts = legacy_host_names(legacy_hosts)
     new_site = urlsplit(new_base_url)
     inventory = pd.DataFrame.from_records(inventory_rows, columns=list(INVENTORY_COLUMNS))
     redirects = pd.DataFrame.from_records(redirect_rows, columns=list(REDIRECTS_COLUMNS))
     content = pd.DataFrame.from_records(
-        [
-            {
-                "page": _text(page.get("new_path")) or _text(page.get("old_url")) or "(no path)",
-                "old_url": _text(page.get("old_url")),
-                "new_path": _text(page.get("new_path")),
-                "title": _text(page.get("title")).strip(),
-                "body_text": body_text(_text(page.get("body_html"))),
-                "unsafe_markup": ", ".join(unsafe_markup(_text(page.get("body_html")))),
-                "legacy_links": " ".join(legacy_links(_text(page.get("body_html")), hosts)),
-            }
-            for page in content_rows
-        ],
+        content_rows,
         columns=["page", "old_url", "new_path", "title", "body_text", "unsafe_markup", "legacy_links"],
     )
     pages = inventory[inventory["mapping"] == "redirect"].reset_index(drop=True)
