@@ -194,7 +194,8 @@ class Crawl:
         if absolute not in self._canonical_cache:
             try:
                 url = self.scope.canonicalise(absolute)
-                found = url if self.scope.in_scope(url) else None
+                credentials = "@" in urlsplit(absolute).netloc  # never followed (in_scope's rule)
+                found = url if not credentials and self.scope.canonical_in_scope(url) else None
             except (NotAWebURL, ValueError):
                 found = None
             if len(self._canonical_cache) >= CANONICAL_CACHE:

@@ -154,6 +154,12 @@ class Fetcher:
         self.limiter = RateLimiter(self.requests_per_second)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # Proxies from the environment are read once here, not on every request (requests' default re-reads
+        # the environment each time, a tenth of the crawl's time); no .netrc credentials are ever sent.
+        self.session.proxies = requests.utils.get_environ_proxies(
+            "http://example.invalid/"
+        ) | requests.utils.get_environ_proxies("https://example.invalid/")
+        self.session.trust_env = False
         adapter = _GuardedAdapter(self.allow_private, self.concurrency)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

@@ -333,6 +333,10 @@ class Scope:
             return Decision(False, str(error))
         if "@" in urlsplit(urljoin(base, url) if base else url.strip()).netloc:
             return Decision(False, "a URL with credentials (user@host) is never followed")
+        return self.canonical_in_scope(canonical)
+
+    def canonical_in_scope(self, canonical: str) -> Decision:
+        """in_scope() for a URL already in canonical form (as the crawler holds them): no second canonicalisation."""
         parts = urlsplit(canonical)
         if parts.hostname not in self.hosts:
             return Decision(False, f"host '{parts.hostname}' is not one of the legacy site's domains")
