@@ -38,17 +38,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if result.valid and result.files_checked else 1
 
 
+def _checked_spec(path: str) -> spec.ForceSpec | None:
+    """The spec a phase command runs on, or None after printing every error (the command exits 1)."""
+    result = spec.check([Path(path)])
+    for error in result.errors:
+        print(error.format(), file=sys.stderr)
+    return result.specs[0] if result.valid else None
+
+
 def _dpia(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from . import catalogue, dpia
 
-    result = spec.check([Path(args.spec)])
-    if not result.valid:
-        for error in result.errors:
-            print(error.format(), file=sys.stderr)
+    force = _checked_spec(args.spec)
+    if force is None:
         return 1
-    force = result.specs[0]
     try:
         screening = dpia.screen(force.data, services := catalogue.load())
     except (catalogue.CatalogueError, dpia.ScreeningQuestions) as exc:
@@ -78,15 +83,13 @@ def _migrate(args: argparse.Namespace) -> int:
 
     from .migration import pipeline
 
-    result = spec.check([Path(args.spec)])
-    if not result.valid:
-        for error in result.errors:
-            print(error.format(), file=sys.stderr)
+    force = _checked_spec(args.spec)
+    if force is None:
         return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    summary = pipeline.migrate(result.specs[0].data, out, max_pages=args.max_pages, progress=progress)
+    summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, progress=progress)
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
     return 0 if summary.quality_passed else 1
