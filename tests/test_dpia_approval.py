@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,8 +46,11 @@ def wait_for_the_dpo_task(airflow: Airflow, run_id: str) -> dict:
     )
     # Airflow 3.3.2 race (like apache/airflow#66374 for deferred tasks): an answer given before the
     # scheduler has processed the executor's event for the paused task makes the scheduler fail the
-    # task. A person never answers within a second; the test waits a few scheduler loops like one.
-    time.sleep(5)
+    # task. A person never answers that fast; the test waits until the scheduler has logged the event.
+    processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=dpia.dpo_decision, run_id={run_id},"
+    airflow.wait_for(
+        "the scheduler to see the DPO's task paused", lambda: processed in airflow.log.read_text(errors="replace"), 120
+    )
     return airflow.get(hitl_path(run_id))
 
 
