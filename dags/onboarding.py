@@ -18,6 +18,108 @@ OWNER = "national-live-service"
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
+PARAMS = {
+    "run_note": Param(
+        "",
+        type="string",
+        title="Why this run",
+        description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
+        maxLength=500,
+        section="About this run",
+    ),
+    "page_limit": Param(
+        None,
+        type=["null", "integer"],
+        minimum=1,
+        title="Page limit",
+        description_md="Stop crawling the legacy site after this many pages, for a trial run. "
+        "Empty: the spec's `legacy_site.crawl.max_pages`.",
+        section="Content migration",
+    ),
+}
+"""The trigger form (every DAG copies it: Airflow deep-copies params into each DAG)."""
+
+
+# The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
+# argument: decorating them again for every DAG would cost more parse time than everything else per DAG.
+
+
+@task(task_id="check_spec", task_display_name="Check and snapshot the spec", retries=0)
+def check_spec(spec_file: str, **context) -> dict:
+    return airflow_glue.check_and_snapshot(spec_file, context)
+
+
+@task(task_id="screen", task_display_name="Screen the processing and write the DPIA scoping document")
+def screen(slug: str, **context) -> dict:
+    return airflow_glue.dpia_screen(slug, context)
+
+
+@task.branch(task_id="route", task_display_name="Ask the DPO, or does an approval stand?")
+def route(screened: dict) -> str:
+    return airflow_glue.dpia_route(screened)
+
+
+@task(task_id="approval_stands", task_display_name="The DPO's earlier approval stands")
+def approval_stands(screened: dict) -> dict:
+    return screened["standing_approval"]
+
+
+@task(
+    task_id="record",
+    task_display_name="Record the DPO's decision",
+    trigger_rule="none_failed_min_one_success",
+    retries=0,
+)
+def record(slug: str, **context) -> dict:
+    return airflow_glue.dpia_record(slug, context)
+
+
+@task(task_id="crawl", task_display_name="Crawl the legacy site", pool="soh_legacy_crawl")
+def crawl(slug: str, **context) -> dict:
+    return airflow_glue.migration_crawl(slug, context)
+
+
+@task(task_id="plan", task_display_name="Map every old URL and split the pages into chunks")
+def plan(slug: str, **context) -> list[dict]:
+    return airflow_glue.migration_plan(slug, context)
+
+
+@task(
+    task_id="process",
+    task_display_name="Extract, sanitise and re-link pages",
+    map_index_template="chunk {{ task.op_kwargs['job']['chunk'] + 1 }}",
+)
+def process(slug: str, job: dict, **context) -> int:
+    return airflow_glue.migration_process(slug, job, context)
+
+
+@task(task_id="finish", task_display_name="Write the inventory, redirects and report; check their quality")
+def finish(slug: str, **context) -> dict:
+    return airflow_glue.migration_finish(slug, context)
+
+
+def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
+    """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
+    dpo = force.data["contacts"]["data_protection_officer"]
+    return HITLOperator(
+        task_id="dpo_decision",
+        task_display_name=f"DPO's decision on the DPIA ({dpo['name']})",
+        subject=f"DPIA sign-off: {force.name}",
+        body="{{ ti.xcom_pull(task_ids='dpia.screen')['body'] }}",
+        options=list(dpia.OPTIONS),
+        params={
+            "comment": Param(
+                "",
+                type="string",
+                title="Comment",
+                description="Your advice or the changes you need; recorded with the DPIA.",
+            )
+        },
+        assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
+        response_timeout=DPO_RESPONSE_TIMEOUT,
+        retries=0,
+    )
+
 
 def build_dag(force: spec.ForceSpec) -> DAG:
     with DAG(
@@ -30,104 +132,18 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         max_active_runs=1,  # two runs of one force would publish over each other
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
-        params={
-            "run_note": Param(
-                "",
-                type="string",
-                title="Why this run",
-                description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
-                maxLength=500,
-                section="About this run",
-            ),
-            "page_limit": Param(
-                None,
-                type=["null", "integer"],
-                minimum=1,
-                title="Page limit",
-                description_md="Stop crawling the legacy site after this many pages, for a trial run. "
-                "Empty: the spec's `legacy_site.crawl.max_pages`.",
-                section="Content migration",
-            ),
-        },
+        params=PARAMS,
     ) as dag:
-
-        @task(task_id="check_spec", task_display_name="Check and snapshot the spec", retries=0)
-        def check_spec(spec_file: str, **context) -> dict:
-            return airflow_glue.check_and_snapshot(spec_file, context)
-
         checked = check_spec(str(force.path))
 
         with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
-
-            @task(task_id="screen", task_display_name="Screen the processing and write the DPIA scoping document")
-            def screen(**context) -> dict:
-                return airflow_glue.dpia_screen(force.slug, context)
-
-            @task.branch(task_id="route", task_display_name="Ask the DPO, or does an approval stand?")
-            def route(screened: dict) -> str:
-                return airflow_glue.dpia_route(screened)
-
-            dpo = force.data["contacts"]["data_protection_officer"]
-            decision = HITLOperator(
-                task_id="dpo_decision",
-                task_display_name=f"DPO's decision on the DPIA ({dpo['name']})",
-                subject=f"DPIA sign-off: {force.name}",
-                body="{{ ti.xcom_pull(task_ids='dpia.screen')['body'] }}",
-                options=list(dpia.OPTIONS),
-                params={
-                    "comment": Param(
-                        "",
-                        type="string",
-                        title="Comment",
-                        description="Your advice or the changes you need; recorded with the DPIA.",
-                    )
-                },
-                assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
-                response_timeout=DPO_RESPONSE_TIMEOUT,
-                retries=0,
-            )
-
-            @task(task_id="approval_stands", task_display_name="The DPO's earlier approval stands")
-            def approval_stands(screened: dict) -> dict:
-                return screened["standing_approval"]
-
-            @task(
-                task_id="record",
-                task_display_name="Record the DPO's decision",
-                trigger_rule="none_failed_min_one_success",
-                retries=0,
-            )
-            def record(**context) -> dict:
-                return airflow_glue.dpia_record(force.slug, context)
-
-            screened = screen()
-            route(screened) >> [decision, approval_stands(screened)] >> record()
+            screened = screen(force.slug)
+            route(screened) >> [dpo_decision(force), approval_stands(screened)] >> record(force.slug)
 
         with TaskGroup("migration", tooltip="Crawl, extract, sanitise and map the legacy site") as migration_group:
-
-            @task(task_id="crawl", task_display_name="Crawl the legacy site", pool="soh_legacy_crawl")
-            def crawl(**context) -> dict:
-                return airflow_glue.migration_crawl(force.slug, context)
-
-            @task(task_id="plan", task_display_name="Map every old URL and split the pages into chunks")
-            def plan(**context) -> list[dict]:
-                return airflow_glue.migration_plan(force.slug, context)
-
-            @task(
-                task_id="process",
-                task_display_name="Extract, sanitise and re-link pages",
-                map_index_template="chunk {{ task.op_kwargs['job']['chunk'] + 1 }}",
-            )
-            def process(job: dict, **context) -> int:
-                return airflow_glue.migration_process(force.slug, job, context)
-
-            @task(task_id="finish", task_display_name="Write the inventory, redirects and report; check their quality")
-            def finish(**context) -> dict:
-                return airflow_glue.migration_finish(force.slug, context)
-
-            planned = plan()
-            crawl() >> planned
-            process.expand(job=planned) >> finish()
+            planned = plan(force.slug)
+            crawl(force.slug) >> planned
+            process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug)
 
         # Screening and migration run side by side; publishing (later) waits for both.
         checked >> [dpia_group, migration_group]
