@@ -418,4 +418,5 @@ def migrate(
     progress(
         f"migrated {summary.pages_migrated} pages; unresolved share {summary.unresolved_share:.1%}; report in {folder / 'migration-report.html'}"
     )
+    progress(f"quality: {summary.quality}")
     return summary
