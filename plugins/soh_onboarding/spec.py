@@ -54,10 +54,6 @@ class ForceSpec:
     def tenant_id(self) -> str:
         return self.data["tenant"]["tenant_id"]
 
-    def claimed_domains(self) -> list[str]:
-        """Every host name this force claims; no two forces may claim the same one."""
-        return _claimed_domains(self.data)
-
 
 @dataclass
 class CheckResult:

@@ -350,13 +350,6 @@ class Scope:
                 return Decision(False, f"path '{parts.path}' matches exclude pattern '{pattern.pattern}'")
         return Decision(True, "on the legacy site")
 
-    def address_allowed(self, ip: str) -> bool:
-        return address_problem(ip, allow_private=self.allow_private_addresses) is None
-
-    def check_resolved(self, host: str, addresses: Iterable[str]) -> Decision:
-        """Every address a host resolved to must be allowed (one bad answer refuses the host)."""
-        return check_resolved(host, addresses, allow_private=self.allow_private_addresses)
-
     def resolve_and_check(self, host: str, port: int, resolver: Resolver = socket.getaddrinfo) -> Decision:
         return resolve_and_check(host, port, resolver=resolver, allow_private=self.allow_private_addresses)
 
