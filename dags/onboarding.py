@@ -19,6 +19,26 @@ DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
+    "phases": Param(
+        list(airflow_glue.RUN_PHASES),
+        type="array",
+        items={"type": "string", "enum": list(airflow_glue.RUN_PHASES)},
+        uniqueItems=True,
+        examples=list(airflow_glue.RUN_PHASES),
+        values_display=airflow_glue.RUN_PHASES,
+        title="Phases to run",
+        description_md="The phases of this run. A phase left out is skipped, saying so in its log, and so is "
+        "every later phase that needs its output.",
+        section="What to run",
+    ),
+    "dry_run": Param(
+        False,
+        type="boolean",
+        title="Dry run",
+        description_md="Do everything (crawl, check, report, ask for approvals) except change the outside "
+        "world: nothing is written to the platform and nothing is switched live.",
+        section="What to run",
+    ),
     "run_note": Param(
         "",
         type="string",
