@@ -12,7 +12,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, spec, speccache
 
 OWNER = "national-live-service"
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
@@ -138,6 +138,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
         response_timeout=DPO_RESPONSE_TIMEOUT,
         retries=0,
+        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the DPO the link to answer
     )
 
 
@@ -153,6 +154,8 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
         params=PARAMS,
+        # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
+        on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
         checked = check_spec(str(force.path))
 
