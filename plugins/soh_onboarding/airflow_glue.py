@@ -63,6 +63,26 @@ def artifact_url(path: Any) -> str:
     return f"{base}{PREFIX}/artifacts/{relative}"
 
 
+def ui_base() -> str:
+    """Airflow's UI as people reach it (`[api] base_url`), for links in e-mails and pages."""
+    from airflow.configuration import conf
+
+    return (conf.get("api", "base_url", fallback="") or "http://localhost:8080").rstrip("/")
+
+
+def run_url(dag_id: str, run_id: str) -> str:
+    """A DAG run in the Airflow UI."""
+    from urllib.parse import quote
+
+    return f"{ui_base()}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+
+
+def task_url(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+    """A task instance in the Airflow UI (its log, details, and for a HITL task its required action)."""
+    mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
+    return f"{run_url(dag_id, run_id)}/tasks/{task_id}{mapped}"
+
+
 def run_folder(slug: str, context: dict[str, Any]) -> RunFolder:
     return RunFolder.for_run(artifact_store(), slug, context["run_id"])
 

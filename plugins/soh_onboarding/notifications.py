@@ -18,11 +18,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from airflow.sdk.bases.notifier import BaseNotifier
 
 from . import reports
+from .airflow_glue import run_url, task_url, ui_base
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +55,6 @@ def _conf(key: str, fallback: str) -> str:
 def team_addresses() -> list[str]:
     """The National Live Service team's addresses, `[soh] notify_email` (comma-separated), copied on every mail."""
     return [address.strip() for address in _conf("notify_email", "").split(",") if address.strip()]
-
-
-def ui_base() -> str:
-    from airflow.configuration import conf
-
-    return (conf.get("api", "base_url", fallback="") or "http://localhost:8080").rstrip("/")
-
-
-def run_url(dag_id: str, run_id: str) -> str:
-    return f"{ui_base()}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
-
-
-def task_url(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
-    mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
-    return f"{run_url(dag_id, run_id)}/tasks/{task_id}{mapped}"
 
 
 def send(mail: Mail) -> bool:
