@@ -40,8 +40,8 @@ PARAMS = {
         section="What to run",
     ),
     "run_note": Param(
-        "",
-        type="string",
+        None,
+        type=["null", "string"],  # the UI's form sends an empty text field as null
         title="Why this run",
         description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
         maxLength=500,
