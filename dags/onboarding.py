@@ -12,16 +12,36 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, spec, speccache
 
 OWNER = "national-live-service"
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
+    "phases": Param(
+        list(airflow_glue.RUN_PHASES),
+        type="array",
+        items={"type": "string", "enum": list(airflow_glue.RUN_PHASES)},
+        uniqueItems=True,
+        examples=list(airflow_glue.RUN_PHASES),
+        values_display=airflow_glue.RUN_PHASES,
+        title="Phases to run",
+        description_md="The phases of this run. A phase left out is skipped, saying so in its log, and so is "
+        "every later phase that needs its output.",
+        section="What to run",
+    ),
+    "dry_run": Param(
+        False,
+        type="boolean",
+        title="Dry run",
+        description_md="Do everything (crawl, check, report, ask for approvals) except change the outside "
+        "world: nothing is written to the platform and nothing is switched live.",
+        section="What to run",
+    ),
     "run_note": Param(
-        "",
-        type="string",
+        None,
+        type=["null", "string"],  # the UI's form sends an empty text field as null
         title="Why this run",
         description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
         maxLength=500,
@@ -118,6 +138,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
         response_timeout=DPO_RESPONSE_TIMEOUT,
         retries=0,
+        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the DPO the link to answer
     )
 
 
@@ -133,6 +154,8 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
         params=PARAMS,
+        # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
+        on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
         checked = check_spec(str(force.path))
 

@@ -63,6 +63,26 @@ def artifact_url(path: Any) -> str:
     return f"{base}{PREFIX}/artifacts/{relative}"
 
 
+def ui_base() -> str:
+    """Airflow's UI as people reach it (`[api] base_url`), for links in e-mails and pages."""
+    from airflow.configuration import conf
+
+    return (conf.get("api", "base_url", fallback="") or "http://localhost:8080").rstrip("/")
+
+
+def run_url(dag_id: str, run_id: str) -> str:
+    """A DAG run in the Airflow UI."""
+    from urllib.parse import quote
+
+    return f"{ui_base()}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+
+
+def task_url(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+    """A task instance in the Airflow UI (its log, details, and for a HITL task its required action)."""
+    mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
+    return f"{run_url(dag_id, run_id)}/tasks/{task_id}{mapped}"
+
+
 def run_folder(slug: str, context: dict[str, Any]) -> RunFolder:
     return RunFolder.for_run(artifact_store(), slug, context["run_id"])
 
@@ -82,6 +102,8 @@ def check_and_snapshot(spec_file: str, context: dict[str, Any]) -> dict[str, Any
     note = (context.get("params") or {}).get("run_note") or ""
     record = provenance.snapshot_spec(force, folder.phase("spec"), code, context["run_id"], note)
     print(f"Spec {force.path.name} is valid; snapshot in {folder.root / 'spec'} (commit {code.commit or 'unknown'})")
+    options = run_options(context)
+    print(f"Phases chosen: {', '.join(options['phases']) or 'none'}{'; dry run' if options['dry_run'] else ''}")
     return {"run_folder": str(folder.root), "spec_sha256": record["spec_sha256"], "commit": code.commit}
 
 
@@ -106,6 +128,7 @@ def dpia_screen(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Screen, write the scoping document, and say whether the DPO must be asked (again)."""
     from . import dpia
 
+    phase_gate("dpia", context)
     folder = run_folder(slug, context)
     spec_data, services, screening = _screen_snapshot(folder)
     out = folder.phase("dpia")
@@ -308,6 +331,7 @@ def migration_crawl(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Crawl the legacy site into the run's folder; a retry or re-run resumes from its journal."""
     from .migration import pipeline
 
+    phase_gate("migration", context)
     spec_data, folder = _migration(slug, context)
     limit = (context.get("params") or {}).get("page_limit")
     return pipeline.crawl_site(spec_data, folder, max_pages=limit).as_dict()
@@ -350,3 +374,61 @@ def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     if not summary.quality_passed:
         raise AirflowFailException(f"The migration's quality checks failed (report: {report}):\n{summary.quality}")
     return asdict(summary)
+
+
+# --- the trigger form: phases to run, dry run --------------------------------------------------
+
+RUN_PHASES = {
+    "dpia": "DPIA and the DPO's sign-off",
+    "migration": "Content migration",
+}
+"""The phases an operator can choose in the trigger form, in the order of the flow, with their labels.
+A phase that lands adds one line here, and calls `phase_gate` first thing in its first task(s)."""
+
+
+def run_options(context: dict[str, Any]) -> dict[str, Any]:
+    """The trigger form's choices for this run: {"phases": [...], "dry_run": bool}. A run triggered
+    without them (REST, the schedule) runs every phase for real."""
+    params = context.get("params") or {}
+    phases = params.get("phases")
+    return {
+        "phases": list(RUN_PHASES) if phases is None else [str(phase) for phase in phases],
+        "dry_run": bool(params.get("dry_run") or False),
+    }
+
+
+def phase_gate(phase: str, context: dict[str, Any]) -> None:
+    """Skip this task, saying why, when the operator did not choose `phase` for this run.
+
+    Call it first in a phase's first task(s): the phase's later tasks are skipped with it (their trigger
+    rules see a skipped upstream), and so is every later phase that needs this one's output in the run.
+    The reason is the task's log line in the UI."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if phase not in RUN_PHASES:
+        raise ValueError(f"unknown phase {phase!r}; add it to airflow_glue.RUN_PHASES")
+    chosen = run_options(context)["phases"]
+    if phase not in chosen:
+        listed = ", ".join(RUN_PHASES[name] for name in chosen if name in RUN_PHASES) or "none"
+        raise AirflowSkipException(
+            f"Skipped: '{RUN_PHASES[phase]}' was not chosen in this run's trigger form (phases chosen: {listed})."
+        )
+
+
+def is_dry_run(context: dict[str, Any]) -> bool:
+    """True when the operator asked for a dry run: do everything (crawl, check, report, ask for approvals)
+    except what changes the outside world — writing to the platform, switching DNS, marking a force live.
+    A phase calls `dry_run_skips` before each such write, and writes its report either way."""
+    return run_options(context)["dry_run"]
+
+
+def dry_run_skips(context: dict[str, Any], action: str) -> bool:
+    """True (and a log line saying what was not done) when `action` must not happen in this dry run:
+
+    if not airflow_glue.dry_run_skips(context, f"create the tenant {slug} on the platform"):
+        client.create_tenant(...)
+    """
+    if is_dry_run(context):
+        print(f"Dry run: did not {action}.")
+        return True
+    return False
