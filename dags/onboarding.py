@@ -3,6 +3,9 @@
 This file only wires. The library (plugins/soh_onboarding) decides; a spec that fails its check gets no
 DAG here and shows as an import error of onboarding_spec_errors.py instead, so it never hides the others.
 Parse time matters (the DAG processor runs this file often): no network, no database, no heavy imports.
+Airflow does not parse this file on its own (dags/.airflowignore): the shard files onboarding_shard_<i>.py
+load it and each builds the DAGs of its share of the forces (build_shard), so the DAG processor parses
+them in parallel and a task's run re-parses only its shard.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ PARAMS = {
         section="Content migration",
     ),
 }
-"""The trigger form (every DAG copies it: Airflow deep-copies params into each DAG)."""
+"""The trigger form (every task of every DAG gets a copy: see airflow_glue.share_params)."""
 
 
 # The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
@@ -157,6 +160,7 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
         on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
+        airflow_glue.share_params(dag)  # the tasks' copies of PARAMS share their schemas (parse time)
         checked = check_spec(str(force.path))
 
         with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
@@ -173,8 +177,20 @@ def build_dag(force: spec.ForceSpec) -> DAG:
     return dag
 
 
-_result = spec.check()
-for _force in _result.specs:
-    globals()[_force.dag_id] = build_dag(_force)
-if _result.valid:
-    speccache.remember_valid()  # spares onboarding_spec_errors.py a second check of the same files
+SHARDS = 4
+"""How many DAG files build the forces' DAGs: dags/onboarding_shard_0.py to _3.py, each the forces whose
+file name hashes to it (speccache.shard_of). Airflow's DAG processor parses files, not DAGs, in parallel
+([dag_processor] parsing_processes), and a task re-parses only its DAG's file before it runs. Change it
+with the shard files (tests/test_dags.py checks they match)."""
+
+
+def build_shard(shard: int) -> dict[str, DAG]:
+    """The DAGs of one shard's valid specs, by DAG id, for its shard file's globals.
+
+    This file builds no DAG when Airflow imports it (dags/.airflowignore keeps the DAG processor from
+    parsing it on its own); the shard files load it and call this."""
+    if not 0 <= shard < SHARDS:
+        raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
+    checked = speccache.check_shard(shard, SHARDS)  # the check, or its cached verdict; invalid specs: no DAG
+    with airflow_glue.bulk_build():
+        return {force.dag_id: build_dag(force) for force in checked.specs}
