@@ -8,7 +8,6 @@ reported by the fault's name.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Iterator
@@ -16,124 +15,28 @@ from pathlib import Path
 
 import pytest
 import yaml
-from golive_servers import KEY_PAGES, Answer, DnsServer, Ingress, LocalCA, Site, healthy_site, html
+from golive_servers import (
+    GOOD_MAP,
+    DnsServer,
+    Ingress,
+    LocalCA,
+    configured,
+    golive_env,
+    run_folder,
+    spec_for,
+    standard_world,
+)
 
-from conftest import DEMO, soh
+from conftest import soh
 from soh_onboarding.golive import checks, headers, settings
 from soh_onboarding.golive.model import FAIL, PASS, WARN
 from soh_onboarding.golive.net import LookupFailed
 
-PARKED = """
-{name}. 60 IN A 127.0.0.1
-{name}. 60 IN CAA 0 issue "letsencrypt.org"
-{name}. 60 IN TXT "v=spf1 -all"
-{name}. 60 IN MX 0 .
-_dmarc.{name}. 60 IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{name}"
-"""
-HEALTHY = ("good.example", "old.good.example", "expired.example", "wrongname.example", "untrusted.example")
-ZONE = (
-    "".join(PARKED.format(name=name) for name in (*HEALTHY, "faulty.example"))
-    + """
-mail.good.example. 60 IN A 127.0.0.1
-mail.good.example. 60 IN CAA 0 issue "letsencrypt.org"
-mail.good.example. 60 IN TXT "v=spf1 include:_spf.mailer.example -all"
-_dmarc.mail.good.example. 60 IN TXT "v=DMARC1; p=quarantine"
-wrongip.example. 60 IN A 192.0.2.10
-wrongip.example. 60 IN CAA 0 issue "digicert.com"
-wrongip.example. 60 IN TXT "google-site-verification=abc"
-"""
-)
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ingress, DnsServer, LocalCA]]:
-    folder = tmp_path_factory.mktemp("golive")
-    ca = LocalCA(folder)
-    (folder / "other").mkdir()
-    other_ca = LocalCA(folder / "other")
-    with Ingress(ca) as ingress, DnsServer(ZONE) as dns:
-        ingress.add(healthy_site("good.example"))
-        ingress.add(healthy_site("mail.good.example"))
-        old = ingress.add(Site("old.good.example", {"/": Answer(301, location="https://good.example/")}))
-        old.fixed = {
-            "/news/item.aspx": Answer(301, location="https://good.example/news/new-page/"),
-            "/plain.aspx": Answer(301, location="https://good.example/other/"),
-            "/archive/old.aspx": Answer(410, b"Gone"),
-            # faults
-            "/chain.aspx": Answer(301, location="https://old.good.example/chain-2.aspx"),
-            "/chain-2.aspx": Answer(301, location="https://good.example/news/new-page/"),
-            "/loop-a.aspx": Answer(301, location="https://old.good.example/loop-b.aspx"),
-            "/loop-b.aspx": Answer(301, location="https://old.good.example/loop-a.aspx"),
-            "/wrong.aspx": Answer(301, location="https://good.example/other/"),
-            "/temporary.aspx": Answer(302, location="https://good.example/news/new-page/"),
-            "/to-missing.aspx": Answer(301, location="https://good.example/gone-missing/"),
-            "/should-be-gone.aspx": Answer(200, html("Still here")),
-        }
-        ingress.add(healthy_site("expired.example"), certificate=ca.context("expired.example", expired=True))
-        ingress.add(healthy_site("wrongname.example"), certificate=ca.context("someone-else.example"))
-        ingress.add(healthy_site("untrusted.example"), certificate=other_ca.context("untrusted.example"))
-        faulty = ingress.add(healthy_site("faulty.example"))
-        faulty.headers.pop("Strict-Transport-Security")
-        faulty.headers.pop("Content-Security-Policy")
-        faulty.server_header = "Apache/2.4.1"
-        faulty.cookies = ["SESSIONID=abc; Path=/"]
-        del faulty.pages[KEY_PAGES["cookies"]]
-        faulty.pages["/"] = Answer(200, html("Home", '<script src="http://cdn.example/tracker.js"></script>'))
-        faulty.pages["/robots.txt"] = Answer(200, b"User-agent: *\nDisallow: /\n", "text/plain")
-        faulty.pages["/.well-known/security.txt"] = Answer(
-            200, b"Contact: mailto:x@faulty.example\nExpires: 2020-01-01T00:00:00Z\n", "text/plain"
-        )
-        faulty.pages["/sitemap.xml"] = Answer(200, b"<html>not a sitemap</html>", "text/html")
-        yield ingress, dns, ca
-
-
-def configured(world: tuple[Ingress, DnsServer, LocalCA]) -> settings.Settings:
-    """The real configuration file, with the environment pointing the checks at the local servers."""
-    ingress, dns, ca = world
-    return settings.load(
-        environ={
-            "SOH_GOLIVE_RESOLVER": dns.address,
-            "SOH_GOLIVE_HTTP_PORT": str(ingress.ports["http"]),
-            "SOH_GOLIVE_HTTPS_PORT": str(ingress.ports["https"]),
-            "SOH_GOLIVE_CA_BUNDLE": str(ca.bundle),
-        }
-    )
-
-
-def spec_for(domains: list[str], old_domains: list[str] = (), mail: list[str] = (), section_22: str = "signed") -> dict:
-    data = yaml.safe_load(DEMO.read_text())
-    data = copy.deepcopy(data)
-    data["tenant"]["domains"] = domains
-    data["go_live"]["old_domains"] = list(old_domains)
-    data["legacy_site"]["other_domains"] = ["localhost", *old_domains]
-    data["go_live"]["mail_domains"] = list(mail)
-    data["go_live"]["key_pages"] = dict(KEY_PAGES)
-    data["section_22"]["status"] = section_22
-    data["section_22"]["signed_date"] = str(data["section_22"]["signed_date"])
-    return data
-
-
-def run_folder(tmp_path: Path, redirects: list[tuple[str, str, str]], *, phases: bool = True) -> Path:
-    folder = tmp_path / "run"
-    (folder / "migration").mkdir(parents=True)
-    lines = ["old_url,new_url,type", *(",".join(row) for row in redirects)]
-    (folder / "migration" / "redirects.csv").write_text("\n".join(lines) + "\n")
-    if phases:
-        (folder / "dpia").mkdir()
-        (folder / "dpia" / "decision.json").write_text(
-            json.dumps({"approved": True, "option": "Approve", "responded_by": "Priya Shah (dpo@x)"})
-        )
-        (folder / "migration" / "quality.json").write_text(json.dumps({"success": True, "passed": 9, "total": 9}))
-        (folder / "accessibility").mkdir()
-        (folder / "accessibility" / "gate.json").write_text(json.dumps({"passed": True, "summary": "0 serious"}))
-    return folder
-
-
-GOOD_MAP = [
-    ("https://old.good.example/news/item.aspx", "https://good.example/news/new-page/", "redirect"),
-    ("http://old.good.example/plain.aspx", "https://good.example/other/", "redirect"),
-    ("https://old.good.example/archive/old.aspx", "", "archive"),
-]
+    with standard_world(tmp_path_factory.mktemp("golive")) as running:
+        yield running
 
 
 def by_key(checklist) -> dict:
@@ -321,19 +224,13 @@ def test_bad_configuration_is_refused_with_located_errors(tmp_path: Path) -> Non
 
 
 def test_the_cli_checks_a_spec_and_prints_json(world, tmp_path: Path) -> None:
-    ingress, dns, ca = world
     spec = spec_for(["good.example"], ["old.good.example"])
     spec_file = tmp_path / "specs" / "demo.yaml"
     spec_file.parent.mkdir()
     spec_file.write_text(yaml.safe_dump(spec, sort_keys=False))
     folder = run_folder(tmp_path, GOOD_MAP)
 
-    env = {
-        "SOH_GOLIVE_RESOLVER": dns.address,
-        "SOH_GOLIVE_HTTP_PORT": str(ingress.ports["http"]),
-        "SOH_GOLIVE_HTTPS_PORT": str(ingress.ports["https"]),
-        "SOH_GOLIVE_CA_BUNDLE": str(ca.bundle),
-    }
+    env = golive_env(world)
     os.environ.update(env)
     try:
         done = soh("golive-check", str(spec_file), "--run", str(folder), "--out", str(tmp_path / "out"), "--json")
