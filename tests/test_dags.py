@@ -18,7 +18,7 @@ DAGS = ROOT / "dags"
 ERRORS_FILE = str(DAGS / "onboarding_spec_errors.py")
 
 
-PLATFORM_DAGS = {"mark_force_live", "charging_model"}
+PLATFORM_DAGS = {"mark_force_live", "charging_model", "live_site_checks"}
 """The platform's DAGs (dags/charging.py), beside one onboarding DAG per spec."""
 
 

@@ -260,8 +260,6 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
     from airflow.sdk.exceptions import AirflowFailException
 
-    from . import liveforces
-
     params = context.get("params") or {}
     slug = str(params.get("force") or "").strip()
     spec_file = project.specs_dir() / f"{slug}.yaml"
@@ -279,11 +277,18 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
         live_date = date.fromisoformat(given) if given else date.fromisoformat(force.data["charging"]["live_from"])
     except ValueError:
         raise AirflowFailException(f"live_date '{given}' is not a date written YYYY-MM-DD") from None
+    return _record_live(force.slug, force.name, live_date, context, asset)
+
+
+def _record_live(slug: str, name: str, live_date: Any, context: dict[str, Any], asset: Any) -> dict[str, Any]:
+    """Record the force in the live-forces register and put it on the Asset event (mark_force_live, go-live)."""
+    from . import liveforces
+
     source = f"{context['dag'].dag_id if context.get('dag') else 'mark_force_live'} run {context['run_id']}"
-    entry, changed = liveforces.mark_live(artifact_store(), force.slug, live_date, source)
+    entry, changed = liveforces.mark_live(artifact_store(), slug, live_date, source)
     extra = {"force": entry.slug, "live_date": entry.live_date.isoformat(), "source": entry.source, "changed": changed}
     context["outlet_events"][asset].extra = extra
-    print(f"{force.name} is live from {entry.live_date} ({'recorded' if changed else 'already recorded'})")
+    print(f"{name} is live from {entry.live_date} ({'recorded' if changed else 'already recorded'})")
     return extra
 
 
@@ -518,3 +523,147 @@ def _shared_schema_params() -> type:
             return ParamsDict(copies, self.suppress_exception)
 
     return SharedSchemaParams
+
+
+# --- go-live -------------------------------------------------------------------------------------
+
+
+def _golive_settings() -> Any:
+    """config/go-live.yaml with the environment's overrides; a broken file fails the task, located."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import settings
+
+    try:
+        return settings.load()
+    except settings.SettingsError as error:
+        raise AirflowFailException(str(error)) from None
+
+
+def golive_check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Run every go-live check on the run's snapshot of the spec; write the checklist; fail on a failed check
+    (the approver is only asked to decide on a checklist with nothing failed)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import checks
+
+    folder = run_folder(slug, context)
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    checklist, rows = checks.run_checks(spec_data, _golive_settings(), folder.root)
+    out = folder.phase("go_live")
+    checks.write_report(out, checklist, rows)
+    report = artifact_url(out / checks.HTML_NAME)
+    for check in checklist.checks:
+        print(f"{check.status.upper():4} {check.key}: {check.summary}")
+    counts = checklist.counts()
+    if not checklist.passed:
+        failed = "\n".join(f"- {c.key}: {c.summary} [{', '.join(c.findings)}]" for c in checklist.failed())
+        raise AirflowFailException(
+            f"{counts['fail']} go-live check(s) failed, so the go-live approver is not asked:\n{failed}\n"
+            f"Checklist: {report}"
+        )
+    print(f"{counts['pass']} checks passed, {counts['warn']} warning(s); checklist: {report}")
+    return {
+        "status": checklist.status,
+        "counts": counts,
+        "report": report,
+        "body": checks.decision_body(checklist, report),
+    }
+
+
+def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = None) -> dict[str, Any]:
+    """Record the approver's decision; on approval switch the tenant live (`switch(spec_data)`, the
+    platform's API), record the force live and emit the live-forces Asset; on refusal change nothing."""
+    import json
+    from datetime import UTC, datetime
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import decision as golive_decision
+
+    answer = context["ti"].xcom_pull(task_ids="go_live.decision")
+    folder = run_folder(slug, context)
+    out = folder.phase("go_live")
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    checklist = json.loads((out / "checklist.json").read_text(encoding="utf-8"))
+    if not answer:
+        raise AirflowFailException("no go-live decision was recorded; answer the go-live task in the Airflow UI")
+    user = answer.get("responded_by_user") or {}
+    decision = golive_decision.Decision(
+        option=answer["chosen_options"][0],
+        comment=(answer.get("params_input") or {}).get("comment", "") or "",
+        responded_by=_person(spec_data, user),
+        responded_at=str(answer.get("responded_at", "")),
+        run_id=context["run_id"],
+    )
+    golive_decision.record_decision(out, decision, checklist)
+    if not decision.approved:
+        raise AirflowFailException(
+            f"Go-live refused: {decision.why_not()}. Nothing was changed: the tenant is not switched live, "
+            "the live-forces register and the charging model are as they were."
+        )
+    switched = switch(spec_data) if switch is not None else {}
+    live_date = datetime.now(UTC).date()
+    extra = _record_live(slug, spec_data["force"]["name"], live_date, context, asset)
+    golive_decision.record_live(folder.force, folder.root, decision, checklist, live_date.isoformat(), switched)
+    print(f"Go-live approved by {decision.responded_by}; {spec_data['force']['name']} is live from {live_date}")
+    return extra | {"approved_by": decision.responded_by, "platform": switched}
+
+
+# --- after go-live: the daily checks of every live force -------------------------------------------
+
+
+def monitored_forces() -> list[str]:
+    """The forces of the live-forces register that still have a spec (the checks need its domains)."""
+    from . import liveforces
+
+    slugs = [force.slug for force in liveforces.live_forces(artifact_store())]
+    kept = [slug for slug in slugs if (project.specs_dir() / f"{slug}.yaml").is_file()]
+    for slug in sorted(set(slugs) - set(kept)):
+        print(f"{slug} is in the live-forces register but has no spec in {project.specs_dir()}: not checked")
+    print(f"checking {len(kept)} live force(s): {', '.join(kept) or 'none'}")
+    return kept
+
+
+def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Re-run the machine checks of one live force and compare with its go-live and its last check."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .artifacts import force_folder
+    from .golive import checks, decision, monitor
+
+    result = spec.load_one(project.specs_dir() / f"{slug}.yaml")
+    if not result.valid:
+        listing = "\n".join(error.format() for error in result.errors)
+        raise AirflowFailException(f"the spec of live force {slug} does not pass its check:\n{listing}")
+    store = artifact_store()
+    record = decision.approved_record(force_folder(store, slug))
+    run = force_folder(store, slug) / record["run"] if record else None
+    checklist, _ = checks.run_checks(result.specs[0].data, _golive_settings(), run, prerequisites=False)
+    last = monitor.last_result(store, slug)
+    outcome = monitor.compare(
+        checklist, record["baseline_findings"] if record else [], last["findings"] if last else None
+    )
+    line = monitor.record(store, checklist, outcome)
+    for finding in outcome.new:
+        print(f"NEW REGRESSION {finding}")
+    for finding in outcome.fixed:
+        print(f"fixed since the last check: {finding}")
+    print(f"{slug}: {checklist.status}; {len(outcome.open)} open regression(s), {len(outcome.new)} new")
+    return line
+
+
+def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
+    """Write the dashboard's summary; fail (the alert) when any force has a new regression."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import monitor
+
+    lines = [line for line in (lines or []) if line]
+    path = monitor.summarise(artifact_store(), lines, _now())
+    alerts = [line for line in lines if line.get("alert")]
+    print(f"summary for the dashboard: {artifact_url(path)}")
+    if alerts:
+        listing = "\n".join(f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in alerts)
+        raise AirflowFailException(f"Regressions on {len(alerts)} live force(s):\n{listing}")
+    return {"forces": len(lines), "alerts": 0}
