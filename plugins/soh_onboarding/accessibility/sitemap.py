@@ -87,12 +87,13 @@ def sample(urls: Iterable[str], max_pages: int, key_paths: Iterable[str] = ()) -
     urls = list(dict.fromkeys(urls))
     if len(urls) <= max_pages:
         return urls
-    wanted_paths = {"/", *(p if p.startswith("/") else "/" + p for p in key_paths)}
-    key = [
-        u
-        for u in urls
-        if (urlsplit(u).path or "/") in wanted_paths or urlsplit(u).path.rstrip("/") + "/" in wanted_paths
-    ]
+    wanted = ["/", *(p if p.startswith("/") else "/" + p for p in key_paths)]
+    by_path: dict[str, str] = {}
+    for url in sorted(urls):
+        path = urlsplit(url).path or "/"
+        for form in (path, path.rstrip("/") + "/"):
+            by_path.setdefault(form, url)
+    key = [by_path[p] for p in wanted if p in by_path]
     chosen = list(dict.fromkeys(key))[:max_pages]
     by_template: dict[str, list[str]] = defaultdict(list)
     for url in urls:
