@@ -39,6 +39,7 @@ HEADER_VALUE = r"^[\x20-\x7e]*$"
 SHA256 = r"^[0-9a-f]{64}$"
 MAX_PAGES_PER_BATCH, MAX_ASSETS_PER_BATCH, MAX_REDIRECTS_PER_BATCH = 1000, 200, 5000
 MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_BODY_CHARS = 10_000_000
 UNSAFE = re.compile(r"<\s*(script|style|iframe|object|embed)\b|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 SERVICE_IDS = [service["id"] for service in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["services"]]
@@ -192,7 +193,7 @@ class PageIn(Strict):
     path: str = Field(pattern=PAGE_PATH, max_length=1024, description="The page's path on the site; the key.")
     title: str = Field(min_length=1, max_length=300, description="The page's title (its h1).")
     summary: str = Field("", max_length=2000, description="A short summary.")
-    body_html: str = Field(max_length=2_000_000, description="Sanitised HTML of the page's body (no script).")
+    body_html: str = Field(max_length=MAX_BODY_CHARS, description="Sanitised HTML of the page's body (no script).")
     content_type: str = Field("page", pattern=SLUG, max_length=63, description="page, news, appeal, advice, ...")
     published: str | None = Field(None, max_length=40, description="Publication date, ISO 8601, or null.")
     content_hash: str = Field(pattern=SHA256, description="The contract's content hash of the fields above.")
