@@ -251,6 +251,40 @@ def _legacy_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_platform(args: argparse.Namespace) -> int:
+    """Serve the sandbox platform (admin API and tenant sites) in the foreground until Ctrl-C.
+
+    Like `legacy-site`, the sandbox is imported here only, lazily, from the project's root.
+    """
+    import os
+
+    from . import project
+
+    if str(project.ROOT) not in sys.path:
+        sys.path.insert(0, str(project.ROOT))
+    from sandbox.platform import Faults, SandboxPlatform, serve
+
+    token = os.environ.get(args.token_env, "")
+    if not token:
+        print(f"sandbox platform: set the API token in the environment variable {args.token_env}", file=sys.stderr)
+        return 2
+    try:
+        faults = Faults(
+            error_rate=args.error_rate,
+            throttle_rate=args.throttle_rate,
+            timeout_rate=args.timeout_rate,
+            slow_rate=args.slow_rate,
+            retry_after=args.retry_after,
+            stall_seconds=args.stall_seconds,
+        )
+        platform = SandboxPlatform(Path(args.data), token=token, faults=faults)
+    except (ValueError, OSError) as error:
+        print(f"sandbox platform: {error}", file=sys.stderr)
+        return 2
+    serve(platform, args.port, verbose=not args.quiet)
+    return 0
+
+
 def _pounds(amount: str) -> str:
     from decimal import Decimal
 
@@ -363,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=_audit)
 
     sandbox = commands.add_parser(
-        "sandbox", help="local stand-ins for the outside world (a legacy force website)"
+        "sandbox", help="local stand-ins for the outside world (a legacy force website, the platform)"
     ).add_subparsers(dest="sandbox", required=True, metavar="SITE")
     legacy = sandbox.add_parser(
         "legacy-site",
@@ -382,6 +416,32 @@ def build_parser() -> argparse.ArgumentParser:
     legacy.add_argument("--slow-ms", type=int, default=1500, metavar="MS", help="delay of slow pages (default 1500)")
     legacy.add_argument("--quiet", action="store_true", help="do not log each request")
     legacy.set_defaults(func=_legacy_site)
+    platform = sandbox.add_parser(
+        "platform",
+        help="serve a sandbox of the Single Online Home platform: its admin API and every tenant's site",
+        description="Serve the platform's admin API (schemas/platform-api.yaml) on 127.0.0.1 until Ctrl-C, kept in a "
+        "SQLite file, and each tenant's site from what was published to it: previews at /preview/<tenant>/, "
+        "domains by the Host header. The API token is read from an environment variable, never from the command line.",
+    )
+    platform.add_argument("--port", type=int, default=8082, metavar="P", help="port on 127.0.0.1 (default 8082)")
+    platform.add_argument(
+        "--data", default=str(project.ROOT / ".sandbox" / "platform.sqlite3"), metavar="FILE", help="the SQLite file"
+    )
+    platform.add_argument(
+        "--token-env", default="SOH_SANDBOX_PLATFORM_TOKEN", metavar="VAR", help="environment variable with the token"
+    )
+    platform.add_argument("--error-rate", type=float, default=0.0, metavar="R", help="share of API calls answering 500")
+    platform.add_argument("--throttle-rate", type=float, default=0.0, metavar="R", help="share answering 429")
+    platform.add_argument(
+        "--timeout-rate", type=float, default=0.0, metavar="R", help="share processed but answered too late"
+    )
+    platform.add_argument("--slow-rate", type=float, default=0.0, metavar="R", help="share answered slowly")
+    platform.add_argument("--retry-after", type=int, default=1, metavar="S", help="Retry-After of the 429s (seconds)")
+    platform.add_argument(
+        "--stall-seconds", type=float, default=3.0, metavar="S", help="how long a 'timeout' holds its answer back"
+    )
+    platform.add_argument("--quiet", action="store_true", help="do not log each request")
+    platform.set_defaults(func=_sandbox_platform)
     return parser
 
 
