@@ -355,12 +355,15 @@ def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 # --- accessibility ------------------------------------------------------------------------------
 
 
-def accessibility_audit(slug: str, site_url: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Audit the tenant's site (its sitemap under `site_url`, e.g. the preview) and judge the gate.
+def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None = None) -> dict[str, Any]:
+    """Audit the tenant's site and judge the gate: the sitemap under `site_url`, by default the tenant's
+    preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`).
 
     With the run's migration/redirects.csv, the legacy pages whose new home was audited are audited
     too (before and after). Playwright is imported by the audit only, here at run time.
     """
+    import json
+
     from airflow.sdk.exceptions import AirflowFailException
 
     from .accessibility import compare, run
@@ -368,6 +371,11 @@ def accessibility_audit(slug: str, site_url: str, context: dict[str, Any]) -> di
     folder = run_folder(slug, context)
     spec_data = provenance.read_snapshot(folder.root / "spec")
     out = folder.phase("accessibility")
+    if site_url is None:
+        provisioned = folder.root / "provisioning" / "provisioning.json"
+        if not provisioned.exists():
+            raise AirflowFailException(f"{provisioned} is missing: provisioning must run first (it gives the preview)")
+        site_url = json.loads(provisioned.read_text(encoding="utf-8"))["preview_url"]
     base = site_url.rstrip("/") + "/"
     redirects = None
     redirects_csv = folder.root / "migration" / "redirects.csv"
