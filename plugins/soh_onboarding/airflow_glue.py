@@ -786,3 +786,61 @@ def provisioning_verify(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     )
     print(f"preview: {result.preview_url}")
     return {"tenant_id": tenant_id, "preview_url": result.preview_url, "live_url": result.live_url, "counts": counts}
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None = None) -> dict[str, Any]:
+    """Audit the tenant's site and judge the gate: the sitemap under `site_url`, by default the tenant's
+    preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`).
+
+    With the run's migration/redirects.csv, the legacy pages whose new home was audited are audited
+    too (before and after). Playwright is imported by the audit only, here at run time.
+    """
+    import json
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .accessibility import compare, run
+
+    folder = run_folder(slug, context)
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    out = folder.phase("accessibility")
+    if site_url is None:
+        provisioned = folder.root / "provisioning" / "provisioning.json"
+        if not provisioned.exists():
+            raise AirflowFailException(f"{provisioned} is missing: provisioning must run first (it gives the preview)")
+        site_url = json.loads(provisioned.read_text(encoding="utf-8"))["preview_url"]
+    base = site_url.rstrip("/") + "/"
+    redirects = None
+    redirects_csv = folder.root / "migration" / "redirects.csv"
+    if redirects_csv.exists():
+        redirects = compare.read_redirects(
+            redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
+        )
+    outcome = run.run(
+        [base + "sitemap.xml"],
+        out,
+        settings=dict(spec_data.get("accessibility") or {}),
+        key_paths=list((spec_data.get("go_live") or {}).get("key_pages", {}).values()),
+        redirects=redirects,
+        force=spec_data["force"]["name"],
+        contact_email=spec_data["contacts"]["digital_lead"]["email"],
+        site=base,
+        progress=print,
+    )
+    report = artifact_url(out / outcome.files["report"])
+    print(outcome.gate.summary())
+    print(f"report: {report}; statement draft: {artifact_url(out / outcome.files['statement_html'])}")
+    if not outcome.gate.passed:
+        raise AirflowFailException(f"{outcome.gate.summary()}\nreport: {report}")
+    return {
+        "pages": len(outcome.result.audited),
+        "violations": len(outcome.result.findings),
+        "needs_review": len(outcome.result.needs_review),
+        "errors": len(outcome.result.errors),
+        "gate": outcome.gate.as_dict(),
+        "comparison": outcome.comparison.totals if outcome.comparison else None,
+        "report": report,
+    }
