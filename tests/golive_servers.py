@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import socket
 import ssl
@@ -198,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
         ingress: Ingress = self.server.ingress
         scheme = self.server.scheme
         host = (self.headers.get("Host") or "").split(":")[0].lower()
+        if host in ingress.backends:
+            self._forward(ingress.backends[host], scheme, host)
+            return
         site = ingress.sites.get(host)
         if site is None:
             answer = Answer(421, b"Misdirected request", "text/plain")
@@ -220,6 +224,36 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         self.wfile.write(answer.body)
+
+    HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
+
+    def _forward(self, backend: tuple[int, bool], scheme: str, host: str) -> None:
+        """As a TLS-terminating load balancer does: http upgraded to https (unless the host keeps http for
+        its old URLs), https passed to the backend with X-Forwarded-Proto."""
+        port, upgrade = backend
+        self.log_request(0)
+        if scheme == "http" and upgrade:
+            self.send_response_only(301)
+            self.send_header("Location", f"https://{host}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in self.HOP_BY_HOP}
+        headers["X-Forwarded-Proto"] = scheme
+        headers["X-Forwarded-For"] = self.client_address[0]
+        upstream.request("GET", self.path, headers=headers)
+        response = upstream.getresponse()
+        body = response.read()
+        upstream.close()
+        self.send_response_only(response.status)
+        self.send_header("Date", self.date_time_string())
+        for name, value in response.getheaders():
+            if name.lower() not in self.HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -248,6 +282,7 @@ class Ingress:
     def __init__(self, ca: LocalCA) -> None:
         self.ca = ca
         self.sites: dict[str, Site] = {}
+        self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []
         default = ca.context("default.invalid")
@@ -265,6 +300,13 @@ class Ingress:
         self.sites[site.host] = site
         self.certificates[site.host] = certificate or self.ca.context(site.host)
         return site
+
+    def proxy(
+        self, host: str, port: int, *, upgrade_http: bool = True, certificate: ssl.SSLContext | None = None
+    ) -> None:
+        """Serve `host` from an HTTP backend on 127.0.0.1:port (e.g. the sandbox platform), terminating TLS."""
+        self.backends[host] = (port, upgrade_http)
+        self.certificates[host] = certificate or self.ca.context(host)
 
     @property
     def ports(self) -> dict[str, int]:
