@@ -15,6 +15,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -191,6 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = ""
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are written apart: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: object) -> None:
         self.server.ingress.log.append(f"{self.server.scheme} {self.headers.get('Host')} {self.requestline}")
@@ -199,6 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
         ingress: Ingress = self.server.ingress
         scheme = self.server.scheme
         host = (self.headers.get("Host") or "").split(":")[0].lower()
+        if ingress.latency:
+            time.sleep(ingress.latency)  # a remote ingress's round trip
         if host in ingress.backends:
             self._forward(ingress.backends[host], scheme, host)
             return
@@ -282,6 +286,7 @@ class Ingress:
     def __init__(self, ca: LocalCA) -> None:
         self.ca = ca
         self.sites: dict[str, Site] = {}
+        self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
         self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []
