@@ -16,6 +16,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -283,18 +284,28 @@ class _Server(ThreadingHTTPServer):
 class Ingress:
     """HTTP and HTTPS servers on 127.0.0.1 serving `sites` by Host, certificates by SNI."""
 
-    def __init__(self, ca: LocalCA) -> None:
+    def __init__(self, ca: LocalCA, *, legacy_tls: bool = False) -> None:
         self.ca = ca
         self.sites: dict[str, Site] = {}
         self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
         self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []
-        default = ca.context("default.invalid")
+        self.legacy_tls = legacy_tls
+        default = self._legacy(ca.context("default.invalid"))
         default.sni_callback = self._choose
         self._http = _Server(self, "http", None)
         self._https = _Server(self, "https", default)
         self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (self._http, self._https)]
+
+    def _legacy(self, context: ssl.SSLContext) -> ssl.SSLContext:
+        """An old load balancer still accepts TLS 1.0 and 1.1 (every context, since SNI switches them)."""
+        if self.legacy_tls:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        return context
 
     def _choose(self, sock: ssl.SSLSocket, name: str | None, _context: ssl.SSLContext) -> None:
         chosen = self.certificates.get((name or "").lower())
@@ -303,7 +314,7 @@ class Ingress:
 
     def add(self, site: Site, *, certificate: ssl.SSLContext | None = None) -> Site:
         self.sites[site.host] = site
-        self.certificates[site.host] = certificate or self.ca.context(site.host)
+        self.certificates[site.host] = self._legacy(certificate or self.ca.context(site.host))
         return site
 
     def proxy(

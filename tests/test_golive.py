@@ -22,13 +22,14 @@ from golive_servers import (
     LocalCA,
     configured,
     golive_env,
+    healthy_site,
     run_folder,
     spec_for,
     standard_world,
 )
 
 from conftest import soh
-from soh_onboarding.golive import checks, headers, settings
+from soh_onboarding.golive import checks, headers, settings, tlschecks
 from soh_onboarding.golive.model import FAIL, PASS, WARN
 from soh_onboarding.golive.net import LookupFailed
 
@@ -245,3 +246,13 @@ def test_the_cli_checks_a_spec_and_prints_json(world, tmp_path: Path) -> None:
     assert failing.returncode == 1
     assert "FAIL dpia-approved" in failing.stdout
     assert "the DPIA phase (dpia) has not recorded" in failing.stdout
+
+
+def test_an_ingress_that_still_accepts_tls_1_1_fails(world, tmp_path: Path) -> None:
+    _, dns, ca = world
+    with Ingress(ca, legacy_tls=True) as old_ingress:
+        old_ingress.add(healthy_site("good.example"))
+        check = tlschecks.version("good.example", configured((old_ingress, dns, ca)))
+    assert check.status == FAIL
+    assert check.findings == ["tls-legacy-accepted"]
+    assert "also accepts TLSv1.1" in check.summary
