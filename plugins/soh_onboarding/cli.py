@@ -129,6 +129,72 @@ def _golive_check(args: argparse.Namespace) -> int:
     return 0 if checklist.passed else 1
 
 
+def _audit(args: argparse.Namespace) -> int:
+    """Audit pages or sitemaps for accessibility into --out; exit 1 when the gate fails, 2 on bad input."""
+    from .accessibility import compare, engines, run, sitemap
+    from .accessibility.audit import AuditOptions
+
+    settings: dict = {}
+    key_paths: list[str] = []
+    force, contact = "[organisation]", "[email address]"
+    if args.spec:
+        checked = _checked_spec(args.spec)
+        if checked is None:
+            return 2
+        settings = dict(checked.data.get("accessibility") or {})
+        key_paths = list((checked.data.get("go_live") or {}).get("key_pages", {}).values())
+        force, contact = checked.name, checked.data["contacts"]["digital_lead"]["email"]
+    if args.max_pages is not None:
+        settings["max_pages"] = args.max_pages
+    if args.standard:
+        settings["standard"] = args.standard
+    redirects = None
+    if args.redirects:
+        path = Path(args.redirects)
+        try:
+            text = path.read_text(encoding="utf-8")
+            redirects = compare.read_redirects(text, source=str(path), new_base=args.new_base)
+        except OSError as exc:
+            print(f"{path}: cannot read the redirect map ({exc.strerror})", file=sys.stderr)
+            return 2
+        except compare.RedirectMapError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    try:
+        options = AuditOptions(
+            standard=settings.get("standard", "WCAG 2.2 AA"), concurrency=args.concurrency, page_timeout=args.timeout
+        )
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+        outcome = run.run(
+            args.urls,
+            out,
+            settings=settings,
+            options=options,
+            key_paths=key_paths,
+            redirects=redirects,
+            force=force,
+            contact_email=contact,
+            progress=progress,
+        )
+    except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
+        print(f"audit: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(outcome.result.summary(), indent=2))
+    else:
+        print(outcome.gate.summary())
+        if outcome.comparison is not None:
+            totals = outcome.comparison.totals
+            print(
+                f"before/after on {outcome.comparison.pairs} page pair(s): {totals['fixed']} fixed, "
+                f"{totals['carried_over']} carried over, {totals['introduced']} introduced"
+            )
+        print(f"reports: {', '.join(str(out / name) for name in outcome.files.values())}")
+    return 0 if outcome.gate.passed else 1
+
+
 def _airflow_users(args: argparse.Namespace) -> int:
     """Users for Airflow's simple auth manager: the admin, and every approver named in a valid spec.
 
@@ -359,6 +425,27 @@ def build_parser() -> argparse.ArgumentParser:
     charging.add_argument("--specs", metavar="DIR", help="folder of force specs (default: onboarding_specs/)")
     charging.add_argument("--no-checks", action="store_true", help="skip the Great Expectations checks (faster)")
     charging.set_defaults(func=_charging)
+
+    audit = commands.add_parser(
+        "audit",
+        help="accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines",
+        description="Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM "
+        "Equal Access, HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft "
+        "accessibility statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.",
+    )
+    audit.add_argument("urls", nargs="+", metavar="URL_OR_SITEMAP", help="page URLs and sitemap URLs")
+    audit.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
+    audit.add_argument(
+        "--json", action="store_true", help='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
+    )
+    audit.add_argument("--spec", metavar="SPEC", help="take the standard, gate thresholds and key pages from a spec")
+    audit.add_argument("--standard", choices=["WCAG 2.2 AA", "WCAG 2.1 AA"], help="default: the spec's, or 2.2 AA")
+    audit.add_argument("--max-pages", type=int, metavar="N", help="sample at most N pages (every template first)")
+    audit.add_argument("--concurrency", type=int, default=2, metavar="N", help="pages at once (default 2)")
+    audit.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per page (default 60)")
+    audit.add_argument("--redirects", metavar="CSV", help="a migration's redirects.csv: audit the old pages too")
+    audit.add_argument("--new-base", metavar="URL", help="where redirects.csv's new URLs are served (e.g. a preview)")
+    audit.set_defaults(func=_audit)
 
     sandbox = commands.add_parser(
         "sandbox", help="local stand-ins for the outside world (a legacy force website, the platform)"
