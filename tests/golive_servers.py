@@ -453,7 +453,8 @@ def run_folder(tmp_path: Path, redirects: list[tuple[str, str, str]], *, phases:
         )
         (folder / "migration" / "quality.json").write_text(json.dumps({"success": True, "passed": 9, "total": 9}))
         (folder / "accessibility").mkdir()
-        (folder / "accessibility" / "gate.json").write_text(json.dumps({"passed": True, "summary": "0 serious"}))
+        gate = {"passed": True, "counts": {"critical": 0, "serious": 0, "moderate": 2, "minor": 5}, "failures": []}
+        (folder / "accessibility" / "audit.json").write_text(json.dumps({"site": "preview", "gate": gate}))
     return folder
 
 

@@ -143,11 +143,17 @@ def test_missing_phases_and_an_unsigned_agreement_fail_saying_which(world, tmp_p
     assert "DPIA phase (dpia)" in found["dpia-approved"].summary
     assert found["migration-quality"].findings == ["migration-quality-missing"]
     assert found["accessibility-gate"].findings == ["accessibility-gate-missing"]
-    assert "accessibility gate (accessibility)" in found["accessibility-gate"].summary
+    assert "accessibility audit and gate (accessibility) have not run" in found["accessibility-gate"].summary
     assert found["redirects"].findings == ["redirect-map-missing"]
     # a rejected DPIA and failed quality are not "missing"
     folder = run_folder(tmp_path, GOOD_MAP)
     (folder / "dpia" / "decision.json").write_text(json.dumps({"approved": False, "option": "Reject"}))
+    gate = {
+        "passed": False,
+        "counts": {"serious": 3},
+        "failures": ["3 serious violation(s), 0 allowed: e.g. color-contrast"],
+    }
+    (folder / "accessibility" / "audit.json").write_text(json.dumps({"gate": gate}))
     (folder / "migration" / "quality.json").write_text(
         json.dumps({"success": False, "checks": [{"description": "unique new paths", "success": False}]})
     )
@@ -156,6 +162,8 @@ def test_missing_phases_and_an_unsigned_agreement_fail_saying_which(world, tmp_p
     assert found["dpia-approved"].findings == ["dpia-not-approved"]
     assert found["migration-quality"].findings == ["migration-quality-failed"]
     assert "unique new paths" in found["migration-quality"].summary
+    assert found["accessibility-gate"].findings == ["accessibility-gate-failed"]
+    assert "3 serious violation(s)" in found["accessibility-gate"].summary
 
 
 def test_the_report_is_written_as_json_html_and_csv(world, tmp_path: Path) -> None:
