@@ -55,6 +55,13 @@ def test_migration_benchmark_runs_and_reports_a_ratio() -> None:
     assert "target >= 2" in done.stdout
 
 
+def test_golive_redirects_benchmark_runs_and_reports_a_ratio() -> None:
+    """The redirect map walked one at a time and with bounded concurrency, through the local TLS ingress."""
+    # N, sequential s, sequential URL/s, bounded s, bounded URL/s, ratio
+    _, cells = run_benchmark(ROOT / "benchmarks" / "golive_redirects.py", 40, 5)
+    assert float(cells[-1]) > 0
+
+
 AUDIT = ROOT / "benchmarks" / "audit.py"
 
 

@@ -645,7 +645,7 @@ def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     store = artifact_store()
     record = decision.approved_record(force_folder(store, slug))
     run = force_folder(store, slug) / record["run"] if record else None
-    checklist, _ = checks.run_checks(result.specs[0].data, _golive_settings(), run, prerequisites=False)
+    checklist, _ = checks.run_checks(result.specs[0].data, _golive_settings(), run, prerequisites=False, live=True)
     last = monitor.last_result(store, slug)
     outcome = monitor.compare(
         checklist, record["baseline_findings"] if record else [], last["findings"] if last else None
