@@ -405,20 +405,35 @@ def redirects_csv(mappings: Iterable[Mapping], new_base_url: str) -> str:
     redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL).
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url)
+    return out.getvalue()
+
+
+def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str) -> int:
+    """Write the redirects table row by row to an open text file; `mappings` sorted by old URL.
+
+    Streams (the migration's plan is already in order), so a large site's table is never held in memory;
+    out-of-order input is refused rather than written in an order another run would not repeat.
+    Returns the number of rows.
+    """
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(REDIRECTS_COLUMNS)
     base = new_base_url.rstrip("/") + "/"
-    rows = sorted(
-        (
-            m.old_url,
-            urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
-            m.type,
-            (m.archive_url or "") if m.type == "archive" else "",
+    previous, count = "", 0
+    for m in mappings:
+        if m.old_url < previous:
+            raise ValueError(f"redirects must be written in old-URL order: {m.old_url} after {previous}")
+        previous = m.old_url
+        writer.writerow(
+            (
+                m.old_url,
+                urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
+                m.type,
+                (m.archive_url or "") if m.type == "archive" else "",
+            )
         )
-        for m in mappings
-    )
-    writer.writerows(rows)
-    return out.getvalue()
+        count += 1
+    return count
 
 
 def write_redirects_csv(path: Any, mappings: Iterable[Mapping], new_base_url: str) -> Any:
