@@ -210,9 +210,22 @@ Kind = Literal["external", "redirect", "archive_link", "unresolved"]
 class LinkLookup:
     """Answers, for a link found in legacy content, whether it is external, redirected or left unresolved."""
 
-    def __init__(self, mappings: Iterable[Mapping], scope: Scope) -> None:
+    def __init__(self, mappings: Iterable[Mapping | MappingABC[str, Any]], scope: Scope) -> None:
+        """`mappings`: Mapping objects, or their dicts as the plan stores them (read one at a time)."""
         self.scope = scope
-        self.by_old = {m.old_url: m for m in mappings}
+        # Only where a link can go (a new path, an archived copy), by canonical old URL: a compact table,
+        # so a large site's lookup does not hold every mapping's reason and rule.
+        self.targets: dict[str, tuple[Kind, str]] = {}
+        for m in mappings:
+            kind, new_path, archive_url, old_url = (
+                (m["type"], m["new_path"], m.get("archive_url"), m["old_url"])
+                if isinstance(m, MappingABC)
+                else (m.type, m.new_path, m.archive_url, m.old_url)
+            )
+            if kind == "redirect" and new_path:
+                self.targets[old_url] = ("redirect", new_path)
+            elif kind == "archive" and archive_url:
+                self.targets[old_url] = ("archive_link", archive_url)
         self._cache: dict[str, tuple[Kind, str | None, str | None]] = {}
 
     def resolve(self, url: str) -> tuple[Kind, str | None, str | None]:
@@ -233,12 +246,8 @@ class LinkLookup:
         old = self.scope.legacy_canonical(url)
         if old is None:
             return "external", None, None
-        mapping = self.by_old.get(old)
-        if mapping is not None and mapping.type == "redirect" and mapping.new_path:
-            return "redirect", mapping.new_path, old
-        if mapping is not None and mapping.type == "archive" and mapping.archive_url:
-            return "archive_link", mapping.archive_url, old
-        return "unresolved", None, old
+        kind, target = self.targets.get(old, ("unresolved", None))
+        return kind, target, old
 
 
 class _TagFinder(HTMLParser):

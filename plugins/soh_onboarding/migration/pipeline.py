@@ -202,10 +202,12 @@ def _decode(body: bytes, encoding: str | None) -> str:
 
 
 def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int = 1) -> int:
-    """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl."""
-    current = read_plan(folder, "pages", "mappings")
+    """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl.
+
+    The jobs stream from the plan, one at a time; only the link table (old URL -> new path) is held.
+    """
     scope = Scope.from_spec(spec_data)
-    lookup = LinkLookup((Mapping(**m) for m in current.mappings.values()), scope)
+    lookup = LinkLookup(_plan_items(folder, "mappings"), scope)
     selectors = spec_data["legacy_site"]["content_selectors"]
     out = folder / "content"
     out.mkdir(parents=True, exist_ok=True)
@@ -213,7 +215,7 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
     part = out / f"part-{chunk:04d}-of-{chunks:04d}.jsonl"
     partial = out / f".{part.name}.partial"  # renamed when whole: a killed chunk leaves no half part
     lines = partial.open("w", encoding="utf-8")
-    for index, job in enumerate(current.pages):
+    for index, job in enumerate(_plan_items(folder, "pages")):
         if index % chunks != chunk or job["mapping"] != "redirect":
             continue
         html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
