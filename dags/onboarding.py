@@ -12,7 +12,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, spec, speccache
+from soh_onboarding import airflow_glue, dpia, project, spec, speccache
 
 OWNER = "national-live-service"
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
@@ -150,8 +150,9 @@ def build_dag(force: spec.ForceSpec) -> DAG:
     return dag
 
 
-_result = spec.check()
+_specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
+_result = spec.check(_specs)
 for _force in _result.specs:
     globals()[_force.dag_id] = build_dag(_force)
 if _result.valid:
-    speccache.remember_valid()  # spares onboarding_spec_errors.py a second check of the same files
+    speccache.remember_valid(_specs)  # spares onboarding_spec_errors.py a second check of the same files
