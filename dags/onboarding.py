@@ -15,7 +15,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, notifications, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
@@ -230,6 +230,7 @@ def build_shard(shard: int) -> dict[str, DAG]:
     parsing it on its own); the shard files load it and call this."""
     if not 0 <= shard < SHARDS:
         raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
-    checked = speccache.check_shard(shard, SHARDS)  # the check, or its cached verdict; invalid specs: no DAG
+    specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
+    checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
     with airflow_glue.bulk_build():
         return {force.dag_id: build_dag(force) for force in checked.specs}

@@ -111,14 +111,26 @@ def check_and_snapshot(spec_file: str, context: dict[str, Any]) -> dict[str, Any
         raise AirflowFailException(f"The spec no longer passes its check; fix it by pull request:\n{listing}")
     force = result.specs[0]
     folder = run_folder(force.slug, context)
-    dag_run = context.get("dag_run")
-    code = provenance.code_version(force.path, getattr(dag_run, "bundle_version", None))
+    code = provenance.code_version(force.path, bundle_version(context))
     note = (context.get("params") or {}).get("run_note") or ""
     record = provenance.snapshot_spec(force, folder.phase("spec"), code, context["run_id"], note)
     print(f"Spec {force.path.name} is valid; snapshot in {folder.root / 'spec'} (commit {code.commit or 'unknown'})")
     options = run_options(context)
     print(f"Phases chosen: {', '.join(options['phases']) or 'none'}{'; dry run' if options['dry_run'] else ''}")
     return {"run_folder": str(folder.root), "spec_sha256": record["spec_sha256"], "commit": code.commit}
+
+
+def bundle_version(context: dict[str, Any]) -> str | None:
+    """The version (a git bundle's commit) of the DAG bundle the task was parsed from; None for an
+    unversioned bundle such as a local dags folder. The task instance knows it; the Task SDK's dag_run
+    does not carry it, older contexts might."""
+    bundle = getattr(context.get("ti"), "bundle_instance", None)
+    return getattr(bundle, "version", None) or getattr(context.get("dag_run"), "bundle_version", None)
+
+
+def specs_dir(context: dict[str, Any]) -> Path:
+    """The specs of the checkout the running DAG came from (deployed: the git bundle's commit)."""
+    return project.specs_dir(getattr(context.get("dag"), "fileloc", None))
 
 
 # --- DPIA ----------------------------------------------------------------------------------------
@@ -268,10 +280,10 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
     params = context.get("params") or {}
     slug = str(params.get("force") or "").strip()
-    spec_file = project.specs_dir() / f"{slug}.yaml"
+    spec_file = specs_dir(context) / f"{slug}.yaml"
     if not slug or not spec_file.is_file():
         raise AirflowFailException(
-            f"No spec for force '{slug}' in {project.specs_dir()}: mark live only onboarded forces."
+            f"No spec for force '{slug}' in {specs_dir(context)}: mark live only onboarded forces."
         )
     result = spec.load_one(spec_file)
     if not result.valid:
@@ -313,7 +325,7 @@ def compute_charging(context: dict[str, Any], asset: Any) -> dict[str, Any]:
     store = artifact_store()
     folder = RunFolder.for_run(store, PLATFORM_SLUG, context["run_id"]).phase("charging")
     try:
-        outcome = chargingrun.run(folder, [scenario], store=store)
+        outcome = chargingrun.run(folder, [scenario], store=store, specs_dir=specs_dir(context))
     except ChargingModelError as error:
         raise AirflowFailException(
             f"The charging model cannot be computed; fix config/charging-model.yaml or the specs:\n{error.listing()}"
@@ -338,7 +350,14 @@ def _triggering_events(context: dict[str, Any]) -> list[str]:
 # --- content migration ---------------------------------------------------------------------------
 
 CHUNK_PAGES = 500
-"""Pages per mapped processing task: small enough to spread a large site over Celery workers."""
+"""Pages per mapped processing task: small enough to spread a large site over Celery workers
+(`[soh] migration_chunk_pages` overrides it: smaller chunks spread a site over more workers)."""
+
+
+def chunk_pages() -> int:
+    from airflow.configuration import conf
+
+    return max(1, conf.getint("soh", "migration_chunk_pages", fallback=CHUNK_PAGES))
 
 
 def _migration(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -362,7 +381,7 @@ def migration_plan(slug: str, context: dict[str, Any]) -> list[dict[str, int]]:
 
     spec_data, folder = _migration(slug, context)
     decided = pipeline.plan(spec_data, folder)
-    chunks = max(1, -(-len(decided.pages) // CHUNK_PAGES))
+    chunks = max(1, -(-len(decided.pages) // chunk_pages()))
     print(
         f"{len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped; {chunks} chunk(s)"
     )
