@@ -172,8 +172,22 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def timed(command: list[str], **popen: Any) -> tuple[float, float, int, str]:
-    """Run `command`: its wall seconds, its peak RSS in MB (VmHWM, polled every 5 ms), exit code, stdout."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (all its threads); 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def timed(command: list[str], **popen: Any) -> tuple[float, float, int, str, float]:
+    """Run `command`: wall seconds, peak RSS in MB (VmHWM, polled every 5 ms), exit code, stdout, CPU seconds.
+
+    CPU seconds (user + system, from wait4's rusage of the process itself) say what the run cost whatever
+    else the machine was doing: on a shared machine, wall time also measures the neighbours.
+    """
     peak = [0.0]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, **popen)
@@ -186,10 +200,11 @@ def timed(command: list[str], **popen: Any) -> tuple[float, float, int, str]:
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
     out = process.stdout.read() if process.stdout else b""
-    process.wait()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - start
     watcher.join()
-    return seconds, peak[0], process.returncode, out.decode(errors="replace")
+    return seconds, peak[0], process.returncode, out.decode(errors="replace"), usage.ru_utime + usage.ru_stime
 
 
 def run_ours(url: str, n: int, work: Path) -> dict[str, Any]:
@@ -199,7 +214,7 @@ def run_ours(url: str, n: int, work: Path) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", url, str(folder), str(n * 10)]
     log_file = work / "ours.log"
     with log_file.open("wb") as stderr:
-        seconds, peak_mb, code, out = timed(command, env=child_env(), cwd=ROOT, stderr=stderr)
+        seconds, peak_mb, code, out, cpu = timed(command, env=child_env(), cwd=ROOT, stderr=stderr)
     lines = [line for line in out.splitlines() if line.startswith(RESULT_MARK)]
     if code or not lines:
         raise SystemExit(f"our migration failed (exit {code}):\n{log_file.read_text(errors='replace')[-4000:]}")
@@ -210,6 +225,7 @@ def run_ours(url: str, n: int, work: Path) -> dict[str, Any]:
     shutil.rmtree(folder, ignore_errors=True)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": peak_mb,
         "html_pages": html,
         "urls": len(records),
@@ -228,7 +244,7 @@ def is_html(path: Path) -> bool:
 def run_wget(url: str, work: Path) -> dict[str, Any]:
     folder = work / "wget"
     command = ["wget", "--mirror", "--no-parent", "--quiet", "-e", "robots=on", f"--directory-prefix={folder}", url]
-    seconds, peak_mb, code, _out = timed(command, stderr=subprocess.PIPE)
+    seconds, peak_mb, code, _out, cpu = timed(command, stderr=subprocess.PIPE)
     files = [path for path in folder.rglob("*") if path.is_file()]
     html = sum(1 for path in files if is_html(path))
     # wget exits 8 when a server answered an error (none here: faults off); anything else is a failure.
@@ -237,6 +253,7 @@ def run_wget(url: str, work: Path) -> dict[str, Any]:
     shutil.rmtree(folder, ignore_errors=True)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": peak_mb,
         "html_pages": html,
         "files": len(files),
@@ -255,8 +272,11 @@ def measure(n: int, repeat: int, work: Path, started: float) -> dict[str, Any]:
             order = [("ours", lambda: run_ours(url, n, work)), ("wget", lambda: run_wget(url, work))]
             for side, run in order if r % 2 == 0 else reversed(order):
                 log(f"N={n}: repeat {r + 1}/{repeat}: {side}", started)
+                server_cpu, load = cpu_seconds(server.pid), os.getloadavg()[0]
                 runs[side].append(run())
                 last = runs[side][-1]
+                last["server_cpu_seconds"] = cpu_seconds(server.pid) - server_cpu
+                last["load_before"] = load
                 log(
                     f"N={n}: {side}: {last['html_pages']} HTML pages in {last['seconds']:.1f} s "
                     f"({last['pages_per_second']:.0f}/s), peak {last['peak_mb']:.0f} MB",
@@ -280,6 +300,11 @@ def measure(n: int, repeat: int, work: Path, started: float) -> dict[str, Any]:
         "ours_html_pages": runs["ours"][0]["html_pages"],
         "wget_html_pages": runs["wget"][0]["html_pages"],
         "ours_pages_migrated": runs["ours"][0]["pages_migrated"],
+        "ours_cpu_seconds": median("ours", "cpu_seconds"),
+        "wget_cpu_seconds": median("wget", "cpu_seconds"),
+        "server_cpu_seconds_ours": median("ours", "server_cpu_seconds"),
+        "server_cpu_seconds_wget": median("wget", "server_cpu_seconds"),
+        "load_before": max(run["load_before"] for side in runs.values() for run in side),
         "runs": runs,
     }
 
@@ -305,6 +330,26 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{row['ratio']:.2f}",
             f"{row['ours_peak_mb']:.1f}",
             f"{row['wget_peak_mb']:.1f}",
+        )
+        for row in rows
+    ]
+    widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=True)]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)) for line in [header, *body]]
+    return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
+
+
+def cpu_table(rows: list[dict[str, Any]]) -> str:
+    """CPU seconds per side, the client's own and the site server's while serving it: the cost of the work,
+    which, unlike wall time, does not depend on what else the machine is running."""
+    header = ("N", "ours CPU s", "server CPU s (ours)", "wget CPU s", "server CPU s (wget)", "ours ms CPU/page")
+    body = [
+        (
+            str(row["n"]),
+            f"{row['ours_cpu_seconds']:.2f}",
+            f"{row['server_cpu_seconds_ours']:.2f}",
+            f"{row['wget_cpu_seconds']:.2f}",
+            f"{row['server_cpu_seconds_wget']:.2f}",
+            f"{1000 * row['ours_cpu_seconds'] / row['ours_html_pages']:.2f}",
         )
         for row in rows
     ]
@@ -386,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     for line in verdicts(rows):
         print(line)
+    print(cpu_table(rows))
+    loads = ", ".join(f"{row['load_before']:.1f} at N={row['n']}" for row in rows)
+    print(f"Machine: {os.cpu_count()} CPUs; highest 1-minute load average before a run: {loads}")
     migrated = ", ".join(f"{row['ours_pages_migrated']} at N={row['n']}" for row in rows)
     print(f"Ours pages_migrated (given a new home, in content.jsonl): {migrated}; wall time {wall:.0f} s")
     if args.json:

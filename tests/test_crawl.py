@@ -291,3 +291,52 @@ def test_killed_half_way_a_rerun_resumes_and_ends_with_the_same_pages(tmp_path: 
     again = Crawl(data, folder, settings(data), progress=lambda _: None)
     assert again.run().resumed_from == len(urls)
     assert [r.url for r in read_pages(folder)] == urls
+
+
+def test_connections_are_kept_alive_and_a_closed_one_is_replaced() -> None:
+    """One connection carries many requests; when the server closes it, the next request opens (and checks) a
+    new one instead of failing."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    peers: list[int] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            peers.append(self.client_address[1])
+            body = b"<html><body>ok</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            if self.path == "/close":
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            if self.path == "/drop":  # closed without saying so, as a server's keep-alive timeout does
+                self.close_connection = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        fetcher = Fetcher(allowed=lambda u: None, requests_per_second=1000, allow_private=True)
+        assert all(fetcher.get(f"{url}/{n}").ok for n in range(10))
+        assert len(set(peers)) == 1  # ten requests, one connection
+        assert fetcher.get(f"{url}/close").ok  # the server closes this one after answering
+        assert all(fetcher.get(f"{url}/{n}").ok for n in range(3))
+        assert len(set(peers)) == 2 and len(peers) == 14
+        assert fetcher.get(f"{url}/drop").ok
+        time.sleep(0.1)  # let the server's close arrive
+        again = fetcher.get(f"{url}/after-drop")
+        assert again.ok and again.attempts == 1  # sent again on a new connection, not counted as a retry
+        assert len(set(peers)) == 3
+        fetcher.close()
+        refusing = Fetcher(allowed=lambda u: None, requests_per_second=1000, allow_private=False)
+        assert refusing.get(f"{url}/again").error.startswith("refused: 127.0.0.1 resolves to 127.0.0.1")
+    finally:
+        server.shutdown()

@@ -129,3 +129,24 @@ def test_the_report_orders_unresolved_urls_by_traffic_and_gives_the_share_redire
     assert rows_in_report[0].startswith(f"| {base}/news.aspx | page | 300 |")
     assert all(line.endswith("| 0 |") for line in rows_in_report[1:])  # the rest have no traffic: after it
     assert json.loads((out / "summary.json").read_text())["traffic_hits"] == 1000
+
+
+def test_the_cli_names_the_bad_line_of_the_traffic_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import DEMO
+    from soh_onboarding import cli
+
+    (tmp_path / "traffic").mkdir()
+    (tmp_path / "traffic" / "demo.csv").write_text("path,hits\n/,10\n/news.aspx,lots\n", encoding="utf-8")
+    spec_file = tmp_path / "demo.yaml"
+    text = DEMO.read_text(encoding="utf-8")
+    spec_file.write_text(
+        text.replace("  content_selectors:", "  traffic_data: traffic/demo.csv\n  content_selectors:", 1)
+    )
+    monkeypatch.setattr(project, "ROOT", tmp_path)
+    code = cli.main(["migrate", str(spec_file), "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"{spec_file}: legacy_site.traffic_data: traffic/demo.csv line 3: hits 'lots' is not a whole number of visits"
+    )

@@ -82,6 +82,7 @@ def _migrate(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .migration import pipeline
+    from .migration.traffic import TrafficDataError
 
     force = _checked_spec(args.spec)
     if force is None:
@@ -89,7 +90,11 @@ def _migrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, progress=progress)
+    try:
+        summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, progress=progress)
+    except TrafficDataError as error:  # the spec's traffic CSV: which line, and what to fix
+        print(f"{args.spec}: legacy_site.traffic_data: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
     return 0 if summary.quality_passed else 1
