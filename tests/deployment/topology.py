@@ -254,6 +254,10 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str) -
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps(bundles),
         AIRFLOW_CONN_SOH_GIT=json.dumps(git_connection),
+        # The platform's token as deployed: a Connection from the environment (no task uses it yet).
+        AIRFLOW_CONN_SOH_PLATFORM=json.dumps(
+            {"conn_type": "http", "host": "http://127.0.0.1:9/api", "password": secrets.token_urlsafe(24)}
+        ),
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
@@ -282,9 +286,10 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
     services: dict[str, Process] = {}
     with ExitStack() as stack:
         base_env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PYTEST"))}
-        database = start_postgres(base, secrets.token_hex(16), stack, base_env)
+        passwords = {"postgres": secrets.token_hex(16), "redis": secrets.token_hex(16)}
+        database = start_postgres(base, passwords["postgres"], stack, base_env)
         stack.callback(lambda: [service.stop() for service in reversed(services.values())])  # before PostgreSQL
-        services["redis"], broker = start_redis(base, secrets.token_hex(16), base_env)
+        services["redis"], broker = start_redis(base, passwords["redis"], base_env)
         make_origin(base / "origin")
         api_port = free_port()
         env = airflow_environment(base, api_port, database, broker)
@@ -311,6 +316,14 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         cluster = Cluster(f"http://127.0.0.1:{api_port}", base / "airflow-home", services, base)
         cluster.sandbox_port = sandbox_port
         cluster.env = env
+        platform = json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["password"]
+        cluster.secrets = {
+            **passwords,
+            "platform token": platform,
+            "Fernet key": env["AIRFLOW__CORE__FERNET_KEY"],
+            "JWT secret": env["AIRFLOW__API_AUTH__JWT_SECRET"],
+            "API secret key": env["AIRFLOW__API__SECRET_KEY"],
+        }
         cluster.wait_for(
             "the API server", lambda: requests.get(f"{cluster.url}/api/v2/monitor/health", timeout=5).ok, 300
         )
