@@ -25,8 +25,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
-
 from .. import reports
 from ..artifacts import write_json
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
@@ -191,24 +189,6 @@ def _decode(body: bytes, encoding: str | None) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _unlink_legacy(html: str, scope: Scope) -> str:
-    """Links to old pages with no new home are unwrapped (their text stays): never a link to the old site."""
-    tree = LexborHTMLParser(f"<div>{html}</div>")
-    changed = False
-    for anchor in tree.css("a[href]"):
-        if scope.is_legacy(anchor.attributes.get("href") or ""):
-            anchor.unwrap()
-            changed = True
-    for image in tree.css("img[src]"):
-        if scope.is_legacy(image.attributes.get("src") or ""):
-            image.decompose()
-            changed = True
-    if not changed:
-        return html
-    root = tree.css_first("div")
-    return root.inner_html if root is not None else ""  # type: ignore[attr-defined]
-
-
 def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int = 1) -> int:
     """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl."""
     current = read_plan(folder, "pages", "mappings")
@@ -227,8 +207,7 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
         html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
         found = extract(html, selectors)
         clean = sanitise(found.body_html, base_url=job["final_url"])
-        relinked, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
-        body = _unlink_legacy(relinked, scope)
+        body, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
         record = {
             "old_url": job["url"],
             "new_path": job["new_path"],
