@@ -249,6 +249,9 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str) -
         AIRFLOW__API__WORKERS="1",
         AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{api_port}",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{api_port}/execution/",
+        # Five services on two shared cores: the API server can take tens of seconds to answer a task's
+        # start (seen: 38 s), and a task whose start timed out is failed when its retry finds it started.
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="120",
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
