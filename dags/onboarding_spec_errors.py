@@ -14,8 +14,8 @@ class InvalidForceSpecs(Exception):
     """Raised at parse time so the DAG processor records the errors where operators look."""
 
 
-_specs = [project.specs_dir(__file__)]  # the same folder as the shard files' (onboarding.py)
-if not speccache.known_valid(_specs):  # the shard files leave a marker when they found every spec valid
+_specs = [project.specs_dir(__file__)]  # the same folder as onboarding.py's
+if not speccache.known_valid(_specs):  # the shard files leave a marker when it found every spec valid
     _result = spec.check(_specs)
     if _result.valid:
         speccache.remember_valid(_specs)
