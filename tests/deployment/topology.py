@@ -4,7 +4,7 @@ PostgreSQL and Redis (Debian's packages) on loopback ports in a temporary folder
 CeleryExecutor against them: api-server, scheduler, dag-processor, triggerer and a Celery worker, each
 its own process as each is its own container in docker-compose.yml. The DAGs and specs reach Airflow
 through a git DAG bundle cloned from a local repository (the stand-in for the project's remote), and
-the sandbox legacy site stands in for the demo force's old website.
+the sandboxes stand in for the demo force's old website and for the platform.
 
 The Celery worker runs in a UTS namespace of its own when it can (as root), named WORKER_HOST: the task
 instances it runs then say so, as they would on a separate machine.
@@ -214,7 +214,7 @@ def start_redis(base: Path, password: str, env: dict[str, str]) -> tuple[Process
     return process, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
-def airflow_environment(base: Path, api_port: int, database: str, broker: str) -> dict[str, str]:
+def airflow_environment(base: Path, api_port: int, database: str, broker: str, platform_port: int) -> dict[str, str]:
     """What docker-compose.yml's x-airflow-common environment sets, for processes on this machine."""
     from cryptography.fernet import Fernet
 
@@ -257,9 +257,15 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str) -
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps(bundles),
         AIRFLOW_CONN_SOH_GIT=json.dumps(git_connection),
-        # The platform's token as deployed: a Connection from the environment (no task uses it yet).
+        # The platform (its sandbox here) and its token as deployed: a Connection from the environment.
         AIRFLOW_CONN_SOH_PLATFORM=json.dumps(
-            {"conn_type": "http", "host": "http://127.0.0.1:9/api", "password": secrets.token_urlsafe(24)}
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": platform_port,
+                "schema": "http",
+                "password": secrets.token_urlsafe(24),
+            }
         ),
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
@@ -295,7 +301,8 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         services["redis"], broker = start_redis(base, passwords["redis"], base_env)
         make_origin(base / "origin")
         api_port = free_port()
-        env = airflow_environment(base, api_port, database, broker)
+        platform_port = free_port()
+        env = airflow_environment(base, api_port, database, broker, platform_port)
         airflow_command(env, "db", "migrate")
         airflow_command(env, "pools", "import", str(ROOT / "config" / "pools.json"))
 
@@ -303,6 +310,13 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         sandbox = [sys.executable, "-m", "soh_onboarding", "sandbox", "legacy-site", "--quiet"]
         sandbox += ["--pages", str(sandbox_pages), "--port", str(sandbox_port)]
         services["sandbox"] = Process("sandbox", sandbox, base / "sandbox.log", env)
+        platform = [sys.executable, "-m", "soh_onboarding", "sandbox", "platform", "--quiet"]
+        platform += ["--port", str(platform_port), "--data", str(base / "platform.sqlite3")]
+        token = json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["password"]
+        platform_env = {**env, "SOH_SANDBOX_PLATFORM_TOKEN": token}  # the sandbox reads its token from there
+        services["sandbox-platform"] = Process(
+            "sandbox-platform", platform, base / "sandbox-platform.log", platform_env
+        )
 
         airflow = str(VENV_BIN / "airflow")
         services["api-server"] = Process(
