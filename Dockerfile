@@ -12,9 +12,10 @@ FROM ${AIRFLOW_IMAGE}
 
 USER root
 # chromium: the accessibility audit drives Debian's Chromium (never a browser downloaded by Playwright);
+# nodejs, npm: install the audit's browser-injected engines (node/package-lock.json);
 # git: the git DAG bundle clones the repository with it.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium git \
+    && apt-get install -y --no-install-recommends chromium nodejs npm git \
     && apt-get autoremove -yqq --purge \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
@@ -23,6 +24,9 @@ USER airflow
 # Requirements first, so editing the code does not reinstall them.
 COPY --chown=airflow:0 requirements.txt requirements-deploy.txt constraints.txt /opt/soh/
 RUN pip install --no-cache-dir -r /opt/soh/requirements-deploy.txt -c /opt/soh/constraints.txt
+
+COPY --chown=airflow:0 node/package.json node/package-lock.json /opt/soh/node/
+RUN cd /opt/soh/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 COPY --chown=airflow:0 . /opt/soh/
 # The library and the plugin (report views) from /opt/soh/plugins; soh_onboarding finds its project root

@@ -85,7 +85,9 @@ def test_the_services_follow_airflow_s_compose_file_with_the_celery_executor() -
     assert services["airflow-apiserver"]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
     assert services["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
     assert "pools import /opt/soh/config/pools.json" in services["airflow-init"]["command"][1]
-    assert services["sandbox-legacy-site"]["profiles"] == ["sandbox"]
+    for sandbox in ("sandbox-legacy-site", "sandbox-platform"):
+        assert services[sandbox]["profiles"] == ["sandbox"]
+        assert services[sandbox]["network_mode"] == "service:airflow-worker", "the demo spec names 127.0.0.1"
     assert "profiles" not in services["airflow-worker"]
 
 
@@ -118,6 +120,7 @@ def test_the_image_extends_airflow_3_3_2_with_the_pinned_requirements_and_chromi
     assert re.search(r"^ARG AIRFLOW_IMAGE=apache/airflow:3\.3\.2-python3\.11$", dockerfile, re.MULTILINE)
     assert "pip install --no-cache-dir -r /opt/soh/requirements-deploy.txt -c /opt/soh/constraints.txt" in dockerfile
     assert re.search(r"apt-get install .*\bchromium\b", dockerfile)
+    assert "npm ci" in dockerfile, "the accessibility audit's engines (node/package-lock.json)"
     pins = dict(
         line.split("==")
         for line in (ROOT / "requirements-deploy.txt").read_text().splitlines()
@@ -153,7 +156,8 @@ def test_docker_compose_config_validates_the_file(compose: tuple[list[str], Path
     done = subprocess.run([*command, "--profile", "sandbox", "config"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     config = yaml.safe_load(done.stdout)
-    assert {"postgres", "redis", "airflow-init", "sandbox-legacy-site", *AIRFLOW_COMMANDS} <= set(config["services"])
+    expected = {"postgres", "redis", "airflow-init", "sandbox-legacy-site", "sandbox-platform", *AIRFLOW_COMMANDS}
+    assert expected <= set(config["services"])
     environment = config["services"]["airflow-worker"]["environment"]
     assert json.loads(environment["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])[0]["name"] == "soh"
 

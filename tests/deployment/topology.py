@@ -4,7 +4,7 @@ PostgreSQL and Redis (Debian's packages) on loopback ports in a temporary folder
 CeleryExecutor against them: api-server, scheduler, dag-processor, triggerer and a Celery worker, each
 its own process as each is its own container in docker-compose.yml. The DAGs and specs reach Airflow
 through a git DAG bundle cloned from a local repository (the stand-in for the project's remote), and
-the sandbox legacy site stands in for the demo force's old website.
+the sandboxes stand in for the demo force's old website and for the platform.
 
 The Celery worker runs in a UTS namespace of its own when it can (as root), named WORKER_HOST: the task
 instances it runs then say so, as they would on a separate machine.
@@ -214,7 +214,7 @@ def start_redis(base: Path, password: str, env: dict[str, str]) -> tuple[Process
     return process, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
-def airflow_environment(base: Path, api_port: int, database: str, broker: str) -> dict[str, str]:
+def airflow_environment(base: Path, api_port: int, database: str, broker: str, platform_port: int) -> dict[str, str]:
     """What docker-compose.yml's x-airflow-common environment sets, for processes on this machine."""
     from cryptography.fernet import Fernet
 
@@ -249,11 +249,24 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str) -
         AIRFLOW__API__WORKERS="1",
         AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{api_port}",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{api_port}/execution/",
+        # Five services on two shared cores: the API server can take tens of seconds to answer a task's
+        # start (seen: 38 s), and a task whose start timed out is failed when its retry finds it started.
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="120",
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
         AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST=json.dumps(bundles),
         AIRFLOW_CONN_SOH_GIT=json.dumps(git_connection),
+        # The platform (its sandbox here) and its token as deployed: a Connection from the environment.
+        AIRFLOW_CONN_SOH_PLATFORM=json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": platform_port,
+                "schema": "http",
+                "password": secrets.token_urlsafe(24),
+            }
+        ),
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
@@ -282,12 +295,14 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
     services: dict[str, Process] = {}
     with ExitStack() as stack:
         base_env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PYTEST"))}
-        database = start_postgres(base, secrets.token_hex(16), stack, base_env)
+        passwords = {"postgres": secrets.token_hex(16), "redis": secrets.token_hex(16)}
+        database = start_postgres(base, passwords["postgres"], stack, base_env)
         stack.callback(lambda: [service.stop() for service in reversed(services.values())])  # before PostgreSQL
-        services["redis"], broker = start_redis(base, secrets.token_hex(16), base_env)
+        services["redis"], broker = start_redis(base, passwords["redis"], base_env)
         make_origin(base / "origin")
         api_port = free_port()
-        env = airflow_environment(base, api_port, database, broker)
+        platform_port = free_port()
+        env = airflow_environment(base, api_port, database, broker, platform_port)
         airflow_command(env, "db", "migrate")
         airflow_command(env, "pools", "import", str(ROOT / "config" / "pools.json"))
 
@@ -295,6 +310,13 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         sandbox = [sys.executable, "-m", "soh_onboarding", "sandbox", "legacy-site", "--quiet"]
         sandbox += ["--pages", str(sandbox_pages), "--port", str(sandbox_port)]
         services["sandbox"] = Process("sandbox", sandbox, base / "sandbox.log", env)
+        platform = [sys.executable, "-m", "soh_onboarding", "sandbox", "platform", "--quiet"]
+        platform += ["--port", str(platform_port), "--data", str(base / "platform.sqlite3")]
+        token = json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["password"]
+        platform_env = {**env, "SOH_SANDBOX_PLATFORM_TOKEN": token}  # the sandbox reads its token from there
+        services["sandbox-platform"] = Process(
+            "sandbox-platform", platform, base / "sandbox-platform.log", platform_env
+        )
 
         airflow = str(VENV_BIN / "airflow")
         services["api-server"] = Process(
@@ -311,6 +333,14 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         cluster = Cluster(f"http://127.0.0.1:{api_port}", base / "airflow-home", services, base)
         cluster.sandbox_port = sandbox_port
         cluster.env = env
+        platform = json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["password"]
+        cluster.secrets = {
+            **passwords,
+            "platform token": platform,
+            "Fernet key": env["AIRFLOW__CORE__FERNET_KEY"],
+            "JWT secret": env["AIRFLOW__API_AUTH__JWT_SECRET"],
+            "API secret key": env["AIRFLOW__API__SECRET_KEY"],
+        }
         cluster.wait_for(
             "the API server", lambda: requests.get(f"{cluster.url}/api/v2/monitor/health", timeout=5).ok, 300
         )
