@@ -13,6 +13,7 @@ from conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "parse_time.py"
 MIGRATION = ROOT / "benchmarks" / "migration.py"
+PUBLISH = ROOT / "benchmarks" / "publish.py"
 NUMBER = r"\d+(?:\.\d+)?"
 
 
@@ -46,3 +47,12 @@ def test_migration_benchmark_runs_and_reports_a_ratio() -> None:
     assert float(cells[5]) > 0
     assert int(cells[1]) == int(cells[2]) > 0  # both sides fetched the same pages
     assert "target >= 2" in done.stdout
+
+
+def test_publish_benchmark_runs_and_reports_a_ratio() -> None:
+    """Batched publishing and one request per page, 40 pages each, to the sandbox platform."""
+    # N, batched s, batched pages/s, single s, single pages/s, ratio, batched requests, single requests
+    done, cells = run_benchmark(PUBLISH, 40, 7)
+    assert float(cells[5]) > 0
+    assert int(cells[6]) == 1 and int(cells[7]) == 40  # one batch against one request per page
+    assert "ratio: pages per second batched / one request per page" in done.stdout
