@@ -3,6 +3,9 @@
 This file only wires. The library (plugins/soh_onboarding) decides; a spec that fails its check gets no
 DAG here and shows as an import error of onboarding_spec_errors.py instead, so it never hides the others.
 Parse time matters (the DAG processor runs this file often): no network, no database, no heavy imports.
+Airflow does not parse this file on its own (dags/.airflowignore): the shard files onboarding_shard_<i>.py
+load it and each builds the DAGs of its share of the forces (build_shard), so the DAG processor parses
+them in parallel and a task's run re-parses only its shard.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
@@ -21,9 +24,29 @@ DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
+    "phases": Param(
+        list(airflow_glue.RUN_PHASES),
+        type="array",
+        items={"type": "string", "enum": list(airflow_glue.RUN_PHASES)},
+        uniqueItems=True,
+        examples=list(airflow_glue.RUN_PHASES),
+        values_display=airflow_glue.RUN_PHASES,
+        title="Phases to run",
+        description_md="The phases of this run. A phase left out is skipped, saying so in its log, and so is "
+        "every later phase that needs its output.",
+        section="What to run",
+    ),
+    "dry_run": Param(
+        False,
+        type="boolean",
+        title="Dry run",
+        description_md="Do everything (crawl, check, report, ask for approvals) except change the outside "
+        "world: nothing is written to the platform and nothing is switched live.",
+        section="What to run",
+    ),
     "run_note": Param(
-        "",
-        type="string",
+        None,
+        type=["null", "string"],  # the UI's form sends an empty text field as null
         title="Why this run",
         description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
         maxLength=500,
@@ -39,7 +62,7 @@ PARAMS = {
         section="Content migration",
     ),
 }
-"""The trigger form (every DAG copies it: Airflow deep-copies params into each DAG)."""
+"""The trigger form (every task of every DAG gets a copy: see airflow_glue.share_params)."""
 
 
 # The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
@@ -148,6 +171,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
         response_timeout=DPO_RESPONSE_TIMEOUT,
         retries=0,
+        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the DPO the link to answer
     )
 
 
@@ -163,7 +187,10 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
         params=PARAMS,
+        # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
+        on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
+        airflow_glue.share_params(dag)  # the tasks' copies of PARAMS share their schemas (parse time)
         checked = check_spec(str(force.path))
 
         with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
@@ -189,8 +216,21 @@ def build_dag(force: spec.ForceSpec) -> DAG:
     return dag
 
 
-_result = spec.check()
-for _force in _result.specs:
-    globals()[_force.dag_id] = build_dag(_force)
-if _result.valid:
-    speccache.remember_valid()  # spares onboarding_spec_errors.py a second check of the same files
+SHARDS = 4
+"""How many DAG files build the forces' DAGs: dags/onboarding_shard_0.py to _3.py, each the forces whose
+file name hashes to it (speccache.shard_of). Airflow's DAG processor parses files, not DAGs, in parallel
+([dag_processor] parsing_processes), and a task re-parses only its DAG's file before it runs. Change it
+with the shard files (tests/test_dags.py checks they match)."""
+
+
+def build_shard(shard: int) -> dict[str, DAG]:
+    """The DAGs of one shard's valid specs, by DAG id, for its shard file's globals.
+
+    This file builds no DAG when Airflow imports it (dags/.airflowignore keeps the DAG processor from
+    parsing it on its own); the shard files load it and call this."""
+    if not 0 <= shard < SHARDS:
+        raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
+    specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
+    checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
+    with airflow_glue.bulk_build():
+        return {force.dag_id: build_dag(force) for force in checked.specs}
