@@ -34,6 +34,7 @@ class Airflow:
 
     def __init__(self, url: str, home: Path, process: subprocess.Popen, log: Path) -> None:
         self.url, self.home, self.process, self.log = url, home, process, log
+        self.platform_url = ""  # the sandbox platform bin/run started beside it
         self.session = requests.Session()
 
     def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 180) -> Any:
@@ -99,9 +100,10 @@ class Airflow:
 
 @contextmanager
 def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> Iterator[Airflow]:
-    """Start `bin/run` with its own Airflow home, artifact store, sandbox port and (optionally) specs folder
-    under `base`; the demo spec in `specs` is pointed at this Airflow's sandbox."""
-    port, sandbox_port = free_port(), free_port()
+    """Start `bin/run` with its own Airflow home, artifact store, sandbox ports (legacy site, platform) and
+    sandbox data, and (optionally) specs folder under `base`; the demo spec in `specs` is pointed at this
+    Airflow's legacy site sandbox. `airflow.platform_url` is its sandbox platform."""
+    port, sandbox_port, platform_port = free_port(), free_port(), free_port()
     home = base / "airflow-home"
     env = {
         key: value
@@ -113,6 +115,8 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         SOH_AIRFLOW_PORT=str(port),
         SOH_SANDBOX_PORT=str(sandbox_port),
         SOH_SANDBOX_PAGES="60",  # a small legacy site: the tests are about the orchestration
+        SOH_SANDBOX_PLATFORM_PORT=str(platform_port),
+        SOH_SANDBOX_DIR=str(base / "sandbox"),
         SOH_CACHE_DIR=str(base / "spec-cache"),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
         **env_extra,
@@ -131,6 +135,7 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
             [str(ROOT / "bin" / "run")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     airflow = Airflow(f"http://127.0.0.1:{port}", home, process, log)
+    airflow.platform_url = f"http://127.0.0.1:{platform_port}"
     try:
         airflow.wait_for(
             "the API server", lambda: requests.get(f"{airflow.url}/api/v2/monitor/health", timeout=5).ok, 300

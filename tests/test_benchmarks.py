@@ -13,6 +13,7 @@ from conftest import ROOT
 
 SCRIPT = ROOT / "benchmarks" / "parse_time.py"
 MIGRATION = ROOT / "benchmarks" / "migration.py"
+PUBLISH = ROOT / "benchmarks" / "publish.py"
 NUMBER = r"\d+(?:\.\d+)?"
 
 
@@ -72,3 +73,12 @@ def test_audit_benchmark_runs_and_reports_a_ratio() -> None:
     done, cells = run_benchmark(AUDIT, 4, 5)
     assert float(cells[5]) > 0
     assert "target: close to" in done.stdout
+
+
+def test_publish_benchmark_runs_and_reports_a_ratio() -> None:
+    """Batched publishing and one request per page, 40 pages each, to the sandbox platform."""
+    # N, batched s, batched pages/s, single s, single pages/s, ratio, batched requests, single requests
+    done, cells = run_benchmark(PUBLISH, 40, 7)
+    assert float(cells[5]) > 0
+    assert int(cells[6]) == 1 and int(cells[7]) == 40  # one batch against one request per page
+    assert "ratio: pages per second batched / one request per page" in done.stdout

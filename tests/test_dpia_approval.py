@@ -1,8 +1,9 @@
 """The DPO's sign-off for real: a running Airflow, the DPO answering through the REST API.
 
 One Airflow for the module; the tests run in order on the demo force, as its onboarding would go:
-the first run asks the DPO, who approves; a second run with the same spec does not ask again; after a
-new service is enabled the DPO is asked again, sees the difference, and rejects, which stops the run.
+the first run asks the DPO, who approves, and the site is published to the sandbox platform; a second run
+with the same spec does not ask again and re-sends nothing; after a new service is enabled the DPO is
+asked again, sees the difference, and rejects, which stops the run before anything is enabled or published.
 """
 
 from __future__ import annotations
@@ -118,6 +119,18 @@ def test_the_first_run_asks_the_dpo_and_records_the_approval(airflow: Airflow) -
     document = (dpia_folder(airflow, run_id) / "dpia-scoping.md").read_text()
     assert "| DPO's decision | **Approve** by Priya Shah" in document
 
+    # Approved and migrated, the site is published to the sandbox platform bin/run started, and verified.
+    assert airflow.task_state(DAG_ID, run_id, "provisioning.verify") == "success"
+    provisioned = json.loads((dpia_folder(airflow, run_id).parent / "provisioning" / "provisioning.json").read_text())
+    assert provisioned["ok"] and provisioned["preview_url"] == f"{airflow.platform_url}/preview/demo/"
+    assert provisioned["published"]["pages"]["created"] == provisioned["verification"]["counts"]["pages"] > 20
+    home = requests.get(provisioned["preview_url"], timeout=10)
+    assert home.status_code == 200 and "Skip to main content" in home.text and "Demoshire Police" in home.text
+    token = (airflow.home.parent / "sandbox" / "platform-token").read_text().strip()
+    for task in ("provisioning.tenant", "provisioning.publish", "provisioning.verify"):
+        log = airflow.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task}/logs/1?full_content=true")
+        assert token not in json.dumps(log)
+
 
 def test_a_second_run_with_the_same_spec_does_not_ask_again(airflow: Airflow) -> None:
     first = approved_record(airflow)["decision"]["run_id"]
@@ -128,6 +141,8 @@ def test_a_second_run_with_the_same_spec_does_not_ask_again(airflow: Airflow) ->
     decision = json.loads((dpia_folder(airflow, run_id) / "decision.json").read_text())
     assert decision["cites"] == first
     assert f"Approval of run {first} stands" in decision["comment"]
+    provisioned = json.loads((dpia_folder(airflow, run_id).parent / "provisioning" / "provisioning.json").read_text())
+    assert provisioned["ok"] and all(done["sent"] == 0 for done in provisioned["published"].values())
 
 
 def test_a_new_service_asks_the_dpo_again_and_a_rejection_stops_the_run(airflow: Airflow) -> None:
@@ -144,6 +159,9 @@ def test_a_new_service_asks_the_dpo_again_and_a_rejection_stops_the_run(airflow:
     assert answer_as_dpo(airflow, run_id, "Reject", "Sarah's Law needs its own assessment").status_code == 200
     assert airflow.wait_for_run(DAG_ID, run_id) == "failed"
     assert airflow.task_state(DAG_ID, run_id, "dpia.record") == "failed"
+    # Nothing is enabled or published without the DPO's approval.
+    assert airflow.task_state(DAG_ID, run_id, "provisioning.services") == "upstream_failed"
+    assert airflow.task_state(DAG_ID, run_id, "provisioning.publish") == "upstream_failed"
     decision = json.loads((dpia_folder(airflow, run_id) / "decision.json").read_text())
     assert decision["option"] == "Reject" and decision["approved"] is False
     assert approved_record(airflow) == before  # a rejection never replaces the standing approval

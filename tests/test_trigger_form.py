@@ -23,7 +23,7 @@ def test_every_param_has_a_title_a_description_and_a_section() -> None:
         schema = params.get_param(name).schema
         assert schema.get("title") and schema.get("description_md") and schema.get("section"), name
     phases = params.get_param("phases")
-    assert phases.value == list(airflow_glue.RUN_PHASES) == ["dpia", "migration"]
+    assert phases.value == list(airflow_glue.RUN_PHASES) == ["dpia", "migration", "provisioning"]
     assert phases.schema["items"]["enum"] == list(airflow_glue.RUN_PHASES)
     assert phases.schema["values_display"]["dpia"] == "DPIA and the DPO's sign-off"
     assert params["dry_run"] is False
@@ -66,3 +66,4 @@ def test_a_run_of_the_dpia_alone_skips_the_migration(airflow_db: Path, spec_dir:
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["dpia.screen"] == "success"
     assert {states[task] for task in ("migration.crawl", "migration.plan", "migration.finish")} == {"skipped"}
+    assert {states[task] for task in ("provisioning.tenant", "provisioning.publish")} == {"skipped"}

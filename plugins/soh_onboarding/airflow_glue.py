@@ -419,6 +419,7 @@ def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 RUN_PHASES = {
     "dpia": "DPIA and the DPO's sign-off",
     "migration": "Content migration",
+    "provisioning": "Provisioning on the platform",
 }
 """The phases an operator can choose in the trigger form, in the order of the flow, with their labels.
 A phase that lands adds one line here, and calls `phase_gate` first thing in its first task(s)."""
@@ -751,7 +752,10 @@ def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], A
 def provisioning_tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from . import provisioning
 
+    phase_gate("provisioning", context)
     spec_data, _, _ = _provisioning(slug, context)
+    if dry_run_skips(context, f"create or update the tenant {spec_data['tenant']['tenant_id']} on the platform"):
+        return {"tenant_id": spec_data["tenant"]["tenant_id"], "preview_url": None, "state": None, "dry_run": True}
     tenant = _on_platform(lambda client: provisioning.ensure_tenant(client, spec_data))
     print(f"tenant {tenant['tenant_id']} ({tenant['state']}): domains {', '.join(tenant['domains'])}")
     return {"tenant_id": tenant["tenant_id"], "preview_url": tenant["preview_url"], "state": tenant["state"]}
@@ -761,6 +765,8 @@ def provisioning_services(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from . import provisioning
 
     spec_data, _, _ = _provisioning(slug, context)
+    if dry_run_skips(context, f"enable {len(spec_data['tenant']['services'])} services on the platform"):
+        return {"services": [], "dry_run": True}
     tenant = _on_platform(lambda client: provisioning.enable_services(client, spec_data))
     print(f"services enabled: {', '.join(tenant['services'])}")
     return {"services": tenant["services"]}
@@ -774,6 +780,8 @@ def provisioning_publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
     spec_data, migration, _ = _provisioning(slug, context)
     tenant_id = spec_data["tenant"]["tenant_id"]
+    if dry_run_skips(context, f"publish the migration's pages, documents and redirects to the tenant {tenant_id}"):
+        return {}
     published = _on_platform(lambda client: provisioning.publish(client, tenant_id, migration))
     return {kind: asdict(done) for kind, done in published.items()}
 
@@ -786,6 +794,8 @@ def provisioning_verify(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
     spec_data, migration, out = _provisioning(slug, context)
     tenant_id = spec_data["tenant"]["tenant_id"]
+    if dry_run_skips(context, f"verify the tenant {tenant_id} (nothing was published)"):
+        return {"tenant_id": tenant_id, "preview_url": None, "dry_run": True}
     sent = context["ti"].xcom_pull(task_ids="provisioning.publish") or {}
     published = {kind: provisioning.Published(**done) for kind, done in sent.items()}
 

@@ -40,7 +40,16 @@ SHA256 = r"^[0-9a-f]{64}$"
 MAX_PAGES_PER_BATCH, MAX_ASSETS_PER_BATCH, MAX_REDIRECTS_PER_BATCH = 1000, 200, 5000
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_BODY_CHARS = 10_000_000
-UNSAFE = re.compile(r"<\s*(script|style|iframe|object|embed)\b|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_UNSAFE_TAG = re.compile(
+    r"^<\s*/?\s*(?:script|style|iframe|object|embed)\b|[\s\"'/]on[a-z]+\s*=|javascript:", re.IGNORECASE
+)
+
+
+def unsafe_markup(html: str) -> bool:
+    """Script, style, iframe, object or embed tags, event handlers or javascript: URLs in any tag."""
+    return any(_UNSAFE_TAG.search(tag) for tag in _TAG.findall(html))
+
 
 SERVICE_IDS = [service["id"] for service in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["services"]]
 """The platform's service catalogue: the national one, config/services.yaml."""
@@ -496,34 +505,34 @@ def build_router(platform: Any) -> APIRouter:
             data = page.model_dump()
             if page_hash(data) != page.content_hash:
                 raise _invalid(["body", "upsert", index, "content_hash"], f"does not match the content of {page.path}")
-            if UNSAFE.search(page.body_html):
+            if unsafe_markup(page.body_html):
                 raise _invalid(["body", "upsert", index, "body_html"], f"unsafe markup in {page.path}")
 
         def apply(db: Any) -> dict:
             store.stats.items_received["pages"] += len(body.upsert)
             tally = dict(received=len(body.upsert), created=0, updated=0, unchanged=0, deleted=0, not_found=0)
             stamp = now()
+            stored = _stored_hashes(db, tenant_id, [page.path for page in body.upsert])
+            inserts, updates = [], []
             for page in body.upsert:
-                row = db.execute(
-                    "SELECT content_hash FROM pages WHERE tenant_id = ? AND path = ?", (tenant_id, page.path)
-                ).fetchone()
                 values = (page.title, page.summary, page.body_html, page.content_type, page.published)
-                if row is None:
-                    db.execute(
-                        "INSERT INTO pages (tenant_id, path, title, summary, body_html, content_type, published, "
-                        "content_hash, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                        (tenant_id, page.path, *values, page.content_hash, stamp),
-                    )
-                    tally["created"] += 1
-                elif row[0] == page.content_hash:
+                if page.path not in stored:
+                    inserts.append((tenant_id, page.path, *values, page.content_hash, stamp))
+                elif stored[page.path] == page.content_hash:
                     tally["unchanged"] += 1
                 else:
-                    db.execute(
-                        "UPDATE pages SET title = ?, summary = ?, body_html = ?, content_type = ?, published = ?, "
-                        "content_hash = ?, revision = revision + 1, updated_at = ? WHERE tenant_id = ? AND path = ?",
-                        (*values, page.content_hash, stamp, tenant_id, page.path),
-                    )
-                    tally["updated"] += 1
+                    updates.append((*values, page.content_hash, stamp, tenant_id, page.path))
+            db.executemany(
+                "INSERT INTO pages (tenant_id, path, title, summary, body_html, content_type, published, "
+                "content_hash, revision, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                inserts,
+            )
+            db.executemany(
+                "UPDATE pages SET title = ?, summary = ?, body_html = ?, content_type = ?, published = ?, "
+                "content_hash = ?, revision = revision + 1, updated_at = ? WHERE tenant_id = ? AND path = ?",
+                updates,
+            )
+            tally["created"], tally["updated"] = len(inserts), len(updates)
             _delete(db, "pages", "path", tenant_id, body.delete, tally)
             return tally
 
@@ -672,6 +681,19 @@ def build_router(platform: Any) -> APIRouter:
 
     router.include_router(secured)
     return router
+
+
+def _stored_hashes(db: Any, tenant_id: str, paths: list[str]) -> dict[str, str]:
+    """The content hashes stored for these paths, in one query per 500 paths."""
+    found: dict[str, str] = {}
+    for start in range(0, len(paths), 500):
+        chunk = paths[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT path, content_hash FROM pages WHERE tenant_id = ? AND path IN ({marks})", (tenant_id, *chunk)
+        )
+        found.update({row[0]: row[1] for row in rows})
+    return found
 
 
 def _delete(db: Any, table: str, key: str, tenant_id: str, keys: list[str], tally: dict[str, int]) -> None:
