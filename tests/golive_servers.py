@@ -10,10 +10,13 @@
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import socket
 import ssl
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -190,6 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = ""
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are written apart: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: object) -> None:
         self.server.ingress.log.append(f"{self.server.scheme} {self.headers.get('Host')} {self.requestline}")
@@ -198,6 +202,11 @@ class _Handler(BaseHTTPRequestHandler):
         ingress: Ingress = self.server.ingress
         scheme = self.server.scheme
         host = (self.headers.get("Host") or "").split(":")[0].lower()
+        if ingress.latency:
+            time.sleep(ingress.latency)  # a remote ingress's round trip
+        if host in ingress.backends:
+            self._forward(ingress.backends[host], scheme, host)
+            return
         site = ingress.sites.get(host)
         if site is None:
             answer = Answer(421, b"Misdirected request", "text/plain")
@@ -220,6 +229,36 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         self.wfile.write(answer.body)
+
+    HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
+
+    def _forward(self, backend: tuple[int, bool], scheme: str, host: str) -> None:
+        """As a TLS-terminating load balancer does: http upgraded to https (unless the host keeps http for
+        its old URLs), https passed to the backend with X-Forwarded-Proto."""
+        port, upgrade = backend
+        self.log_request(0)
+        if scheme == "http" and upgrade:
+            self.send_response_only(301)
+            self.send_header("Location", f"https://{host}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in self.HOP_BY_HOP}
+        headers["X-Forwarded-Proto"] = scheme
+        headers["X-Forwarded-For"] = self.client_address[0]
+        upstream.request("GET", self.path, headers=headers)
+        response = upstream.getresponse()
+        body = response.read()
+        upstream.close()
+        self.send_response_only(response.status)
+        self.send_header("Date", self.date_time_string())
+        for name, value in response.getheaders():
+            if name.lower() not in self.HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -245,16 +284,28 @@ class _Server(ThreadingHTTPServer):
 class Ingress:
     """HTTP and HTTPS servers on 127.0.0.1 serving `sites` by Host, certificates by SNI."""
 
-    def __init__(self, ca: LocalCA) -> None:
+    def __init__(self, ca: LocalCA, *, legacy_tls: bool = False) -> None:
         self.ca = ca
         self.sites: dict[str, Site] = {}
+        self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
+        self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []
-        default = ca.context("default.invalid")
+        self.legacy_tls = legacy_tls
+        default = self._legacy(ca.context("default.invalid"))
         default.sni_callback = self._choose
         self._http = _Server(self, "http", None)
         self._https = _Server(self, "https", default)
         self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (self._http, self._https)]
+
+    def _legacy(self, context: ssl.SSLContext) -> ssl.SSLContext:
+        """An old load balancer still accepts TLS 1.0 and 1.1 (every context, since SNI switches them)."""
+        if self.legacy_tls:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        return context
 
     def _choose(self, sock: ssl.SSLSocket, name: str | None, _context: ssl.SSLContext) -> None:
         chosen = self.certificates.get((name or "").lower())
@@ -263,8 +314,15 @@ class Ingress:
 
     def add(self, site: Site, *, certificate: ssl.SSLContext | None = None) -> Site:
         self.sites[site.host] = site
-        self.certificates[site.host] = certificate or self.ca.context(site.host)
+        self.certificates[site.host] = self._legacy(certificate or self.ca.context(site.host))
         return site
+
+    def proxy(
+        self, host: str, port: int, *, upgrade_http: bool = True, certificate: ssl.SSLContext | None = None
+    ) -> None:
+        """Serve `host` from an HTTP backend on 127.0.0.1:port (e.g. the sandbox platform), terminating TLS."""
+        self.backends[host] = (port, upgrade_http)
+        self.certificates[host] = certificate or self.ca.context(host)
 
     @property
     def ports(self) -> dict[str, int]:
@@ -395,7 +453,8 @@ def run_folder(tmp_path: Path, redirects: list[tuple[str, str, str]], *, phases:
         )
         (folder / "migration" / "quality.json").write_text(json.dumps({"success": True, "passed": 9, "total": 9}))
         (folder / "accessibility").mkdir()
-        (folder / "accessibility" / "gate.json").write_text(json.dumps({"passed": True, "summary": "0 serious"}))
+        gate = {"passed": True, "counts": {"critical": 0, "serious": 0, "moderate": 2, "minor": 5}, "failures": []}
+        (folder / "accessibility" / "audit.json").write_text(json.dumps({"site": "preview", "gate": gate}))
     return folder
 
 

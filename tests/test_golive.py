@@ -22,13 +22,14 @@ from golive_servers import (
     LocalCA,
     configured,
     golive_env,
+    healthy_site,
     run_folder,
     spec_for,
     standard_world,
 )
 
 from conftest import soh
-from soh_onboarding.golive import checks, headers, settings
+from soh_onboarding.golive import checks, headers, settings, tlschecks
 from soh_onboarding.golive.model import FAIL, PASS, WARN
 from soh_onboarding.golive.net import LookupFailed
 
@@ -142,11 +143,17 @@ def test_missing_phases_and_an_unsigned_agreement_fail_saying_which(world, tmp_p
     assert "DPIA phase (dpia)" in found["dpia-approved"].summary
     assert found["migration-quality"].findings == ["migration-quality-missing"]
     assert found["accessibility-gate"].findings == ["accessibility-gate-missing"]
-    assert "accessibility gate (accessibility)" in found["accessibility-gate"].summary
+    assert "accessibility audit and gate (accessibility) have not run" in found["accessibility-gate"].summary
     assert found["redirects"].findings == ["redirect-map-missing"]
     # a rejected DPIA and failed quality are not "missing"
     folder = run_folder(tmp_path, GOOD_MAP)
     (folder / "dpia" / "decision.json").write_text(json.dumps({"approved": False, "option": "Reject"}))
+    gate = {
+        "passed": False,
+        "counts": {"serious": 3},
+        "failures": ["3 serious violation(s), 0 allowed: e.g. color-contrast"],
+    }
+    (folder / "accessibility" / "audit.json").write_text(json.dumps({"gate": gate}))
     (folder / "migration" / "quality.json").write_text(
         json.dumps({"success": False, "checks": [{"description": "unique new paths", "success": False}]})
     )
@@ -155,6 +162,8 @@ def test_missing_phases_and_an_unsigned_agreement_fail_saying_which(world, tmp_p
     assert found["dpia-approved"].findings == ["dpia-not-approved"]
     assert found["migration-quality"].findings == ["migration-quality-failed"]
     assert "unique new paths" in found["migration-quality"].summary
+    assert found["accessibility-gate"].findings == ["accessibility-gate-failed"]
+    assert "3 serious violation(s)" in found["accessibility-gate"].summary
 
 
 def test_the_report_is_written_as_json_html_and_csv(world, tmp_path: Path) -> None:
@@ -245,3 +254,13 @@ def test_the_cli_checks_a_spec_and_prints_json(world, tmp_path: Path) -> None:
     assert failing.returncode == 1
     assert "FAIL dpia-approved" in failing.stdout
     assert "the DPIA phase (dpia) has not recorded" in failing.stdout
+
+
+def test_an_ingress_that_still_accepts_tls_1_1_fails(world, tmp_path: Path) -> None:
+    _, dns, ca = world
+    with Ingress(ca, legacy_tls=True) as old_ingress:
+        old_ingress.add(healthy_site("good.example"))
+        check = tlschecks.version("good.example", configured((old_ingress, dns, ca)))
+    assert check.status == FAIL
+    assert check.findings == ["tls-legacy-accepted"]
+    assert "also accepts TLSv1.1" in check.summary

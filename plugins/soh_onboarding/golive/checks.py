@@ -42,10 +42,12 @@ def run_checks(
     run_folder: Any = None,
     *,
     prerequisites: bool = True,
+    live: bool = False,
     today: date | None = None,
 ) -> tuple[Checklist, list[redirects.Row]]:
     """Every check of the issue, in the checklist's order. Never raises for what it finds: a fault is a
-    failed check with its evidence. `prerequisites=False` for the after-go-live monitoring."""
+    failed check with its evidence. Before go-live (`live=False`) a site hidden from search engines is a
+    warning (the switch lifts it); the after-go-live monitoring passes `prerequisites=False, live=True`."""
     now = datetime.now(UTC)
     go_live = spec_data["go_live"]
     network = settings.network
@@ -103,7 +105,7 @@ def run_checks(
 
     add(
         [
-            web.robots_txt(canonical, web.fetch(session, f"{base}/robots.txt", timeout)),
+            web.robots_txt(canonical, web.fetch(session, f"{base}/robots.txt", timeout), home, live),
             web.sitemap_xml(canonical, web.fetch(session, f"{base}/sitemap.xml", timeout), every),
             web.security_txt(canonical, web.fetch(session, f"{base}/.well-known/security.txt", timeout), now),
         ]

@@ -43,6 +43,20 @@ def record_decision(phase_folder: Any, decision: Decision, checklist: dict[str, 
     )
 
 
+class SwitchFailed(Exception):
+    """The platform did not put the tenant live."""
+
+
+def switch_live(client: Any, tenant_id: str) -> dict[str, Any]:
+    """The platform's go-live switch (`PUT /tenants/{id}/state` live, through the platform client).
+
+    Idempotent: switching a live tenant again leaves it live, so a retried task is safe."""
+    tenant = client.set_state(tenant_id, "live")
+    if tenant.get("state") != "live":
+        raise SwitchFailed(f"the platform answered state {tenant.get('state')!r} for tenant {tenant_id}, not 'live'")
+    return {"tenant_id": tenant_id, "state": "live", "domains": list(tenant.get("domains") or [])}
+
+
 def record_live(
     force_folder: Any, run_folder: Any, decision: Decision, checklist: dict[str, Any], live_date: str, switch: dict
 ) -> dict[str, Any]:

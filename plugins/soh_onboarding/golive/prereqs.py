@@ -2,7 +2,7 @@
 
 The Section 22 agreement is read from the spec; the DPIA decision, the migration's quality result and
 the accessibility gate from what those phases wrote in the same run folder (`dpia/decision.json`,
-`migration/quality.json`, `accessibility/gate.json`). A phase that has not run is a clear failure
+`migration/quality.json`, the gate in `accessibility/audit.json`). A phase that has not run is a clear failure
 saying which: go-live never goes ahead on an assumption.
 """
 
@@ -17,7 +17,7 @@ from .model import FAIL, PASS, Check
 ARTIFACTS = {
     "dpia": ("dpia", "decision.json", "the DPIA phase (dpia) has not recorded the DPO's decision"),
     "migration": ("migration", "quality.json", "the content migration (migration) has not checked its quality"),
-    "accessibility": ("accessibility", "gate.json", "the accessibility gate (accessibility) has not run"),
+    "accessibility": ("accessibility", "audit.json", "the accessibility audit and gate (accessibility) have not run"),
 }
 
 
@@ -93,20 +93,17 @@ def migration(run_folder: Any) -> Check:
 
 
 def accessibility(run_folder: Any) -> Check:
+    """The gate the accessibility phase judged its audit by (`gate` in audit.json: passed, counts, failures)."""
     data, path, problem = _read(run_folder, "accessibility")
+    name, group = "accessibility-gate", "prerequisites"
     if data is None:
-        return Check(
-            "accessibility-gate", "prerequisites", "", FAIL, problem, {"artifact": path}, ["accessibility-gate-missing"]
-        )
-    evidence = {"artifact": path, **{k: v for k, v in data.items() if isinstance(v, str | int | float | bool)}}
-    if not data.get("passed"):
-        summary = f"the accessibility gate failed{': ' + str(data['summary']) if data.get('summary') else ''}"
-        return Check("accessibility-gate", "prerequisites", "", FAIL, summary, evidence, ["accessibility-gate-failed"])
-    return Check(
-        "accessibility-gate",
-        "prerequisites",
-        "",
-        PASS,
-        str(data.get("summary") or "the accessibility gate passed"),
-        evidence,
-    )
+        return Check(name, group, "", FAIL, problem, {"artifact": path}, ["accessibility-gate-missing"])
+    gate = data.get("gate") if isinstance(data.get("gate"), dict) else {}
+    counts = gate.get("counts") or {}
+    evidence = {"artifact": path, "site": data.get("site"), "counts": counts, "allowed": gate.get("allowed")}
+    tally = ", ".join(f"{n} {impact}" for impact, n in counts.items()) or "no counts"
+    if not gate.get("passed"):
+        failures = gate.get("failures") or ["the audit has no gate verdict"]
+        summary = f"the accessibility gate failed: {'; '.join(str(f) for f in failures[:3])}"
+        return Check(name, group, "", FAIL, summary, evidence, ["accessibility-gate-failed"])
+    return Check(name, group, "", PASS, f"the accessibility gate passed ({tally})", evidence)

@@ -23,6 +23,7 @@ from .model import FAIL, PASS, WARN, Check
 from .net import LookupFailed
 
 MAX_HOPS = 10
+KEEP_ALIVE_BODY = 256 * 1024
 EVIDENCE_ROWS = 50
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -70,9 +71,16 @@ class _Walker:
         self._lock = threading.Lock()
 
     def answer(self, url: str) -> tuple[int, str]:
-        """(status, absolute Location or '') of one GET, no redirect followed."""
+        """(status, absolute Location or '') of one GET, no redirect followed.
+
+        A small body (redirects, 410s, most pages) is read so the connection goes back to the pool and
+        the next URL skips the TCP and TLS handshakes; a large or unsized one is not read, and its
+        connection is dropped instead."""
         with self.session.get(url, allow_redirects=False, timeout=self.timeout, stream=True) as response:
             location = response.headers.get("Location")
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) <= KEEP_ALIVE_BODY:
+                _ = response.content
             return response.status_code, urljoin(url, location) if location else ""
 
     def target(self, url: str) -> tuple[int, str]:

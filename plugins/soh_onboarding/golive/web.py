@@ -215,45 +215,37 @@ def mixed_content(pages: dict[str, Page]) -> Check:
     )
 
 
-def robots_txt(domain: str, page: Page) -> Check:
+def robots_txt(domain: str, page: Page, home: Page, live: bool) -> Check:
+    """robots.txt present and plain text, naming the sitemap. Before the switch a platform keeps a tenant
+    out of search engines (robots.txt `Disallow: /`, `X-Robots-Tag: noindex`): a warning then, to be
+    gone once live; on a live site either one is a failure."""
     evidence = {"url": page.url, "status": page.status, "content_type": page.content_type}
     if page.status != 200:
         why = page.error or f"answers {page.status}"
         return Check("robots-txt", "files", domain, FAIL, f"{page.url} {why}", evidence, ["robots-missing"])
     if page.content_type != "text/plain":
-        return Check(
-            "robots-txt",
-            "files",
-            domain,
-            FAIL,
-            f"robots.txt is {page.content_type or 'untyped'}, not text/plain",
-            evidence,
-            ["robots-invalid"],
-        )
+        summary = f"robots.txt is {page.content_type or 'untyped'}, not text/plain"
+        return Check("robots-txt", "files", domain, FAIL, summary, evidence, ["robots-invalid"])
     robots = Protego.parse(page.text)
     evidence["sitemaps"] = list(robots.sitemaps)
+    evidence["x_robots_tag"] = home.headers.get("x-robots-tag", "")
+    hidden = []
     if not robots.can_fetch(f"https://{domain}/", "*"):
-        return Check(
-            "robots-txt",
-            "files",
-            domain,
-            FAIL,
-            "robots.txt disallows the whole site to every crawler",
-            evidence,
-            ["robots-disallows-all"],
-        )
+        hidden.append("robots-disallows-all")
+    if "noindex" in evidence["x_robots_tag"].lower():
+        hidden.append("site-noindex")
+    if hidden and live:
+        summary = "the live site is hidden from search engines: " + ", ".join(hidden)
+        return Check("robots-txt", "files", domain, FAIL, summary, evidence, hidden)
+    if hidden:
+        summary = f"hidden from search engines while in preview ({', '.join(hidden)}): the switch must lift it"
+        return Check("robots-txt", "files", domain, WARN, summary, evidence, hidden)
     if not evidence["sitemaps"]:
         return Check(
             "robots-txt", "files", domain, WARN, "robots.txt names no Sitemap", evidence, ["robots-no-sitemap"]
         )
-    return Check(
-        "robots-txt",
-        "files",
-        domain,
-        PASS,
-        f"robots.txt allows crawling; sitemap {', '.join(evidence['sitemaps'])}",
-        evidence,
-    )
+    summary = f"robots.txt allows crawling; sitemap {', '.join(evidence['sitemaps'])}"
+    return Check("robots-txt", "files", domain, PASS, summary, evidence)
 
 
 def sitemap_xml(domain: str, page: Page, domains: list[str]) -> Check:
