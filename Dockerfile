@@ -12,9 +12,9 @@ FROM ${AIRFLOW_IMAGE}
 
 USER root
 # chromium: the accessibility audit drives Debian's Chromium (never a browser downloaded by Playwright);
-# git: the git DAG bundle clones the repository with it.
+# git: the git DAG bundle clones the repository with it; nodejs, npm: the audit's other engines (node/).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium git \
+    && apt-get install -y --no-install-recommends chromium git nodejs npm \
     && apt-get autoremove -yqq --purge \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
@@ -23,6 +23,10 @@ USER airflow
 # Requirements first, so editing the code does not reinstall them.
 COPY --chown=airflow:0 requirements.txt requirements-deploy.txt constraints.txt /opt/soh/
 RUN pip install --no-cache-dir -r /opt/soh/requirements-deploy.txt -c /opt/soh/constraints.txt
+
+# The accessibility audit's IBM Equal Access and HTML_CodeSniffer, from node/package-lock.json.
+COPY --chown=airflow:0 node/package.json node/package-lock.json /opt/soh/node/
+RUN cd /opt/soh/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 COPY --chown=airflow:0 . /opt/soh/
 # The library and the plugin (report views) from /opt/soh/plugins; soh_onboarding finds its project root
