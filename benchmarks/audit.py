@@ -4,8 +4,11 @@ Serves a site in a process of its own (by default a tenant of the sandbox platfo
 pages, audited through its preview, as the DAG audits a force's new site; --legacy: the sandbox legacy
 site with its faults off; --site: any sitemap), takes the first N pages of its sitemap, and audits them twice with every
 engine: once one page at a time (concurrency 1, the baseline) and once with the pool (concurrency =
---concurrency, default the number of cores). Prints pages per second for both and the ratio pool /
-one-at-a-time (target: close to the number of cores, since the engines are CPU-bound in Chromium).
+--concurrency, default the number of cores). Both sides share one Chromium (launched and warmed up
+once, not timed) and take turns on batches of --batch pages (alternating which goes first), so a
+change in the machine's load during the run falls on both sides alike. Prints pages per second for
+both, the ratio pool / one-at-a-time (target: close to the number of cores, since the engines are
+CPU-bound in Chromium) and the machine's load average before and after.
 
     .venv/bin/python benchmarks/audit.py [--sizes 200] [--repeat 1] [--concurrency N] [--legacy | --site SITEMAP_URL]
 
@@ -15,6 +18,7 @@ The table goes to stdout, progress to stderr. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import subprocess
@@ -28,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from soh_onboarding.accessibility import sitemap  # noqa: E402
-from soh_onboarding.accessibility.audit import AuditOptions, audit  # noqa: E402
+from soh_onboarding.accessibility.audit import AuditOptions, audit_pages, launch  # noqa: E402
 
 
 def log(message: str) -> None:
@@ -106,17 +110,46 @@ def start_platform_tenant(pages: int, folder: Path) -> tuple[subprocess.Popen[by
     raise SystemExit("the sandbox platform did not start")
 
 
+async def measure(urls: list[str], concurrency: int, batch: int) -> dict[str, float]:
+    """Seconds each side spent on all the pages, taking turns batch by batch in one browser."""
+    from playwright.async_api import async_playwright
+
+    totals = {"one": 0.0, "pool": 0.0}
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            await audit_pages(browser, urls[:1], AuditOptions(concurrency=1))  # warm-up, not timed
+            for turn, start in enumerate(range(0, len(urls), batch)):
+                chunk = urls[start : start + batch]
+                sides = [("one", 1), ("pool", concurrency)]
+                for side, workers in sides if turn % 2 == 0 else reversed(sides):
+                    began = time.perf_counter()
+                    pages = await audit_pages(browser, chunk, AuditOptions(concurrency=workers))
+                    totals[side] += time.perf_counter() - began
+                    failed = [(p.url, p.error) for p in pages if p.error]
+                    if failed:
+                        raise SystemExit(f"{len(failed)} page(s) failed: {failed[:3]}")
+                log(
+                    f"  pages {start + 1}-{start + len(chunk)}: one {totals['one']:.1f} s, pool {totals['pool']:.1f} s so far"
+                )
+        finally:
+            await browser.close()
+    return totals
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200], help="pages to audit (default 200)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side per size (best kept)")
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2, help="the pool's size")
+    parser.add_argument("--batch", type=int, default=20, help="pages per turn of each side (default 20)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--legacy", action="store_true", help="audit the sandbox legacy site instead of a tenant")
     where.add_argument("--site", help="a sitemap URL to audit instead of the sandbox tenant")
     args = parser.parse_args()
 
     rows = []
+    loads: list[tuple[float, float]] = []
     for size in args.sizes:
         process = None
         folder = tempfile.TemporaryDirectory(prefix="soh-audit-bench-")
@@ -133,18 +166,11 @@ def main() -> int:
                 raise SystemExit(f"{sitemap_url} lists {len(urls)} pages, fewer than {size}")
             best = {"one": float("inf"), "pool": float("inf")}
             for attempt in range(args.repeat):
-                for side, concurrency in (("one", 1), ("pool", args.concurrency)):
-                    started = time.perf_counter()
-                    result = audit(urls, AuditOptions(concurrency=concurrency))
-                    seconds = time.perf_counter() - started
-                    errors = len(result.errors)
-                    log(
-                        f"N={size} run {attempt + 1} {side} (concurrency {concurrency}): {seconds:.1f} s, "
-                        f"{len(result.findings)} violations, {len(result.needs_review)} to review, {errors} errors"
-                    )
-                    if errors:
-                        raise SystemExit(f"{errors} page(s) failed: {result.errors[:3]}")
-                    best[side] = min(best[side], seconds)
+                load = os.getloadavg()[0]
+                totals = asyncio.run(measure(urls, args.concurrency, args.batch))
+                loads.append((load, os.getloadavg()[0]))
+                log(f"N={size} run {attempt + 1}: one {totals['one']:.1f} s, pool {totals['pool']:.1f} s")
+                best = {side: min(best[side], totals[side]) for side in best}
             rows.append((size, best["one"], best["pool"]))
         finally:
             if process is not None:
@@ -159,6 +185,7 @@ def main() -> int:
     for size, one, pool in rows:
         print(f"{size:>6} {one:>9.1f} {pool:>9.1f} {size / one:>9.2f} {size / pool:>9.2f} {one / pool:>7.2f}")
     print(f"ratio = pool pages/s / one-at-a-time pages/s; target: close to {os.cpu_count()} (the number of cores)")
+    print("load average (1 min) before/after each run: " + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in loads))
     return 0
 
 

@@ -19,6 +19,7 @@ from soh_onboarding import airflow_glue, dpia, notifications, project, spec, spe
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
+ACCESSIBILITY_POOL = "soh_accessibility_audit"
 """Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
@@ -151,6 +152,15 @@ def provision_verify(slug: str, **context) -> dict:
     return airflow_glue.provisioning_verify(slug, context)
 
 
+@task(
+    task_id="audit",
+    task_display_name="Audit the preview's accessibility; the gate; a statement draft",
+    pool=ACCESSIBILITY_POOL,
+)
+def accessibility_audit(slug: str, **context) -> dict:
+    return airflow_glue.accessibility_audit(slug, context)
+
+
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
@@ -202,7 +212,9 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             crawl(force.slug) >> planned
             process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug)
 
-        with TaskGroup("provisioning", tooltip="The tenant on the platform, the site published and verified"):
+        with TaskGroup(
+            "provisioning", tooltip="The tenant on the platform, the site published and verified"
+        ) as provisioning_group:
             tenant = provision_tenant(force.slug)
             services = provision_services(force.slug)
             published = provision_publish(force.slug)
@@ -213,6 +225,12 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         checked >> [dpia_group, migration_group, tenant]
         dpia_group >> services
         migration_group >> published
+
+        with TaskGroup(
+            "accessibility", tooltip="WCAG audit of the tenant's preview, before and after, the gate, a statement draft"
+        ) as accessibility_group:
+            accessibility_audit(force.slug)
+        provisioning_group >> accessibility_group
     return dag
 
 

@@ -352,3 +352,55 @@ def test_a_platform_tenant_preview_is_audited_from_its_sitemap(tmp_path: Path) -
     # The platform's template is built to pass: the gate holds on the spec's default thresholds.
     assert outcome.gate.passed, outcome.gate.summary()
     assert (tmp_path / "accessibility-statement.md").read_text().count(preview) >= 1
+
+
+def test_the_airflow_task_audits_the_provisioned_preview_and_fails_on_the_gate(served: str) -> None:
+    """The glue behind the DAG's task: preview from provisioning.json, before/after from redirects.csv,
+    reports in the run's accessibility folder, the gate's failure failing the task with its summary."""
+    sys.path.insert(0, str(ROOT))
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from conftest import DEMO
+    from sandbox.platform import SandboxPlatform, start
+    from sandbox.platform.scenarios import configured_tenant
+    from soh_onboarding import airflow_glue
+    from soh_onboarding.artifacts import write_json
+
+    pages = {
+        "/": ("Demoshire Police: home", "<p>In an emergency always call 999.</p>"),
+        "/news/arrest/": (
+            "Arrest in Demoton",
+            '<p>An arrest was made.</p><img src="/media/x.png" width="50" height="50">',
+        ),
+    }
+    platform = SandboxPlatform(":memory:", token="t")
+    configured_tenant(platform, "bad", ("www.bad.example",), "Demoshire Police", pages=pages, redirects={})
+    configured_tenant(
+        platform, "good", ("www.good.example",), "Demoshire Police", pages={"/": pages["/"]}, redirects={}
+    )
+    with start(platform) as running:
+        for run_id, tenant in (("manual__a11y_fail", "bad"), ("manual__a11y_pass", "good")):
+            preview, with_barrier = f"{running.url}/preview/{tenant}/", tenant == "bad"
+            context = {"run_id": run_id, "params": {}}
+            airflow_glue.check_and_snapshot(str(DEMO), context)
+            folder = airflow_glue.run_folder("demo", context)
+            write_json(folder.phase("provisioning") / "provisioning.json", {"preview_url": preview})
+            (folder.phase("migration") / "redirects.csv").write_text(
+                "old_url,new_url,type\n"
+                f"{served}/images/fail-img-no-alt.html,https://www.demoshire.example/news/arrest/,redirect\n"
+            )
+            if with_barrier:
+                with pytest.raises(AirflowFailException, match=r"accessibility gate FAILED: 1 critical \(allowed 0\)"):
+                    airflow_glue.accessibility_audit("demo", context)
+            else:
+                summary = airflow_glue.accessibility_audit("demo", context)
+                assert summary["gate"]["passed"] and summary["violations"] == 0 and summary["errors"] == 0
+            out = folder.root / "accessibility"
+            assert {"audit.json", "accessibility-report.html", "accessibility-statement.md"} <= {
+                p.name for p in out.iterdir()
+            }
+            audit_json = json.loads((out / "audit.json").read_text())
+            assert audit_json["site"] == preview
+            if with_barrier:
+                [row] = audit_json["comparison"]["criteria"]
+                assert (row["criterion"], row["carried_over"]) == ("1.1.1", 1)

@@ -66,6 +66,7 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "provisioning.services",
         "provisioning.publish",
         "provisioning.verify",
+        "accessibility.audit",
     }
     for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
         assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
@@ -73,6 +74,8 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert tasks["provisioning.services"].upstream_task_ids == {"provisioning.tenant", "dpia.record"}
     assert tasks["provisioning.publish"].upstream_task_ids == {"provisioning.services", "migration.finish"}
     assert tasks["provisioning.verify"].upstream_task_ids == {"provisioning.publish"}
+    assert tasks["accessibility.audit"].upstream_task_ids == {"provisioning.verify"}  # audits the verified preview
+    assert tasks["accessibility.audit"].pool == "soh_accessibility_audit"
     assert tasks["migration.crawl"].upstream_task_ids == {"check_spec"}  # beside the DPIA, not after it
     assert tasks["migration.crawl"].pool == "soh_legacy_crawl"
     assert tasks["migration.process"].upstream_task_ids == {"migration.plan"}
@@ -144,12 +147,24 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         connection = {"conn_type": "http", "host": "127.0.0.1", "port": served.port, "schema": "http"}
         monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection | {"password": "dag-test-token"}))
         demo = spec_dir / "demo.yaml"
-        demo.write_text(demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url), "utf-8")
+        text = demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url)
+        demo.write_text(text.replace("  max_pages: 200\n", "  max_pages: 4\n", 1), "utf-8")  # a short audit
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
         run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
-        assert run.state == "success"
+        states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+        audited = json.loads(
+            (_run_folder(artifact_root, "demo", run.run_id) / "accessibility" / "audit.json").read_text()
+        )
+        # The legacy site's faults (images without alt text, flagged but never invented) may reach the new
+        # site: then the accessibility gate fails the run, and only that task fails.
+        assert audited["pages"] == 4 and audited["errors"] == [] and "comparison" in audited
+        assert states.pop("accessibility.audit") == ("success" if audited["gate"]["passed"] else "failed")
+        assert {task: state for task, state in states.items() if state != "success"} == {
+            "dpia.approval_stands": "skipped"  # the branch not taken: the DPO was asked
+        }
+        assert run.state == ("success" if audited["gate"]["passed"] else "failed")
         preview = platform.store.tenant("demo") and requests.get(f"{served.url}/preview/demo/", timeout=10)
         assert preview.status_code == 200 and "Skip to main content" in preview.text
 

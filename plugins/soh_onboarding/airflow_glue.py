@@ -43,6 +43,13 @@ STEPS = (
         "enables its services; once the migration is done, publishes its pages, documents and redirects in "
         "batches (only what changed; a re-run resumes), reads them back to verify, and records the preview URL.",
     },
+    {
+        "title": "Accessibility",
+        "text": "audits the tenant's preview against the spec's WCAG standard with axe-core, IBM Equal Access, "
+        "HTML_CodeSniffer and a keyboard probe in Chromium, compares each legacy page with its new home "
+        "through the redirect map, writes the report and a draft accessibility statement, and fails the run "
+        "when the violations exceed the spec's thresholds, so go-live cannot follow.",
+    },
 )
 """What a run does, in order, for the DAG's documentation. Each phase adds its step when it lands."""
 
@@ -420,6 +427,7 @@ RUN_PHASES = {
     "dpia": "DPIA and the DPO's sign-off",
     "migration": "Content migration",
     "provisioning": "Provisioning on the platform",
+    "accessibility": "Accessibility audit",
 }
 """The phases an operator can choose in the trigger form, in the order of the flow, with their labels.
 A phase that lands adds one line here, and calls `phase_gate` first thing in its first task(s)."""
@@ -833,9 +841,13 @@ def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None
 
     from .accessibility import compare, run
 
+    phase_gate("accessibility", context)
     folder = run_folder(slug, context)
     spec_data = provenance.read_snapshot(folder.root / "spec")
     out = folder.phase("accessibility")
+    verified = context["ti"].xcom_pull(task_ids="provisioning.verify") if "ti" in context else None
+    if site_url is None and verified:
+        site_url = verified["preview_url"]
     if site_url is None:
         provisioned = folder.root / "provisioning" / "provisioning.json"
         if not provisioned.exists():

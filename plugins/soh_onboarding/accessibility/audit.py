@@ -186,35 +186,48 @@ async def _guarded(browser: Any, url: str, options: AuditOptions) -> PageResult:
         return PageResult(url=url, error=message[:300])
 
 
-async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None) -> list[PageResult]:
-    from playwright.async_api import async_playwright
-
+async def audit_pages(
+    browser: Any, urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None = None
+) -> list[PageResult]:
+    """Audit the pages with an open Playwright browser: `options.concurrency` workers, each page in a
+    fresh browser context of its own. Results in the order of `urls`."""
     engines.scripts()  # fail early, with how to install them, if an engine is missing
     results: dict[int, PageResult] = {}
     queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
     for item in enumerate(urls):
         queue.put_nowait(item)
 
+    async def worker() -> None:
+        while True:
+            try:
+                index, url = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            results[index] = await _guarded(browser, url, options)
+            if progress:
+                page = results[index]
+                state = page.error or f"{len(page.violations)} violation(s), {len(page.needs_review)} to review"
+                progress(f"[{len(results)}/{len(urls)}] {url}: {state}")
+
+    await asyncio.gather(*(worker() for _ in range(min(options.concurrency, max(len(urls), 1)))))
+    return [results[i] for i in range(len(urls))]
+
+
+async def launch(playwright: Any) -> Any:
+    """Debian's Chromium (`playwright install` cannot download browsers here)."""
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None) -> list[PageResult]:
+    from playwright.async_api import async_playwright
+
+    engines.scripts()
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await launch(playwright)
         try:
-
-            async def worker() -> None:
-                while True:
-                    try:
-                        index, url = queue.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    results[index] = await _guarded(browser, url, options)
-                    if progress:
-                        page = results[index]
-                        state = page.error or f"{len(page.violations)} violation(s), {len(page.needs_review)} to review"
-                        progress(f"[{len(results)}/{len(urls)}] {url}: {state}")
-
-            await asyncio.gather(*(worker() for _ in range(min(options.concurrency, max(len(urls), 1)))))
+            return await audit_pages(browser, urls, options, progress)
         finally:
             await browser.close()
-    return [results[i] for i in range(len(urls))]
 
 
 def audit(
