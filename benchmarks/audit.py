@@ -1,12 +1,13 @@
 """The accessibility audit with its pool of browser contexts against one page at a time, in the same run.
 
-Serves a site in a process of its own (the sandbox legacy site with its faults off, or the platform's
-sandbox tenant with --site URL), takes the first N pages of its sitemap, and audits them twice with every
+Serves a site in a process of its own (by default a tenant of the sandbox platform with N published
+pages, audited through its preview, as the DAG audits a force's new site; --legacy: the sandbox legacy
+site with its faults off; --site: any sitemap), takes the first N pages of its sitemap, and audits them twice with every
 engine: once one page at a time (concurrency 1, the baseline) and once with the pool (concurrency =
 --concurrency, default the number of cores). Prints pages per second for both and the ratio pool /
 one-at-a-time (target: close to the number of cores, since the engines are CPU-bound in Chromium).
 
-    .venv/bin/python benchmarks/audit.py [--sizes 200] [--repeat 1] [--concurrency N] [--site SITEMAP_URL]
+    .venv/bin/python benchmarks/audit.py [--sizes 200] [--repeat 1] [--concurrency N] [--legacy | --site SITEMAP_URL]
 
 The table goes to stdout, progress to stderr. See benchmarks/README.md.
 """
@@ -18,6 +19,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -56,21 +58,75 @@ def start_legacy_site(pages: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the sandbox legacy site did not start")
 
 
+def tenant_pages(count: int) -> dict[str, tuple[str, str]]:
+    """N pages of a force's new site: news, advice and neighbourhood pages with headings, lists and links."""
+    kinds = ("news/force", "advice/advice-and-information", "a/your-area/bench")
+    pages = {}
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        related = "".join(
+            f'<li><a href="/{kinds[(i + k) % len(kinds)]}/item-{(i + k) % count}/">Related story {(i + k) % count}</a></li>'
+            for k in range(1, 6)
+        )
+        body = (
+            f"<p>Officers in the Benchshire area responded to reports on day {i}. Anyone with information should "
+            "call 101 or report online.</p><h2>What happened</h2>"
+            + "".join(f"<p>Paragraph {p} of the story, with the details a resident needs.</p>" for p in range(4))
+            + f"<h2>Related</h2><ul>{related}</ul>"
+        )
+        pages[f"/{kind}/item-{i}/"] = (f"Item {i}: an update from Benchshire Police", body)
+    return pages
+
+
+def start_platform_tenant(pages: int, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A sandbox platform in its own process, with one tenant holding `pages` published pages."""
+    from sandbox.platform import SandboxPlatform
+    from sandbox.platform.scenarios import configured_tenant
+
+    data = folder / "platform.sqlite3"
+    platform = SandboxPlatform(data, token="benchmark")
+    configured_tenant(
+        platform, "bench", ("www.bench-force.example",), display_name="Benchshire Police", pages=tenant_pages(pages)
+    )
+    platform.store.close()
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "plugins"), str(ROOT)]))
+    env["SOH_SANDBOX_PLATFORM_TOKEN"] = "benchmark"
+    command = [sys.executable, "-m", "soh_onboarding", "sandbox", "platform", "--port", str(port)]
+    command += ["--data", str(data), "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/preview/bench/"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "sitemap.xml", timeout=1).close()
+            return process, url + "sitemap.xml"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the sandbox platform did not start")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200], help="pages to audit (default 200)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side per size (best kept)")
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2, help="the pool's size")
-    parser.add_argument("--site", help="a sitemap URL to audit instead of the sandbox legacy site")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--legacy", action="store_true", help="audit the sandbox legacy site instead of a tenant")
+    where.add_argument("--site", help="a sitemap URL to audit instead of the sandbox tenant")
     args = parser.parse_args()
 
     rows = []
     for size in args.sizes:
         process = None
+        folder = tempfile.TemporaryDirectory(prefix="soh-audit-bench-")
         if args.site:
             sitemap_url = args.site
-        else:
+        elif args.legacy:
             process, sitemap_url = start_legacy_site(size)
+        else:
+            process, sitemap_url = start_platform_tenant(size, Path(folder.name))
+        log(f"N={size}: auditing {sitemap_url}")
         try:
             urls = sitemap.read_sitemap(sitemap_url)[:size]
             if len(urls) < size:
@@ -94,6 +150,7 @@ def main() -> int:
             if process is not None:
                 process.terminate()
                 process.wait(timeout=10)
+            folder.cleanup()
 
     print(
         f"Accessibility audit, {args.concurrency} contexts in the pool vs one page at a time ({os.cpu_count()} cores)"

@@ -323,3 +323,32 @@ def test_cli_audit_clean_page_passes_and_bad_input_is_explained(served: str, tmp
     csv.write_text("old,new\n")
     broken = _audit_cli(served + "/", "--out", str(tmp_path / "b"), "--redirects", str(csv))
     assert broken.returncode == 2 and "r.csv: line 1: missing column(s)" in broken.stderr
+
+
+# ---- a tenant of the sandbox platform, audited through its preview as the DAG does ---------------
+
+
+def test_a_platform_tenant_preview_is_audited_from_its_sitemap(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from sandbox.platform import SandboxPlatform, start
+    from sandbox.platform.scenarios import configured_tenant
+    from soh_onboarding.accessibility import run
+
+    platform = SandboxPlatform(":memory:", token="t")
+    configured_tenant(platform, "good", ("www.good-force.example",))
+    with start(platform) as running:
+        preview = f"{running.url}/preview/good/"
+        outcome = run.run(
+            [preview + "sitemap.xml"],
+            tmp_path,
+            settings={"standard": "WCAG 2.2 AA", "max_pages": 6},
+            key_paths=["/news/"],
+            site=preview,
+        )
+    result = outcome.result
+    assert result.discovery["sampled"] and len(result.pages) == 6
+    assert result.pages[0].url == preview and result.pages[1].url == preview + "news/"
+    assert result.errors == []
+    # The platform's template is built to pass: the gate holds on the spec's default thresholds.
+    assert outcome.gate.passed, outcome.gate.summary()
+    assert (tmp_path / "accessibility-statement.md").read_text().count(preview) >= 1

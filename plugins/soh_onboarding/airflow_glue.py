@@ -37,6 +37,12 @@ STEPS = (
         "an archive or unresolved, extracts and sanitises each page in chunks spread over workers, and "
         "writes the inventory, redirects.csv, the clean content and the migration report.",
     },
+    {
+        "title": "Provisioning",
+        "text": "sets up the force's tenant on the platform (name, domains, branding); once the DPO has signed off, "
+        "enables its services; once the migration is done, publishes its pages, documents and redirects in "
+        "batches (only what changed; a re-run resumes), reads them back to verify, and records the preview URL.",
+    },
 )
 """What a run does, in order, for the DAG's documentation. Each phase adds its step when it lands."""
 
@@ -105,14 +111,26 @@ def check_and_snapshot(spec_file: str, context: dict[str, Any]) -> dict[str, Any
         raise AirflowFailException(f"The spec no longer passes its check; fix it by pull request:\n{listing}")
     force = result.specs[0]
     folder = run_folder(force.slug, context)
-    dag_run = context.get("dag_run")
-    code = provenance.code_version(force.path, getattr(dag_run, "bundle_version", None))
+    code = provenance.code_version(force.path, bundle_version(context))
     note = (context.get("params") or {}).get("run_note") or ""
     record = provenance.snapshot_spec(force, folder.phase("spec"), code, context["run_id"], note)
     print(f"Spec {force.path.name} is valid; snapshot in {folder.root / 'spec'} (commit {code.commit or 'unknown'})")
     options = run_options(context)
     print(f"Phases chosen: {', '.join(options['phases']) or 'none'}{'; dry run' if options['dry_run'] else ''}")
     return {"run_folder": str(folder.root), "spec_sha256": record["spec_sha256"], "commit": code.commit}
+
+
+def bundle_version(context: dict[str, Any]) -> str | None:
+    """The version (a git bundle's commit) of the DAG bundle the task was parsed from; None for an
+    unversioned bundle such as a local dags folder. The task instance knows it; the Task SDK's dag_run
+    does not carry it, older contexts might."""
+    bundle = getattr(context.get("ti"), "bundle_instance", None)
+    return getattr(bundle, "version", None) or getattr(context.get("dag_run"), "bundle_version", None)
+
+
+def specs_dir(context: dict[str, Any]) -> Path:
+    """The specs of the checkout the running DAG came from (deployed: the git bundle's commit)."""
+    return project.specs_dir(getattr(context.get("dag"), "fileloc", None))
 
 
 # --- DPIA ----------------------------------------------------------------------------------------
@@ -262,10 +280,10 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
     params = context.get("params") or {}
     slug = str(params.get("force") or "").strip()
-    spec_file = project.specs_dir() / f"{slug}.yaml"
+    spec_file = specs_dir(context) / f"{slug}.yaml"
     if not slug or not spec_file.is_file():
         raise AirflowFailException(
-            f"No spec for force '{slug}' in {project.specs_dir()}: mark live only onboarded forces."
+            f"No spec for force '{slug}' in {specs_dir(context)}: mark live only onboarded forces."
         )
     result = spec.load_one(spec_file)
     if not result.valid:
@@ -307,7 +325,7 @@ def compute_charging(context: dict[str, Any], asset: Any) -> dict[str, Any]:
     store = artifact_store()
     folder = RunFolder.for_run(store, PLATFORM_SLUG, context["run_id"]).phase("charging")
     try:
-        outcome = chargingrun.run(folder, [scenario], store=store)
+        outcome = chargingrun.run(folder, [scenario], store=store, specs_dir=specs_dir(context))
     except ChargingModelError as error:
         raise AirflowFailException(
             f"The charging model cannot be computed; fix config/charging-model.yaml or the specs:\n{error.listing()}"
@@ -332,7 +350,14 @@ def _triggering_events(context: dict[str, Any]) -> list[str]:
 # --- content migration ---------------------------------------------------------------------------
 
 CHUNK_PAGES = 500
-"""Pages per mapped processing task: small enough to spread a large site over Celery workers."""
+"""Pages per mapped processing task: small enough to spread a large site over Celery workers
+(`[soh] migration_chunk_pages` overrides it: smaller chunks spread a site over more workers)."""
+
+
+def chunk_pages() -> int:
+    from airflow.configuration import conf
+
+    return max(1, conf.getint("soh", "migration_chunk_pages", fallback=CHUNK_PAGES))
 
 
 def _migration(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -356,7 +381,7 @@ def migration_plan(slug: str, context: dict[str, Any]) -> list[dict[str, int]]:
 
     spec_data, folder = _migration(slug, context)
     decided = pipeline.plan(spec_data, folder)
-    chunks = max(1, -(-len(decided.pages) // CHUNK_PAGES))
+    chunks = max(1, -(-len(decided.pages) // chunk_pages()))
     print(
         f"{len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped; {chunks} chunk(s)"
     )
@@ -667,3 +692,174 @@ def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, An
         listing = "\n".join(f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in alerts)
         raise AirflowFailException(f"Regressions on {len(alerts)} live force(s):\n{listing}")
     return {"forces": len(lines), "alerts": 0}
+
+
+# --- provisioning on the platform ----------------------------------------------------------------
+
+PLATFORM_CONN_ID = "soh_platform"
+"""The Airflow Connection to the platform's admin API: host, port and schema (http or https) or
+extra {"base_url": ...}; the API token as its password."""
+
+
+def platform_client() -> Any:
+    """A client of the platform's API with the URL and token of the Connection soh_platform."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    from .platform import Credentials, PlatformClient, PlatformError
+
+    try:
+        conn = Connection.get(PLATFORM_CONN_ID)
+    except AirflowNotFoundException:
+        raise AirflowFailException(
+            f"No Airflow Connection '{PLATFORM_CONN_ID}': create it with the platform's URL and API token "
+            "(locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the sandbox)"
+        ) from None
+    extra = conn.extra_dejson or {}
+    base_url = extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (
+        f":{conn.port}" if conn.port else ""
+    )
+    try:
+        return PlatformClient(Credentials(base_url, conn.password or ""))
+    except PlatformError as error:
+        raise AirflowFailException(f"The Connection '{PLATFORM_CONN_ID}' is not usable: {error}") from None
+
+
+def _on_platform(work: Any) -> Any:
+    """Run `work(client)`: a refusal (4xx) fails the task for good; giving up on a failing platform
+    (5xx, timeouts) raises for Airflow to retry the task later."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .platform import PlatformError
+
+    with platform_client() as client:
+        try:
+            result = work(client)
+        except PlatformError as error:
+            if error.status is not None and 400 <= error.status < 500:
+                raise AirflowFailException(f"The platform refused: {error}") from None
+            raise
+        print(f"platform calls: {client.stats.as_dict()}")
+        return result
+
+
+def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    folder = run_folder(slug, context)
+    return provenance.read_snapshot(folder.root / "spec"), folder.phase("migration"), folder.phase("provisioning")
+
+
+def provisioning_tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from . import provisioning
+
+    spec_data, _, _ = _provisioning(slug, context)
+    tenant = _on_platform(lambda client: provisioning.ensure_tenant(client, spec_data))
+    print(f"tenant {tenant['tenant_id']} ({tenant['state']}): domains {', '.join(tenant['domains'])}")
+    return {"tenant_id": tenant["tenant_id"], "preview_url": tenant["preview_url"], "state": tenant["state"]}
+
+
+def provisioning_services(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from . import provisioning
+
+    spec_data, _, _ = _provisioning(slug, context)
+    tenant = _on_platform(lambda client: provisioning.enable_services(client, spec_data))
+    print(f"services enabled: {', '.join(tenant['services'])}")
+    return {"services": tenant["services"]}
+
+
+def provisioning_publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Publish the run's migration; a retry or a re-run sends only what the platform does not have yet."""
+    from dataclasses import asdict
+
+    from . import provisioning
+
+    spec_data, migration, _ = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    published = _on_platform(lambda client: provisioning.publish(client, tenant_id, migration))
+    return {kind: asdict(done) for kind, done in published.items()}
+
+
+def provisioning_verify(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Read everything back; write provisioning.json and the report; record the preview URL."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from . import provisioning
+
+    spec_data, migration, out = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    sent = context["ti"].xcom_pull(task_ids="provisioning.publish") or {}
+    published = {kind: provisioning.Published(**done) for kind, done in sent.items()}
+
+    def check(client: Any) -> Any:
+        checked = provisioning.verify(client, tenant_id, migration)
+        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
+
+    result = _on_platform(check)
+    report = artifact_url(out / "provisioning-report.html")
+    if not result.ok:
+        raise AirflowFailException(
+            "The platform does not hold what was published:\n" + "\n".join(result.verification.problems) + f"\n{report}"
+        )
+    counts = result.verification.counts
+    print(
+        f"verified: {counts['pages']} pages, {counts['assets']} assets, {counts['redirects']} redirects; report {report}"
+    )
+    print(f"preview: {result.preview_url}")
+    return {"tenant_id": tenant_id, "preview_url": result.preview_url, "live_url": result.live_url, "counts": counts}
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None = None) -> dict[str, Any]:
+    """Audit the tenant's site and judge the gate: the sitemap under `site_url`, by default the tenant's
+    preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`).
+
+    With the run's migration/redirects.csv, the legacy pages whose new home was audited are audited
+    too (before and after). Playwright is imported by the audit only, here at run time.
+    """
+    import json
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .accessibility import compare, run
+
+    folder = run_folder(slug, context)
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    out = folder.phase("accessibility")
+    if site_url is None:
+        provisioned = folder.root / "provisioning" / "provisioning.json"
+        if not provisioned.exists():
+            raise AirflowFailException(f"{provisioned} is missing: provisioning must run first (it gives the preview)")
+        site_url = json.loads(provisioned.read_text(encoding="utf-8"))["preview_url"]
+    base = site_url.rstrip("/") + "/"
+    redirects = None
+    redirects_csv = folder.root / "migration" / "redirects.csv"
+    if redirects_csv.exists():
+        redirects = compare.read_redirects(
+            redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
+        )
+    outcome = run.run(
+        [base + "sitemap.xml"],
+        out,
+        settings=dict(spec_data.get("accessibility") or {}),
+        key_paths=list((spec_data.get("go_live") or {}).get("key_pages", {}).values()),
+        redirects=redirects,
+        force=spec_data["force"]["name"],
+        contact_email=spec_data["contacts"]["digital_lead"]["email"],
+        site=base,
+        progress=print,
+    )
+    report = artifact_url(out / outcome.files["report"])
+    print(outcome.gate.summary())
+    print(f"report: {report}; statement draft: {artifact_url(out / outcome.files['statement_html'])}")
+    if not outcome.gate.passed:
+        raise AirflowFailException(f"{outcome.gate.summary()}\nreport: {report}")
+    return {
+        "pages": len(outcome.result.audited),
+        "violations": len(outcome.result.findings),
+        "needs_review": len(outcome.result.needs_review),
+        "errors": len(outcome.result.errors),
+        "gate": outcome.gate.as_dict(),
+        "comparison": outcome.comparison.totals if outcome.comparison else None,
+        "report": report,
+    }

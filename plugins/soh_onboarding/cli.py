@@ -195,6 +195,49 @@ def _audit(args: argparse.Namespace) -> int:
     return 0 if outcome.gate.passed else 1
 
 
+def _provision(args: argparse.Namespace) -> int:
+    """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
+    from . import provisioning
+    from .platform import Credentials, PlatformClient, PlatformError
+
+    force = _checked_spec(args.spec)
+    if force is None:
+        return 1
+    run = Path(args.run_dir)
+    migration = run / "migration" if (run / "migration" / "content.jsonl").is_file() else run
+    if not (migration / "content.jsonl").is_file():
+        print(
+            f"provision: no finished migration in {run}: expected content.jsonl (a `migrate --out` folder) or "
+            "migration/content.jsonl (an onboarding run's folder)",
+            file=sys.stderr,
+        )
+        return 1
+    checked = migration / "summary.json"
+    if checked.is_file() and not json.loads(checked.read_text(encoding="utf-8")).get("quality_passed", True):
+        print(
+            f"provision: the migration in {migration} failed its quality checks; fix and re-run it first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        credentials = Credentials.from_env()
+    except PlatformError as error:
+        print(f"provision: {error}", file=sys.stderr)
+        return 2
+    out = run / "provisioning"
+    out.mkdir(parents=True, exist_ok=True)
+    progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    with PlatformClient(credentials) as client:
+        try:
+            result = provisioning.provision(client, force.data, migration, out, prune=args.prune, progress=progress)
+        except PlatformError as error:
+            print(f"provision: the platform refused: {error}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0 if result.ok else 1
+
+
 def _airflow_users(args: argparse.Namespace) -> int:
     """Users for Airflow's simple auth manager: the admin, and every approver named in a valid spec.
 
@@ -390,6 +433,29 @@ def build_parser() -> argparse.ArgumentParser:
     golive.add_argument("--store", metavar="DIR", help="artifact store to find the latest run in (default: artifacts/)")
     golive.add_argument("--out", metavar="DIR", help="folder for the checklist (default: <run>/go_live)")
     golive.set_defaults(func=_golive_check)
+
+    provision = commands.add_parser(
+        "provision",
+        help="set up a force's tenant on the platform and publish its migrated site",
+        description="Create or update the spec's tenant (name, domains, branding, services), publish the migration's "
+        "pages, documents and images and redirects in batches (only what is missing or changed on the platform: "
+        "a re-run resumes), and verify by reading back counts and hashes. The platform's URL and token come from "
+        "SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN. Writes RUN_DIR/provisioning/. It does not check the DPO's "
+        "sign-off: the onboarding DAG does, before it publishes. Exit 0 when verified.",
+    )
+    provision.add_argument("spec", metavar="SPEC", help="the force's spec file")
+    provision.add_argument(
+        "--from",
+        dest="run_dir",
+        required=True,
+        metavar="RUN_DIR",
+        help="a `migrate --out` folder, or an onboarding run's folder (with migration/)",
+    )
+    provision.add_argument(
+        "--prune", action="store_true", help="also remove what the platform has and the migration no longer has"
+    )
+    provision.add_argument("--json", action="store_true", help="print the result as JSON (progress goes to stderr)")
+    provision.set_defaults(func=_provision)
 
     users = commands.add_parser(
         "airflow-users",

@@ -12,6 +12,14 @@ from . import compare, gate, report, sitemap
 from .audit import AuditOptions, AuditResult, audit
 
 
+def _site_of(inputs: list[str]) -> str:
+    """The site a report is about: the first input, without its sitemap file name."""
+    if not inputs:
+        return ""
+    first = inputs[0]
+    return first.rsplit("/", 1)[0] + "/" if sitemap.looks_like_sitemap(first) else first
+
+
 @dataclass
 class PhaseOutcome:
     result: AuditResult
@@ -59,7 +67,7 @@ def run(
         out,
         result,
         verdict,
-        site=site or (inputs[0] if inputs else ""),
+        site=site or _site_of(inputs),
         force=force,
         contact_email=contact_email,
         comparison=comparison,

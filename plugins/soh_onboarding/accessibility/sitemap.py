@@ -73,32 +73,43 @@ def read_sitemap(url: str, *, timeout: float = 30.0, _seen: set[str] | None = No
     return [page for page in pages if urlsplit(page).scheme in ("http", "https")]
 
 
-def template_of(url: str) -> str:
-    """A page's template, guessed from its path: first segment and depth ('/news/*/*' for /news/a/b)."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
+def template_of(url: str, base: str = "") -> str:
+    """A page's template, guessed from its path below the site's base (e.g. a preview's /preview/<tenant>/):
+    first segment and depth ('/news/*/*' for /news/a/b)."""
+    path = urlsplit(url).path
+    prefix = urlsplit(base).path.rstrip("/") if base else ""
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    segments = [s for s in path.split("/") if s]
     if not segments:
         return "/"
     first = re.sub(r"\.(aspx?|html?|php)$", "", segments[0].lower())
     return "/" + "/".join([first] + ["*"] * (len(segments) - 1))
 
 
-def sample(urls: Iterable[str], max_pages: int, key_paths: Iterable[str] = ()) -> list[str]:
-    """At most max_pages URLs: key pages, then round-robin over templates (sorted, so deterministic)."""
+def sample(urls: Iterable[str], max_pages: int, key_paths: Iterable[str] = (), base: str = "") -> list[str]:
+    """At most max_pages URLs: the home page and the key pages (paths below `base`), then round-robin over
+    templates (sorted, so deterministic)."""
     urls = list(dict.fromkeys(urls))
     if len(urls) <= max_pages:
         return urls
-    wanted = ["/", *(p if p.startswith("/") else "/" + p for p in key_paths)]
-    by_path: dict[str, str] = {}
+    root = base or (f"{urlsplit(urls[0]).scheme}://{urlsplit(urls[0]).netloc}/" if urls else "/")
+    root = root.rstrip("/") + "/"
+    wanted = [root, *(urljoin(root, p.lstrip("/")) for p in key_paths)]
+    by_url: dict[str, str] = {}
     for url in sorted(urls):
-        path = urlsplit(url).path or "/"
-        for form in (path, path.rstrip("/") + "/"):
-            by_path.setdefault(form, url)
-    key = [by_path[p] for p in wanted if p in by_path]
+        for form in (url, url.rstrip("/") + "/"):
+            by_url.setdefault(form, url)
+    key = []
+    for want in wanted:
+        found = by_url.get(want) or by_url.get(want.rstrip("/") + "/")
+        if found:
+            key.append(found)
     chosen = list(dict.fromkeys(key))[:max_pages]
     by_template: dict[str, list[str]] = defaultdict(list)
     for url in urls:
         if url not in chosen:
-            by_template[template_of(url)].append(url)
+            by_template[template_of(url, root)].append(url)
     queues = [sorted(by_template[t]) for t in sorted(by_template)]
     position = 0
     while len(chosen) < max_pages and any(queues):
@@ -109,18 +120,28 @@ def sample(urls: Iterable[str], max_pages: int, key_paths: Iterable[str] = ()) -
     return chosen
 
 
+def site_base(item: str) -> str:
+    """The site an input belongs to: a sitemap's folder (a preview's /preview/<tenant>/), else the host's root."""
+    parts = urlsplit(item)
+    if looks_like_sitemap(item):
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/"
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def discover(inputs: Iterable[str], *, max_pages: int | None = None, key_paths: Iterable[str] = ()) -> Discovery:
     """The pages to audit from URLs and sitemaps (a URL ending in .xml is read as a sitemap)."""
+    inputs = list(inputs)
     urls: list[str] = []
     for item in inputs:
         if not re.match(r"^https?://", item):
             raise SitemapError(f"{item}: not an http(s) URL; give a page URL or a sitemap URL (…/sitemap.xml)")
         urls += read_sitemap(item) if looks_like_sitemap(item) else [item]
     urls = list(dict.fromkeys(urls))
-    chosen = sample(urls, max_pages, key_paths) if max_pages else urls
+    base = site_base(inputs[0]) if inputs else ""
+    chosen = sample(urls, max_pages, key_paths, base) if max_pages else urls
     templates: dict[str, int] = defaultdict(int)
     for url in chosen:
-        templates[template_of(url)] += 1
+        templates[template_of(url, base)] += 1
     return Discovery(
         urls=chosen, listed=len(urls), sampled=len(chosen) < len(urls), templates=dict(sorted(templates.items()))
     )

@@ -217,7 +217,8 @@ class Crawl:
         self.scope = Scope.from_spec(spec_data)
         self.folder = folder
         self.settings = settings
-        self.priority = priority or {}  # canonical URL -> hits: busier pages first (traffic data)
+        # canonical in-scope URL -> hits (traffic data): busier pages first, and each one a seed of the crawl
+        self.priority = priority or {}
         self.progress = progress
         self.progress_every = progress_every
         self.sitemaps = list(spec_data["legacy_site"].get("sitemap_urls", []))
@@ -431,6 +432,8 @@ class Crawl:
             canonical = self._canonical(url, url)
             if canonical:
                 self._enqueue(canonical, "sitemap")
+        for url in self.priority:  # URLs with traffic are crawled even when no link or sitemap reaches them
+            self._enqueue(url, "traffic data")
         self._journal = Journal(self.folder)
         workers = [
             threading.Thread(target=self._work, args=(started,), name=f"crawl-{n}", daemon=True)

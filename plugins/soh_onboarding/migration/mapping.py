@@ -210,9 +210,22 @@ Kind = Literal["external", "redirect", "archive_link", "unresolved"]
 class LinkLookup:
     """Answers, for a link found in legacy content, whether it is external, redirected or left unresolved."""
 
-    def __init__(self, mappings: Iterable[Mapping], scope: Scope) -> None:
+    def __init__(self, mappings: Iterable[Mapping | MappingABC[str, Any]], scope: Scope) -> None:
+        """`mappings`: Mapping objects, or their dicts as the plan stores them (read one at a time)."""
         self.scope = scope
-        self.by_old = {m.old_url: m for m in mappings}
+        # Only where a link can go (a new path, an archived copy), by canonical old URL: a compact table,
+        # so a large site's lookup does not hold every mapping's reason and rule.
+        self.targets: dict[str, tuple[Kind, str]] = {}
+        for m in mappings:
+            kind, new_path, archive_url, old_url = (
+                (m["type"], m["new_path"], m.get("archive_url"), m["old_url"])
+                if isinstance(m, MappingABC)
+                else (m.type, m.new_path, m.archive_url, m.old_url)
+            )
+            if kind == "redirect" and new_path:
+                self.targets[old_url] = ("redirect", new_path)
+            elif kind == "archive" and archive_url:
+                self.targets[old_url] = ("archive_link", archive_url)
         self._cache: dict[str, tuple[Kind, str | None, str | None]] = {}
 
     def resolve(self, url: str) -> tuple[Kind, str | None, str | None]:
@@ -233,12 +246,8 @@ class LinkLookup:
         old = self.scope.legacy_canonical(url)
         if old is None:
             return "external", None, None
-        mapping = self.by_old.get(old)
-        if mapping is not None and mapping.type == "redirect" and mapping.new_path:
-            return "redirect", mapping.new_path, old
-        if mapping is not None and mapping.type == "archive" and mapping.archive_url:
-            return "archive_link", mapping.archive_url, old
-        return "unresolved", None, old
+        kind, target = self.targets.get(old, ("unresolved", None))
+        return kind, target, old
 
 
 class _TagFinder(HTMLParser):
@@ -405,20 +414,35 @@ def redirects_csv(mappings: Iterable[Mapping], new_base_url: str) -> str:
     redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL).
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url)
+    return out.getvalue()
+
+
+def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str) -> int:
+    """Write the redirects table row by row to an open text file; `mappings` sorted by old URL.
+
+    Streams (the migration's plan is already in order), so a large site's table is never held in memory;
+    out-of-order input is refused rather than written in an order another run would not repeat.
+    Returns the number of rows.
+    """
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(REDIRECTS_COLUMNS)
     base = new_base_url.rstrip("/") + "/"
-    rows = sorted(
-        (
-            m.old_url,
-            urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
-            m.type,
-            (m.archive_url or "") if m.type == "archive" else "",
+    previous, count = "", 0
+    for m in mappings:
+        if m.old_url < previous:
+            raise ValueError(f"redirects must be written in old-URL order: {m.old_url} after {previous}")
+        previous = m.old_url
+        writer.writerow(
+            (
+                m.old_url,
+                urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
+                m.type,
+                (m.archive_url or "") if m.type == "archive" else "",
+            )
         )
-        for m in mappings
-    )
-    writer.writerows(rows)
-    return out.getvalue()
+        count += 1
+    return count
 
 
 def write_redirects_csv(path: Any, mappings: Iterable[Mapping], new_base_url: str) -> Any:
