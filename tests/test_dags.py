@@ -66,6 +66,9 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "provisioning.services",
         "provisioning.publish",
         "provisioning.verify",
+        "go_live.check",
+        "go_live.decision",
+        "go_live.switch",
     }
     for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
         assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
@@ -86,6 +89,16 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert "comment" in decision.params
     param = dag.params.get_param("run_note")
     assert param.schema["title"] == "Why this run" and param.schema["section"] == "About this run"
+    # go-live: the last gate, after the site is published and verified
+    assert tasks["go_live.check"].upstream_task_ids == {"check_spec", "provisioning.verify"}
+    approval = tasks["go_live.decision"]
+    assert approval.upstream_task_ids == {"go_live.check"}
+    assert approval.options == ["Go live", "Do not go live"]
+    assert approval.assigned_users == [{"id": "nadia.rahman@thamesvalley.police.example", "name": "Nadia Rahman"}]
+    assert approval.response_timeout.days == 14
+    switch = tasks["go_live.switch"]
+    assert [outlet.uri for outlet in switch.outlets] == ["soh://platform/live-forces"]
+    assert switch.pool == "soh_platform_api"
 
 
 def test_a_broken_spec_never_hides_the_others(spec_dir: Path) -> None:
@@ -148,7 +161,10 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
-        run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
+        # So is go-live, which needs DNS and TLS in front of the platform (tests/test_golive_approval.py).
+        run = dag.test(
+            run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)|go_live\..*"
+        )
         assert run.state == "success"
         preview = platform.store.tenant("demo") and requests.get(f"{served.url}/preview/demo/", timeout=10)
         assert preview.status_code == 200 and "Skip to main content" in preview.text
