@@ -12,6 +12,7 @@ and emits soh://platform/live-forces, which runs the charging model.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,13 @@ import yaml
 from golive_servers import DnsServer, Ingress, LocalCA, free_port, golive_env, spec_for
 
 from airflow_server import Airflow, start_airflow
+from conftest import ROOT
 from soh_onboarding import platform, provenance, spec
 from soh_onboarding.artifacts import RunFolder, safe_name
+
+sys.path.insert(0, str(ROOT))
+from sandbox.platform import SandboxPlatform
+from sandbox.platform import start as start_platform
 
 pytestmark = pytest.mark.slow
 DAG_ID = "onboard_demo"
@@ -37,28 +43,38 @@ ZONE = f"""
 _dmarc.{DOMAIN}. 60 IN TXT "v=DMARC1; p=reject"
 """
 STORY = "/news/demo/news/demoshire/a-story/"
+TOKEN = "golive-test-token"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Airflow, platform.PlatformClient]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     base = tmp_path_factory.mktemp("golive-approval")
     specs = base / "specs"
     specs.mkdir()
     (specs / "demo.yaml").write_text(yaml.safe_dump(spec_for([DOMAIN]), sort_keys=False))
-    platform_port = free_port()
+    sandbox = SandboxPlatform(base / "platform.sqlite3", token=TOKEN)
     ca = LocalCA(base)
-    with Ingress(ca) as ingress, DnsServer(ZONE) as dns:
-        ingress.proxy(DOMAIN, platform_port)
-        env = golive_env((ingress, dns, ca))
-        with start_airflow(
-            base, specs, SOH_SANDBOX_DIR=str(base / "sandbox"), SOH_SANDBOX_PLATFORM_PORT=str(platform_port), **env
-        ) as airflow:
+    with start_platform(sandbox) as served, Ingress(ca) as ingress, DnsServer(ZONE) as dns:
+        ingress.proxy(DOMAIN, served.port)
+        connection = {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": served.port,
+            "schema": "http",
+            "password": TOKEN,
+        }
+        env = golive_env((ingress, dns, ca)) | {
+            "AIRFLOW_CONN_SOH_PLATFORM": json.dumps(connection),
+            # if bin/run starts a sandbox platform of its own, it stays out of the way
+            "SOH_SANDBOX_DIR": str(base / "unused-sandbox"),
+            "SOH_SANDBOX_PLATFORM_PORT": str(free_port()),
+            "PYTHONPATH": str(ROOT / "plugins"),  # this checkout's library, whatever the venv has installed
+        }
+        with start_airflow(base, specs, **env) as airflow:
             airflow.specs = specs
-            token = (base / "sandbox" / "platform-token").read_text().strip()
-            client = platform.PlatformClient(platform.Credentials(f"http://127.0.0.1:{platform_port}", token))
-            airflow.wait_for("the sandbox platform", lambda: client.health())
+            client = platform.PlatformClient(platform.Credentials(served.url, TOKEN))
             provision(client, spec.load_one(specs / "demo.yaml").specs[0].data)
-            yield airflow, client
+            yield airflow, client, served
             client.close()
 
 
@@ -125,7 +141,9 @@ def wait_for_the_decision(airflow: Airflow, run_id: str) -> dict:
         300,
     )
     processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=go_live.decision, run_id={run_id},"
-    airflow.wait_for("the scheduler to see the task paused", lambda: processed in airflow.log.read_text(errors="replace"))
+    airflow.wait_for(
+        "the scheduler to see the task paused", lambda: processed in airflow.log.read_text(errors="replace")
+    )
     return airflow.get(hitl_path(run_id))
 
 
@@ -151,7 +169,7 @@ def live_register(airflow: Airflow) -> dict:
 
 
 def test_a_refusal_changes_nothing_and_says_why(world) -> None:
-    airflow, client = world
+    airflow, client, _ = world
     run_id = start_run(airflow)
     details = wait_for_the_decision(airflow, run_id)
     assert details["subject"] == "Go live: Demoshire Police"
@@ -173,7 +191,7 @@ def test_a_refusal_changes_nothing_and_says_why(world) -> None:
 
 
 def test_an_approval_switches_the_tenant_live_and_the_charging_model_runs(world) -> None:
-    airflow, client = world
+    airflow, client, served = world
     charging_runs = len(airflow.get("/dags/charging_model/dagRuns")["dag_runs"])
     run_id = start_run(airflow)
     wait_for_the_decision(airflow, run_id)
@@ -183,7 +201,9 @@ def test_an_approval_switches_the_tenant_live_and_the_charging_model_runs(world)
     assert client.get_tenant("demo")["state"] == "live"
     today = datetime.now(UTC).date().isoformat()
     assert live_register(airflow)["forces"]["demo"]["live_date"] == today
-    events = [e for e in airflow.get("/assets/events?limit=100")["asset_events"] if e["uri"] == "soh://platform/live-forces"]
+    events = [
+        e for e in airflow.get("/assets/events?limit=100")["asset_events"] if e["uri"] == "soh://platform/live-forces"
+    ]
     assert events[-1]["extra"]["force"] == "demo" and events[-1]["extra"]["live_date"] == today
     record = json.loads((airflow.home.parent / "artifacts" / "demo" / "golive-approved.json").read_text())
     assert record["run"] == safe_name(run_id) and APPROVER in record["decision"]["responded_by"]
@@ -194,5 +214,5 @@ def test_an_approval_switches_the_tenant_live_and_the_charging_model_runs(world)
 
     assert airflow.wait_for("the charging model's run", charging_finished, 300) == "success"
     # now live, the site is open to search engines
-    robots = requests.get(f"http://127.0.0.1:{client.base_url.rsplit(':', 1)[1]}/robots.txt", headers={"Host": DOMAIN})
+    robots = requests.get(f"{served.url}/robots.txt", headers={"Host": DOMAIN}, timeout=10)
     assert "Disallow: /\n" not in robots.text
