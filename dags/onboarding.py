@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk import DAG, Asset, Param, TaskGroup, task
 
 from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
+from soh_onboarding.golive import decision as golive_decision
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
@@ -161,6 +162,50 @@ def accessibility_audit(slug: str, **context) -> dict:
     return airflow_glue.accessibility_audit(slug, context)
 
 
+LIVE_FORCES = Asset(airflow_glue.LIVE_FORCES_URI)
+GO_LIVE_RESPONSE_TIMEOUT = timedelta(days=14)
+"""After this the approver's task fails and nothing is switched: an unanswered go-live is not an approval."""
+
+
+@task(task_id="check", task_display_name="Run the go-live checks and write the checklist", retries=0)
+def golive_check(slug: str, **context) -> dict:
+    return airflow_glue.golive_check(slug, context)
+
+
+@task(
+    task_id="switch",
+    task_display_name="Switch the tenant live and record it (or record the refusal)",
+    outlets=[LIVE_FORCES],
+    pool=PLATFORM_POOL,
+)
+def golive_switch(slug: str, **context) -> dict:
+    return airflow_glue.golive_switch(slug, context, LIVE_FORCES)
+
+
+def golive_approval(force: spec.ForceSpec) -> HITLOperator:
+    """The go-live decision, assigned to the spec's go-live approver; its body is the checklist's summary."""
+    approver = force.data["contacts"]["go_live_approver"]
+    return HITLOperator(
+        task_id="decision",
+        task_display_name=f"Go-live decision ({approver['name']})",
+        subject=f"Go live: {force.name}",
+        body="{{ ti.xcom_pull(task_ids='go_live.check')['body'] }}",
+        options=list(golive_decision.OPTIONS),
+        params={
+            "comment": Param(
+                "",
+                type="string",
+                title="Comment",
+                description="Why; recorded with the decision and, on a refusal, in the run.",
+            )
+        },
+        assigned_users=[{"id": approver["email"], "name": approver["name"]}],
+        response_timeout=GO_LIVE_RESPONSE_TIMEOUT,
+        retries=0,
+        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the approver the link to answer
+    )
+
+
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
@@ -231,6 +276,11 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         ) as accessibility_group:
             accessibility_audit(force.slug)
         provisioning_group >> accessibility_group
+
+        with TaskGroup("go_live", tooltip="The go-live checks, the approver's decision, the switch live") as go_live:
+            golive_check(force.slug) >> golive_approval(force) >> golive_switch(force.slug)
+        # The last gate: after the site is published, verified and audited (the checks read the run's folder).
+        [checked, accessibility_group] >> go_live
     return dag
 
 

@@ -67,6 +67,9 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "provisioning.publish",
         "provisioning.verify",
         "accessibility.audit",
+        "go_live.check",
+        "go_live.decision",
+        "go_live.switch",
     }
     for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
         assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
@@ -89,6 +92,16 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert "comment" in decision.params
     param = dag.params.get_param("run_note")
     assert param.schema["title"] == "Why this run" and param.schema["section"] == "About this run"
+    # go-live: the last gate, after the site is published and verified
+    assert tasks["go_live.check"].upstream_task_ids == {"check_spec", "accessibility.audit"}
+    approval = tasks["go_live.decision"]
+    assert approval.upstream_task_ids == {"go_live.check"}
+    assert approval.options == ["Go live", "Do not go live"]
+    assert approval.assigned_users == [{"id": "nadia.rahman@thamesvalley.police.example", "name": "Nadia Rahman"}]
+    assert approval.response_timeout.days == 14
+    switch = tasks["go_live.switch"]
+    assert [outlet.uri for outlet in switch.outlets] == ["soh://platform/live-forces"]
+    assert switch.pool == "soh_platform_api"
 
 
 def test_a_broken_spec_never_hides_the_others(spec_dir: Path) -> None:
@@ -152,7 +165,10 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
-        run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
+        # So is go-live, which needs DNS and TLS in front of the platform (tests/test_golive_approval.py).
+        run = dag.test(
+            run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$|go_live\..*"
+        )
         states = {ti.task_id: ti.state for ti in run.get_task_instances()}
         audited = json.loads(
             (_run_folder(artifact_root, "demo", run.run_id) / "accessibility" / "audit.json").read_text()
@@ -161,6 +177,8 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         # site: then the accessibility gate fails the run, and only that task fails.
         assert audited["pages"] == 4 and audited["errors"] == [] and "comparison" in audited
         assert states.pop("accessibility.audit") == ("success" if audited["gate"]["passed"] else "failed")
+        for task_id in ("go_live.check", "go_live.decision", "go_live.switch"):  # marked done, after the gate
+            assert states.pop(task_id) == ("success" if audited["gate"]["passed"] else "upstream_failed")
         assert {task: state for task, state in states.items() if state != "success"} == {
             "dpia.approval_stands": "skipped"  # the branch not taken: the DPO was asked
         }
@@ -304,7 +322,7 @@ def test_tasks_get_their_own_copies_of_the_trigger_form() -> None:
     """share_params: each task's params are its own Param objects, with the DAG's values and schemas."""
     dag = load_dagbag().dags["onboard_demo"]
     for task in dag.tasks:
-        if task.task_id == "dpia.dpo_decision":
+        if task.task_id in ("dpia.dpo_decision", "go_live.decision"):
             continue  # HITLOperator keeps only its own params (Airflow's doing, with or without sharing)
         for key in ("run_note", "page_limit"):
             mine, the_dags = task.params.get_param(key), dag.params.get_param(key)

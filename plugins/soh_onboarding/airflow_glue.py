@@ -50,6 +50,13 @@ STEPS = (
         "through the redirect map, writes the report and a draft accessibility statement, and fails the run "
         "when the violations exceed the spec's thresholds, so go-live cannot follow.",
     },
+    {
+        "title": "Go-live",
+        "text": "checks DNS, TLS, security headers, key pages, every old URL, robots.txt, sitemap.xml, security.txt, "
+        "mixed content and the prerequisites, and writes the checklist; with nothing failed, asks the go-live "
+        "approver; on approval switches the tenant live and records the force live (the charging model then "
+        "runs); a refusal changes nothing.",
+    },
 )
 """What a run does, in order, for the DAG's documentation. Each phase adds its step when it lands."""
 
@@ -636,7 +643,9 @@ def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = 
             f"Go-live refused: {decision.why_not()}. Nothing was changed: the tenant is not switched live, "
             "the live-forces register and the charging model are as they were."
         )
-    switched = switch(spec_data) if switch is not None else {}
+    if switch is None:
+        switch = lambda data: golive_decision.switch_live(platform_client(), data["tenant"]["tenant_id"])  # noqa: E731
+    switched = switch(spec_data)
     live_date = datetime.now(UTC).date()
     extra = _record_live(slug, spec_data["force"]["name"], live_date, context, asset)
     golive_decision.record_live(folder.force, folder.root, decision, checklist, live_date.isoformat(), switched)
