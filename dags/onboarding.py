@@ -170,4 +170,7 @@ def build_shard(shard: int) -> dict[str, DAG]:
         raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
     checked = speccache.check_shard(shard, SHARDS)  # the check, or its cached verdict; invalid specs: no DAG
     with airflow_glue.bulk_build():
-        return {force.dag_id: build_dag(force) for force in checked.specs}
+        dags = {force.dag_id: build_dag(force) for force in checked.specs}
+    for dag in dags.values():
+        airflow_glue.drop_dag_param_copies(dag)  # the DAG's params reach its tasks at run time anyway
+    return dags
