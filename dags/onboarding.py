@@ -15,16 +15,38 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
 
 OWNER = "national-live-service"
+PLATFORM_POOL = "soh_platform_api"
+"""Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
+    "phases": Param(
+        list(airflow_glue.RUN_PHASES),
+        type="array",
+        items={"type": "string", "enum": list(airflow_glue.RUN_PHASES)},
+        uniqueItems=True,
+        examples=list(airflow_glue.RUN_PHASES),
+        values_display=airflow_glue.RUN_PHASES,
+        title="Phases to run",
+        description_md="The phases of this run. A phase left out is skipped, saying so in its log, and so is "
+        "every later phase that needs its output.",
+        section="What to run",
+    ),
+    "dry_run": Param(
+        False,
+        type="boolean",
+        title="Dry run",
+        description_md="Do everything (crawl, check, report, ask for approvals) except change the outside "
+        "world: nothing is written to the platform and nothing is switched live.",
+        section="What to run",
+    ),
     "run_note": Param(
-        "",
-        type="string",
+        None,
+        type=["null", "string"],  # the UI's form sends an empty text field as null
         title="Why this run",
         description_md="Recorded with the spec snapshot in the run's folder, e.g. *re-run after the DPO's changes*.",
         maxLength=500,
@@ -101,6 +123,34 @@ def finish(slug: str, **context) -> dict:
     return airflow_glue.migration_finish(slug, context)
 
 
+@task(task_id="tenant", task_display_name="Create or update the tenant: name, domains, branding", pool=PLATFORM_POOL)
+def provision_tenant(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_tenant(slug, context)
+
+
+@task(task_id="services", task_display_name="Enable the services the DPO signed off", pool=PLATFORM_POOL)
+def provision_services(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_services(slug, context)
+
+
+@task(
+    task_id="publish",
+    task_display_name="Publish pages, documents and redirects (only what changed)",
+    pool=PLATFORM_POOL,
+)
+def provision_publish(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_publish(slug, context)
+
+
+@task(
+    task_id="verify",
+    task_display_name="Verify by reading back; record the preview URL",
+    pool=PLATFORM_POOL,
+)
+def provision_verify(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_verify(slug, context)
+
+
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
@@ -121,6 +171,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
         response_timeout=DPO_RESPONSE_TIMEOUT,
         retries=0,
+        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the DPO the link to answer
     )
 
 
@@ -136,6 +187,8 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
         params=PARAMS,
+        # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
+        on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
         airflow_glue.share_params(dag)  # the tasks' copies of PARAMS share their schemas (parse time)
         checked = check_spec(str(force.path))
@@ -149,8 +202,17 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             crawl(force.slug) >> planned
             process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug)
 
-        # Screening and migration run side by side; publishing (later) waits for both.
-        checked >> [dpia_group, migration_group]
+        with TaskGroup("provisioning", tooltip="The tenant on the platform, the site published and verified"):
+            tenant = provision_tenant(force.slug)
+            services = provision_services(force.slug)
+            published = provision_publish(force.slug)
+            tenant >> services >> published >> provision_verify(force.slug)
+
+        # Screening and migration run side by side; the tenant is set up meanwhile. Enabling services
+        # waits for the DPO's sign-off (they are what the DPIA assessed); publishing waits for both.
+        checked >> [dpia_group, migration_group, tenant]
+        dpia_group >> services
+        migration_group >> published
     return dag
 
 
@@ -168,7 +230,8 @@ def build_shard(shard: int) -> dict[str, DAG]:
     parsing it on its own); the shard files load it and call this."""
     if not 0 <= shard < SHARDS:
         raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
-    checked = speccache.check_shard(shard, SHARDS)  # the check, or its cached verdict; invalid specs: no DAG
+    specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
+    checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
     with airflow_glue.bulk_build():
         dags = {force.dag_id: build_dag(force) for force in checked.specs}
     for dag in dags.values():

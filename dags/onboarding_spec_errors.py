@@ -7,17 +7,18 @@ defines no DAG and raises only when some spec fails its check, listing every err
 
 from __future__ import annotations
 
-from soh_onboarding import spec, speccache
+from soh_onboarding import project, spec, speccache
 
 
 class InvalidForceSpecs(Exception):
     """Raised at parse time so the DAG processor records the errors where operators look."""
 
 
-if not speccache.known_valid():  # the shard files leave a marker when they found every spec valid
-    _result = spec.check()
+_specs = [project.specs_dir(__file__)]  # the same folder as onboarding.py's
+if not speccache.known_valid(_specs):  # the shard files leave a marker when it found every spec valid
+    _result = spec.check(_specs)
     if _result.valid:
-        speccache.remember_valid()
+        speccache.remember_valid(_specs)
     else:
         _listing = "\n".join(error.format() for error in _result.errors)
         raise InvalidForceSpecs(

@@ -54,3 +54,21 @@ def test_migration_benchmark_runs_and_reports_a_ratio() -> None:
     assert float(cells[5]) > 0
     assert int(cells[1]) == int(cells[2]) > 0  # both sides fetched the same pages
     assert "target >= 2" in done.stdout
+
+
+def test_golive_redirects_benchmark_runs_and_reports_a_ratio() -> None:
+    """The redirect map walked one at a time and with bounded concurrency, through the local TLS ingress."""
+    # N, sequential s, sequential URL/s, bounded s, bounded URL/s, ratio
+    _, cells = run_benchmark(ROOT / "benchmarks" / "golive_redirects.py", 40, 5)
+    assert float(cells[-1]) > 0
+
+
+AUDIT = ROOT / "benchmarks" / "audit.py"
+
+
+def test_audit_benchmark_runs_and_reports_a_ratio() -> None:
+    """The accessibility audit, pool against one page at a time, on 4 sandbox pages (Chromium: bin/setup)."""
+    # N, one-at-a-time s, pool s, one p/s, pool p/s, ratio pool/one
+    done, cells = run_benchmark(AUDIT, 4, 5)
+    assert float(cells[5]) > 0
+    assert "target: close to" in done.stdout

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from airflow.dag_processing.dagbag import DagBag
 
 from conftest import ROOT, SPECS, airflow_env
@@ -18,7 +19,7 @@ DAGS = ROOT / "dags"
 ERRORS_FILE = str(DAGS / "onboarding_spec_errors.py")
 
 
-PLATFORM_DAGS = {"mark_force_live", "charging_model"}
+PLATFORM_DAGS = {"mark_force_live", "charging_model", "live_site_checks"}
 """The platform's DAGs (dags/charging.py), beside one onboarding DAG per spec."""
 
 
@@ -61,7 +62,17 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "migration.plan",
         "migration.process",
         "migration.finish",
+        "provisioning.tenant",
+        "provisioning.services",
+        "provisioning.publish",
+        "provisioning.verify",
     }
+    for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
+        assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
+    assert tasks["provisioning.tenant"].upstream_task_ids == {"check_spec"}
+    assert tasks["provisioning.services"].upstream_task_ids == {"provisioning.tenant", "dpia.record"}
+    assert tasks["provisioning.publish"].upstream_task_ids == {"provisioning.services", "migration.finish"}
+    assert tasks["provisioning.verify"].upstream_task_ids == {"provisioning.publish"}
     assert tasks["migration.crawl"].upstream_task_ids == {"check_spec"}  # beside the DPIA, not after it
     assert tasks["migration.crawl"].pool == "soh_legacy_crawl"
     assert tasks["migration.process"].upstream_task_ids == {"migration.plan"}
@@ -121,17 +132,26 @@ print("heavy:", heavy)
 
 
 @pytest.mark.slow
-def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path, spec_dir: Path) -> None:
+def test_demo_dag_runs_and_snapshots_its_spec(
+    airflow_db: Path, artifact_root: Path, spec_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sandbox.legacy_site import LegacySite, start
+    from sandbox.platform import SandboxPlatform
+    from sandbox.platform import start as start_platform
 
-    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy:
+    platform = SandboxPlatform(token="dag-test-token")
+    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy, start_platform(platform) as served:
+        connection = {"conn_type": "http", "host": "127.0.0.1", "port": served.port, "schema": "http"}
+        monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection | {"password": "dag-test-token"}))
         demo = spec_dir / "demo.yaml"
         demo.write_text(demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url), "utf-8")
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
         run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
-    assert run.state == "success"
+        assert run.state == "success"
+        preview = platform.store.tenant("demo") and requests.get(f"{served.url}/preview/demo/", timeout=10)
+        assert preview.status_code == 200 and "Skip to main content" in preview.text
 
     folder = _run_folder(artifact_root, "demo", run.run_id)
     snapshot = json.loads((folder / "spec" / "snapshot.json").read_text())
@@ -150,6 +170,11 @@ def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: P
     assert summary["pages_migrated"] > 30
     assert (migration / "inventory.csv").read_text().startswith("old_url,canonical_url,http_status")
     assert len((migration / "content.jsonl").read_text().splitlines()) == summary["pages_migrated"]
+    provisioned = json.loads((folder / "provisioning" / "provisioning.json").read_text())
+    assert provisioned["ok"] and provisioned["verification"]["counts"]["pages"] == summary["pages_migrated"]
+    assert provisioned["preview_url"] == f"{served.url}/preview/demo/"
+    assert provisioned["published"]["pages"]["created"] == summary["pages_migrated"]
+    assert platform.store.max_revisions("demo")["pages"] == 1
 
 
 def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:
@@ -265,14 +290,17 @@ def test_tasks_see_the_trigger_form_at_run_time_and_keep_their_own_params() -> N
     what a task sees at run time is still the DAG's params, then its own, then the run's conf."""
     from airflow.sdk.definitions.param import process_params
 
+    from soh_onboarding import airflow_glue
+
     dag = load_dagbag().dags["onboard_demo"]
-    assert list(dag.params) == ["run_note", "page_limit"]
+    assert list(dag.params) == list(airflow_glue.dag_builder(DAGS / "onboarding.py").PARAMS)
     param = dag.params.get_param("page_limit")
     assert param.schema["title"] == "Page limit" and param.schema["section"] == "Content migration"
     for task in dag.tasks:
         assert all(task.params.get_param(key).source == "task" for key in task.params), task.task_id
         seen = process_params(dag, task, {"run_note": "why"}, suppress_exception=False)
         assert seen["run_note"] == "why" and seen["page_limit"] is None
+        assert set(seen) >= set(dag.params)
     assert list(dag.get_task("dpia.dpo_decision").params) == ["comment"]  # the DPO's form, its own
 
 

@@ -23,6 +23,15 @@ def md_cell(value: Any) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
+def pounds(amount: Any) -> str:
+    """'1234567.80' as '£1,234,567.80'; '' for nothing (money is kept as strings of pounds and pence)."""
+    if amount in (None, ""):
+        return ""
+    from decimal import Decimal
+
+    return f"£{Decimal(str(amount)):,.2f}"
+
+
 @cache
 def _environment(autoescape: bool) -> jinja2.Environment:
     environment = jinja2.Environment(
@@ -34,6 +43,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["md_cell"] = md_cell
+    environment.filters["pounds"] = pounds
     return environment
 
 

@@ -1,0 +1,162 @@
+"""The sandbox platform: its state, its web app (admin API + tenant sites), and how to run it.
+
+`start(platform)` serves it from a background thread for tests (a context manager; port 0 picks a free
+port); `serve(platform, port)` in the foreground until Ctrl-C (the CLI).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+import yaml
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+
+from . import api, site
+from .faults import FaultMiddleware, Faults
+from .store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "config" / "services.yaml"
+
+
+def load_catalogue(path: Path = CATALOGUE) -> dict[str, dict[str, Any]]:
+    """The platform's services: the national catalogue's id, name, description and path."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        s["id"]: {"id": s["id"], "name": s["name"], "description": s["description"], "path": s["path"]}
+        for s in data["services"]
+    }
+
+
+@dataclass
+class SandboxPlatform:
+    """A platform: its SQLite file, the API token it accepts, and its current fault mode."""
+
+    database: Path | str = ":memory:"
+    token: str = "sandbox-token"
+    faults: Faults = field(default_factory=Faults)
+    catalogue: dict[str, dict[str, Any]] = field(default_factory=load_catalogue)
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            raise ValueError("the API token must not be empty")
+        self.store = Store(self.database)
+
+    def app(self) -> FastAPI:
+        return create_app(self)
+
+
+def create_app(platform: SandboxPlatform) -> FastAPI:
+    app = FastAPI(
+        title="Single Online Home platform admin API (sandbox)",
+        version=api.VERSION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.include_router(api.build_router(platform))
+
+    @app.get("/_sandbox/stats", include_in_schema=False)
+    def stats() -> dict:
+        """Sandbox only: what clients sent, and the faults served (tests and benchmarks read it)."""
+        return platform.store.stats.as_dict() | {"fault_mode": platform.faults.as_dict()}
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": getattr(exc, "detail", "Not Found")}, status_code=404)
+
+    @app.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        include_in_schema=False,
+    )
+    def api_fallback(rest: str, request: Request) -> JSONResponse:
+        """An API path no operation answers: 405 when another method would, else 404 (never a site page)."""
+        allowed = sorted(
+            method
+            for route in app.routes
+            if isinstance(route, APIRoute)
+            and route.path.startswith("/api/v1/")
+            and route.matches(request.scope)[0] == Match.PARTIAL
+            for method in route.methods
+        )
+        if allowed:
+            return JSONResponse(
+                {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)}
+            )
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+    app.include_router(site.build_router(platform))
+    app.add_middleware(FaultMiddleware, platform=platform)
+    return app
+
+
+class RunningPlatform:
+    """A platform served from a background thread: `.url` (no trailing slash), `.api_url`, `.stop()`."""
+
+    def __init__(self, platform: SandboxPlatform, port: int = 0, verbose: bool = False) -> None:
+        self.platform = platform
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api_url = f"{self.url}/api/v1"
+        config = uvicorn.Config(
+            platform.app(), log_level="info" if verbose else "warning", access_log=verbose, lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox-platform", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox platform did not start")
+            time.sleep(0.02)
+
+    def preview_url(self, tenant_id: str) -> str:
+        return f"{self.url}/preview/{tenant_id}/"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+    def __enter__(self) -> RunningPlatform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(platform: SandboxPlatform, port: int = 0, verbose: bool = False) -> RunningPlatform:
+    return RunningPlatform(platform, port, verbose)
+
+
+def serve(platform: SandboxPlatform, port: int, verbose: bool = True) -> None:
+    """Serve in the foreground until interrupted, saying where."""
+    faults = platform.faults
+    mode = (
+        f"fault mode: 500s {faults.error_rate:.0%}, 429s {faults.throttle_rate:.0%}, timeouts {faults.timeout_rate:.0%}, "
+        f"slow {faults.slow_rate:.0%}"
+        if faults.active
+        else "no faults"
+    )
+    print(
+        f"Sandbox platform on http://127.0.0.1:{port}/ (admin API /api/v1/, previews /preview/<tenant>/; "
+        f"data in {platform.database}; {mode}; Ctrl-C to stop)",
+        flush=True,
+    )
+    uvicorn.run(
+        platform.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose
+    )

@@ -1,0 +1,112 @@
+"""What the dashboard and the task links read from the artifact store (plain files, no Airflow)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from soh_onboarding import dashboard
+from soh_onboarding.artifacts import safe_name
+
+
+def write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+RUN_NEW, RUN_OLD = "manual__2026-11-25T10:00:00+00:00", "manual__2026-11-24T10:00:00+00:00"
+
+
+def test_each_phase_shows_its_latest_result_and_a_phase_without_artifacts_is_not_run(tmp_path: Path) -> None:
+    new, old = tmp_path / "demo" / safe_name(RUN_NEW), tmp_path / "demo" / safe_name(RUN_OLD)
+    write(old / "migration" / "summary.json", {"pages_migrated": 57, "quality_passed": True})
+    write(old / "dpia" / "decision.json", {"option": "Approve", "responded_by": "Priya Shah (dpo@x)", "approved": True})
+    write(new / "spec" / "snapshot.json", {"code": {"commit": "0123456789abcdef"}})
+    write(new / "dpia" / "screening.json", {})
+    (new / "migration").mkdir()  # the newest run chose not to migrate: its empty folder says nothing
+
+    results = dashboard.phase_results(tmp_path, "demo", [RUN_NEW, RUN_OLD])
+    assert results["spec"] == (dashboard.PhaseResult("checked (0123456)", True), RUN_NEW)
+    assert results["dpia"] == (dashboard.PhaseResult("screened; waiting for the DPO", None), RUN_NEW)
+    assert results["migration"] == (dashboard.PhaseResult("57 pages migrated; quality checks passed", True), RUN_OLD)
+    assert results["accessibility"] is None and results["go_live"] is None
+    assert dashboard.phase_reached(results) == "Content migration: done"
+    assert dashboard.phase_reached(dashboard.phase_results(tmp_path, "other", [RUN_NEW])) == dashboard.NOT_RUN
+
+
+def test_a_rejected_dpia_is_a_failed_phase(tmp_path: Path) -> None:
+    run = tmp_path / "demo" / "r1"
+    write(run / "dpia" / "decision.json", {"option": "Reject", "responded_by": "Priya Shah (dpo@x)", "approved": False})
+    results = dashboard.phase_results(tmp_path, "demo", ["r1"])
+    assert results["dpia"][0] == dashboard.PhaseResult("Reject by Priya Shah", False)
+    assert dashboard.phase_reached(results) == "DPIA: failed"
+
+
+def test_go_live_shows_the_checklist_then_the_decision(tmp_path: Path) -> None:
+    run = tmp_path / "demo" / "r1"
+    write(run / "go_live" / "checklist.json", {"passed": False, "counts": {"pass": 30, "warn": 1, "fail": 2}})
+    assert dashboard.phase_results(tmp_path, "demo", ["r1"])["go_live"][0] == dashboard.PhaseResult(
+        "2 go-live check(s) failed", False
+    )
+    write(run / "go_live" / "checklist.json", {"passed": True, "counts": {"pass": 33, "warn": 1, "fail": 0}})
+    waiting = dashboard.phase_results(tmp_path, "demo", ["r1"])["go_live"][0]
+    assert waiting == dashboard.PhaseResult("checks passed (1 warning(s)); waiting for the approver", None)
+    write(
+        run / "go_live" / "decision.json", {"option": "Go live", "responded_by": "Sam Okafor (sam@x)", "approved": True}
+    )
+    results = dashboard.phase_results(tmp_path, "demo", ["r1"])
+    assert results["go_live"][0] == dashboard.PhaseResult("Go live by Sam Okafor", True)
+    checklist = next(r for r in dashboard.REPORTS if r.label == "Go-live checklist")
+    assert dashboard.report_relative(checklist, "onboard_demo", "r1", "go_live.decision") == (
+        "demo/r1/go_live/go-live-checklist.html"
+    )
+
+
+def test_reports_link_from_the_tasks_that_write_them_only() -> None:
+    dpia = next(r for r in dashboard.REPORTS if r.label == "DPIA document")
+    assert dashboard.report_relative(dpia, "onboard_demo", RUN_NEW, "dpia.record") == (
+        f"demo/{safe_name(RUN_NEW)}/dpia/dpia-scoping.html"
+    )
+    assert dashboard.report_relative(dpia, "onboard_demo", RUN_NEW, "migration.crawl") is None
+    assert dashboard.report_relative(dpia, "charging_model", RUN_NEW, "dpia.record") is None
+    charges = next(r for r in dashboard.REPORTS if r.label == "Charges (CSV)")
+    assert dashboard.report_relative(charges, "charging_model", "r", "compute") == "platform/r/charging/charges.csv"
+    assert dashboard.report_relative(charges, "onboard_demo", "r", "compute") is None
+    assert [r.label for r in dashboard.reports_for("onboard_demo", "migration.finish")] == [
+        "Migration report",
+        "Redirect map (CSV)",
+    ]
+
+
+def test_a_phase_reader_must_name_a_known_phase() -> None:
+    with pytest.raises(ValueError, match="unknown phase 'publishing'"):
+        dashboard.phase_result("publishing")
+
+
+@pytest.mark.parametrize(
+    ("day", "year"), [(date(2026, 11, 25), "2026/27"), (date(2027, 3, 31), "2026/27"), (date(2027, 4, 1), "2027/28")]
+)
+def test_the_financial_year_runs_april_to_march(day: date, year: str) -> None:
+    assert dashboard.financial_year(day) == year
+
+
+def test_the_charging_view_is_the_newest_run_with_a_summary_and_prefers_the_live_scenario(tmp_path: Path) -> None:
+    summary = {
+        "scenarios": {
+            "base-case": {"title": "Base case", "years": [], "shares": {}},
+            "live": {
+                "title": "Forces live",
+                "years": [{"financial_year": "2026/27"}],
+                "shares": {"demo": {"years": {"2026/27": "1234.50"}}},
+            },
+        }
+    }
+    write(tmp_path / "platform" / "old" / "charging" / "summary.json", summary)
+    view = dashboard.charging_view(tmp_path, ["failed-early", "old"], date(2026, 11, 25))
+    assert view is not None and view.run_id == "old" and view.scenario == "live"
+    assert view.charges_this_year == {"demo": "1234.50"}
+    assert view.chart == "platform/old/charging/charges-live.svg"
+    assert dashboard.charging_view(tmp_path, ["failed-early"], date(2026, 11, 25)) is None
