@@ -301,4 +301,7 @@ def build_shard(shard: int) -> dict[str, DAG]:
     specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
     checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
     with airflow_glue.bulk_build():
-        return {force.dag_id: build_dag(force) for force in checked.specs}
+        dags = {force.dag_id: build_dag(force) for force in checked.specs}
+    for dag in dags.values():
+        airflow_glue.drop_dag_param_copies(dag)  # the DAG's params reach its tasks at run time anyway
+    return dags

@@ -318,29 +318,55 @@ def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: P
     )
 
 
-def test_tasks_get_their_own_copies_of_the_trigger_form() -> None:
-    """share_params: each task's params are its own Param objects, with the DAG's values and schemas."""
+def test_tasks_see_the_trigger_form_at_run_time_and_keep_their_own_params() -> None:
+    """The shard files take the copies of the DAG's params off its tasks (airflow_glue.drop_dag_param_copies):
+    what a task sees at run time is still the DAG's params, then its own, then the run's conf."""
+    from airflow.sdk.definitions.param import process_params
+
+    from soh_onboarding import airflow_glue
+
     dag = load_dagbag().dags["onboard_demo"]
+    assert list(dag.params) == list(airflow_glue.dag_builder(DAGS / "onboarding.py").PARAMS)
+    param = dag.params.get_param("page_limit")
+    assert param.schema["title"] == "Page limit" and param.schema["section"] == "Content migration"
     for task in dag.tasks:
-        if task.task_id in ("dpia.dpo_decision", "go_live.decision"):
-            continue  # HITLOperator keeps only its own params (Airflow's doing, with or without sharing)
-        for key in ("run_note", "page_limit"):
-            mine, the_dags = task.params.get_param(key), dag.params.get_param(key)
-            assert mine is not the_dags and mine.source == "dag"
-            assert (mine.value, mine.schema, mine.description) == (the_dags.value, the_dags.schema, None)
-    assert dag.get_task("dpia.dpo_decision").params.get_param("comment").source == "task"
-    assert "comment" not in dag.get_task("check_spec").params
+        assert all(task.params.get_param(key).source == "task" for key in task.params), task.task_id
+        seen = process_params(dag, task, {"run_note": "why"}, suppress_exception=False)
+        assert seen["run_note"] == "why" and seen["page_limit"] is None
+        assert set(seen) >= set(dag.params)
+    assert list(dag.get_task("dpia.dpo_decision").params) == ["comment"]  # the DPO's form, its own
 
 
-def test_sharing_the_params_schemas_changes_nothing_airflow_stores(monkeypatch) -> None:
-    """The serialised DAG (what the scheduler, the UI and the trigger form read) is the same without it."""
+def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees(monkeypatch) -> None:
+    """Against the DAG as Airflow builds it by default (params deep-copied into every task): the same
+    serialised DAG, but for the tasks' copies of the DAG's params; the same params at run time."""
+    from airflow.sdk.definitions.param import process_params
     from airflow.serialization.serialized_objects import DagSerialization
 
     from soh_onboarding import airflow_glue
 
     builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
     force = next(s for s in spec.check().specs if s.slug == "thames-valley")
-    shared = DagSerialization.to_dict(builder.build_dag(force))
+    ours = builder.build_shard(speccache_shard(force.path, builder.SHARDS))[force.dag_id]
     monkeypatch.setattr(airflow_glue, "share_params", lambda dag: None)
-    unshared = DagSerialization.to_dict(builder.build_dag(force))
-    assert json.dumps(shared, sort_keys=True, default=str) == json.dumps(unshared, sort_keys=True, default=str)
+    default = builder.build_dag(force)
+
+    def stored(dag) -> dict:
+        data = DagSerialization.to_dict(dag)
+        for task in data["dag"]["tasks"]:
+            task["__var"].pop("params", None)
+        return json.loads(json.dumps(data, sort_keys=True, default=str))
+
+    assert stored(ours) == stored(default)
+    assert DagSerialization.to_dict(ours)["dag"]["params"] == DagSerialization.to_dict(default)["dag"]["params"]
+    for task in default.tasks:
+        conf = {"page_limit": 5}
+        assert process_params(ours, ours.get_task(task.task_id), conf, suppress_exception=False) == process_params(
+            default, task, conf, suppress_exception=False
+        )
+
+
+def speccache_shard(path: Path, shards: int) -> int:
+    from soh_onboarding import speccache
+
+    return speccache.shard_of(path, shards)
