@@ -3,6 +3,9 @@
 This file only wires. The library (plugins/soh_onboarding) decides; a spec that fails its check gets no
 DAG here and shows as an import error of onboarding_spec_errors.py instead, so it never hides the others.
 Parse time matters (the DAG processor runs this file often): no network, no database, no heavy imports.
+Airflow does not parse this file on its own (dags/.airflowignore): the shard files onboarding_shard_<i>.py
+load it and each builds the DAGs of its share of the forces (build_shard), so the DAG processor parses
+them in parallel and a task's run re-parses only its shard.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, notifications, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
 
 OWNER = "national-live-service"
+PLATFORM_POOL = "soh_platform_api"
+"""Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
@@ -57,7 +62,7 @@ PARAMS = {
         section="Content migration",
     ),
 }
-"""The trigger form (every DAG copies it: Airflow deep-copies params into each DAG)."""
+"""The trigger form (every task of every DAG gets a copy: see airflow_glue.share_params)."""
 
 
 # The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
@@ -118,6 +123,34 @@ def finish(slug: str, **context) -> dict:
     return airflow_glue.migration_finish(slug, context)
 
 
+@task(task_id="tenant", task_display_name="Create or update the tenant: name, domains, branding", pool=PLATFORM_POOL)
+def provision_tenant(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_tenant(slug, context)
+
+
+@task(task_id="services", task_display_name="Enable the services the DPO signed off", pool=PLATFORM_POOL)
+def provision_services(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_services(slug, context)
+
+
+@task(
+    task_id="publish",
+    task_display_name="Publish pages, documents and redirects (only what changed)",
+    pool=PLATFORM_POOL,
+)
+def provision_publish(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_publish(slug, context)
+
+
+@task(
+    task_id="verify",
+    task_display_name="Verify by reading back; record the preview URL",
+    pool=PLATFORM_POOL,
+)
+def provision_verify(slug: str, **context) -> dict:
+    return airflow_glue.provisioning_verify(slug, context)
+
+
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
@@ -157,6 +190,7 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
         on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
+        airflow_glue.share_params(dag)  # the tasks' copies of PARAMS share their schemas (parse time)
         checked = check_spec(str(force.path))
 
         with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
@@ -168,13 +202,35 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             crawl(force.slug) >> planned
             process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug)
 
-        # Screening and migration run side by side; publishing (later) waits for both.
-        checked >> [dpia_group, migration_group]
+        with TaskGroup("provisioning", tooltip="The tenant on the platform, the site published and verified"):
+            tenant = provision_tenant(force.slug)
+            services = provision_services(force.slug)
+            published = provision_publish(force.slug)
+            tenant >> services >> published >> provision_verify(force.slug)
+
+        # Screening and migration run side by side; the tenant is set up meanwhile. Enabling services
+        # waits for the DPO's sign-off (they are what the DPIA assessed); publishing waits for both.
+        checked >> [dpia_group, migration_group, tenant]
+        dpia_group >> services
+        migration_group >> published
     return dag
 
 
-_result = spec.check()
-for _force in _result.specs:
-    globals()[_force.dag_id] = build_dag(_force)
-if _result.valid:
-    speccache.remember_valid()  # spares onboarding_spec_errors.py a second check of the same files
+SHARDS = 4
+"""How many DAG files build the forces' DAGs: dags/onboarding_shard_0.py to _3.py, each the forces whose
+file name hashes to it (speccache.shard_of). Airflow's DAG processor parses files, not DAGs, in parallel
+([dag_processor] parsing_processes), and a task re-parses only its DAG's file before it runs. Change it
+with the shard files (tests/test_dags.py checks they match)."""
+
+
+def build_shard(shard: int) -> dict[str, DAG]:
+    """The DAGs of one shard's valid specs, by DAG id, for its shard file's globals.
+
+    This file builds no DAG when Airflow imports it (dags/.airflowignore keeps the DAG processor from
+    parsing it on its own); the shard files load it and call this."""
+    if not 0 <= shard < SHARDS:
+        raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
+    specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
+    checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
+    with airflow_glue.bulk_build():
+        return {force.dag_id: build_dag(force) for force in checked.specs}

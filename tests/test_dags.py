@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from airflow.dag_processing.dagbag import DagBag
 
 from conftest import ROOT, SPECS, airflow_env
@@ -18,7 +19,7 @@ DAGS = ROOT / "dags"
 ERRORS_FILE = str(DAGS / "onboarding_spec_errors.py")
 
 
-PLATFORM_DAGS = {"mark_force_live", "charging_model"}
+PLATFORM_DAGS = {"mark_force_live", "charging_model", "live_site_checks"}
 """The platform's DAGs (dags/charging.py), beside one onboarding DAG per spec."""
 
 
@@ -61,7 +62,17 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "migration.plan",
         "migration.process",
         "migration.finish",
+        "provisioning.tenant",
+        "provisioning.services",
+        "provisioning.publish",
+        "provisioning.verify",
     }
+    for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
+        assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
+    assert tasks["provisioning.tenant"].upstream_task_ids == {"check_spec"}
+    assert tasks["provisioning.services"].upstream_task_ids == {"provisioning.tenant", "dpia.record"}
+    assert tasks["provisioning.publish"].upstream_task_ids == {"provisioning.services", "migration.finish"}
+    assert tasks["provisioning.verify"].upstream_task_ids == {"provisioning.publish"}
     assert tasks["migration.crawl"].upstream_task_ids == {"check_spec"}  # beside the DPIA, not after it
     assert tasks["migration.crawl"].pool == "soh_legacy_crawl"
     assert tasks["migration.process"].upstream_task_ids == {"migration.plan"}
@@ -121,17 +132,26 @@ print("heavy:", heavy)
 
 
 @pytest.mark.slow
-def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: Path, spec_dir: Path) -> None:
+def test_demo_dag_runs_and_snapshots_its_spec(
+    airflow_db: Path, artifact_root: Path, spec_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sandbox.legacy_site import LegacySite, start
+    from sandbox.platform import SandboxPlatform
+    from sandbox.platform import start as start_platform
 
-    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy:
+    platform = SandboxPlatform(token="dag-test-token")
+    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy, start_platform(platform) as served:
+        connection = {"conn_type": "http", "host": "127.0.0.1", "port": served.port, "schema": "http"}
+        monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection | {"password": "dag-test-token"}))
         demo = spec_dir / "demo.yaml"
         demo.write_text(demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url), "utf-8")
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
         run = dag.test(run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$")
-    assert run.state == "success"
+        assert run.state == "success"
+        preview = platform.store.tenant("demo") and requests.get(f"{served.url}/preview/demo/", timeout=10)
+        assert preview.status_code == 200 and "Skip to main content" in preview.text
 
     folder = _run_folder(artifact_root, "demo", run.run_id)
     snapshot = json.loads((folder / "spec" / "snapshot.json").read_text())
@@ -150,6 +170,11 @@ def test_demo_dag_runs_and_snapshots_its_spec(airflow_db: Path, artifact_root: P
     assert summary["pages_migrated"] > 30
     assert (migration / "inventory.csv").read_text().startswith("old_url,canonical_url,http_status")
     assert len((migration / "content.jsonl").read_text().splitlines()) == summary["pages_migrated"]
+    provisioned = json.loads((folder / "provisioning" / "provisioning.json").read_text())
+    assert provisioned["ok"] and provisioned["verification"]["counts"]["pages"] == summary["pages_migrated"]
+    assert provisioned["preview_url"] == f"{served.url}/preview/demo/"
+    assert provisioned["published"]["pages"]["created"] == summary["pages_migrated"]
+    assert platform.store.max_revisions("demo")["pages"] == 1
 
 
 def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:
@@ -204,3 +229,85 @@ def test_a_stale_marker_never_hides_a_broken_spec(spec_dir: Path) -> None:
     bag = load_dagbag()
     assert "force.nation: 'Englnd' is not an allowed value" in bag.import_errors[ERRORS_FILE]
     assert "onboard_demo" not in bag.dag_ids
+
+
+def test_the_shard_files_build_every_force_once_each_in_its_own_file() -> None:
+    """dags/onboarding.py builds no DAG itself: SHARDS files each build the forces that hash to them."""
+    from soh_onboarding import airflow_glue, speccache
+
+    builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
+    shard_files = sorted(p.name for p in DAGS.glob("onboarding_shard_*.py"))
+    assert shard_files == [f"onboarding_shard_{i}.py" for i in range(builder.SHARDS)]
+    bag = load_dagbag()
+    for spec_file in SPECS.glob("*.yaml"):
+        shard = speccache.shard_of(spec_file, builder.SHARDS)
+        assert bag.dags[f"onboard_{spec_file.stem}"].fileloc == str(DAGS / f"onboarding_shard_{shard}.py")
+    assert str(DAGS / "onboarding.py") not in {stat.file for stat in bag.dagbag_stats}  # .airflowignore
+    with pytest.raises(ValueError, match="shard 4 does not exist"):
+        builder.build_shard(builder.SHARDS)
+
+
+def test_a_shard_reads_the_cached_verdict_only_when_every_spec_is_unchanged(spec_dir: Path, tmp_path, monkeypatch):
+    from soh_onboarding import speccache
+
+    monkeypatch.setenv("SOH_CACHE_DIR", str(tmp_path / "cache"))
+    full = {s.path: s for s in spec.check().specs}
+    first = [speccache.check_shard(i, 2) for i in range(2)]  # the first one checks and fills the cache
+    assert speccache.known_valid()
+    assert list(tmp_path.joinpath("cache").glob("specs-*-of-2.json"))
+    cached = [speccache.check_shard(i, 2) for i in range(2)]
+    for fresh, again in zip(first, cached, strict=True):
+        assert [(s.path, s.data, s.sha256, s.raw) for s in fresh.specs] == [
+            (s.path, s.data, s.sha256, s.raw) for s in again.specs
+        ]
+    assert sorted(s.path for result in cached for s in result.specs) == sorted(full)
+
+    # Any byte of any spec, even another shard's, makes the shard check again, and the errors show.
+    hampshire = spec_dir / "hampshire.yaml"
+    hampshire.write_text(hampshire.read_text("utf-8").replace("nation: England", "nation: Englnd", 1), "utf-8")
+    results = [speccache.check_shard(i, 2) for i in range(2)]
+    assert sorted(s.slug for r in results for s in r.specs) == ["demo", "metropolitan", "thames-valley"]
+    assert all("force.nation: 'Englnd'" in "\n".join(e.format() for e in r.errors) for r in results)
+
+
+def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: Path, tmp_path, monkeypatch) -> None:
+    from soh_onboarding import speccache
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SOH_CACHE_DIR", str(cache))
+    speccache.check_shard(0, 2)
+    cache.chmod(0o777)
+    # A forged cache entry would become a DAG: from a world-writable folder it is ignored.
+    for entries_file in cache.glob("specs-*.json"):
+        entries_file.write_text("[]", encoding="utf-8")
+    assert sorted(s.path.name for s in speccache.check_shard(0, 2).specs) == sorted(
+        p.name for p in spec_dir.glob("*.yaml") if speccache.shard_of(p, 2) == 0
+    )
+
+
+def test_tasks_get_their_own_copies_of_the_trigger_form() -> None:
+    """share_params: each task's params are its own Param objects, with the DAG's values and schemas."""
+    dag = load_dagbag().dags["onboard_demo"]
+    for task in dag.tasks:
+        if task.task_id == "dpia.dpo_decision":
+            continue  # HITLOperator keeps only its own params (Airflow's doing, with or without sharing)
+        for key in ("run_note", "page_limit"):
+            mine, the_dags = task.params.get_param(key), dag.params.get_param(key)
+            assert mine is not the_dags and mine.source == "dag"
+            assert (mine.value, mine.schema, mine.description) == (the_dags.value, the_dags.schema, None)
+    assert dag.get_task("dpia.dpo_decision").params.get_param("comment").source == "task"
+    assert "comment" not in dag.get_task("check_spec").params
+
+
+def test_sharing_the_params_schemas_changes_nothing_airflow_stores(monkeypatch) -> None:
+    """The serialised DAG (what the scheduler, the UI and the trigger form read) is the same without it."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    from soh_onboarding import airflow_glue
+
+    builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
+    force = next(s for s in spec.check().specs if s.slug == "thames-valley")
+    shared = DagSerialization.to_dict(builder.build_dag(force))
+    monkeypatch.setattr(airflow_glue, "share_params", lambda dag: None)
+    unshared = DagSerialization.to_dict(builder.build_dag(force))
+    assert json.dumps(shared, sort_keys=True, default=str) == json.dumps(unshared, sort_keys=True, default=str)

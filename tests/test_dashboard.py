@@ -45,6 +45,26 @@ def test_a_rejected_dpia_is_a_failed_phase(tmp_path: Path) -> None:
     assert dashboard.phase_reached(results) == "DPIA: failed"
 
 
+def test_go_live_shows_the_checklist_then_the_decision(tmp_path: Path) -> None:
+    run = tmp_path / "demo" / "r1"
+    write(run / "go_live" / "checklist.json", {"passed": False, "counts": {"pass": 30, "warn": 1, "fail": 2}})
+    assert dashboard.phase_results(tmp_path, "demo", ["r1"])["go_live"][0] == dashboard.PhaseResult(
+        "2 go-live check(s) failed", False
+    )
+    write(run / "go_live" / "checklist.json", {"passed": True, "counts": {"pass": 33, "warn": 1, "fail": 0}})
+    waiting = dashboard.phase_results(tmp_path, "demo", ["r1"])["go_live"][0]
+    assert waiting == dashboard.PhaseResult("checks passed (1 warning(s)); waiting for the approver", None)
+    write(
+        run / "go_live" / "decision.json", {"option": "Go live", "responded_by": "Sam Okafor (sam@x)", "approved": True}
+    )
+    results = dashboard.phase_results(tmp_path, "demo", ["r1"])
+    assert results["go_live"][0] == dashboard.PhaseResult("Go live by Sam Okafor", True)
+    checklist = next(r for r in dashboard.REPORTS if r.label == "Go-live checklist")
+    assert dashboard.report_relative(checklist, "onboard_demo", "r1", "go_live.decision") == (
+        "demo/r1/go_live/go-live-checklist.html"
+    )
+
+
 def test_reports_link_from_the_tasks_that_write_them_only() -> None:
     dpia = next(r for r in dashboard.REPORTS if r.label == "DPIA document")
     assert dashboard.report_relative(dpia, "onboard_demo", RUN_NEW, "dpia.record") == (

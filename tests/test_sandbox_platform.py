@@ -147,7 +147,7 @@ def test_a_retried_batch_is_applied_once(running) -> None:
     assert first == again and first["created"] == 1
     other = {"upsert": [], "delete": ["/once/"]}
     reused = requests.post(f"{api}/tenants/good/pages/batch", json=other, headers=headers, timeout=10)
-    assert reused.status_code == 422 and "different body" in reused.text
+    assert reused.status_code == 409 and "different body" in reused.text
     assert running.platform.store.page("good", "/once/")["revision"] == 1
 
 

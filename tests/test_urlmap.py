@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import socket
@@ -456,7 +457,7 @@ def test_rewrite_links(lookup: LinkLookup) -> None:
         "</div>"
     )
     html_out, changed, unresolved = rewrite_links(source, PAGE, lookup)
-    assert changed == 4
+    assert changed == 6  # four links rewritten, two unwrapped
     assert '<a class=x HREF="/news/thames-valley/appeals/witness/#more">the appeal</a>' in html_out
     assert '<a href="/news/thames-valley/news/berkshire/man-arrested/">abs</a>' in html_out
     assert '<a href="/news/thames-valley/appeals/witness/">alias host</a>' in html_out
@@ -475,10 +476,60 @@ def test_rewrite_links(lookup: LinkLookup) -> None:
         ),
         ('"http://thamesvalley.police.uk/appeals/witness.aspx?utm_source=x"', '"/news/thames-valley/appeals/witness/"'),
         ('"/documents/report.pdf"', '"/media/documents/report.pdf"'),
+        # links to old pages without a new home are unwrapped: their text stays, never a link to the old site
+        ('<a href="/x/unknown.html">unresolved</a>', "unresolved"),
+        ('<a href="/news/archive/old.aspx">gone</a>', "gone"),
     ]:
         assert before in expected
         expected = expected.replace(before, after, 1)
     assert html_out == expected
+
+
+def test_rewrite_links_can_leave_old_links_in_place(lookup: LinkLookup) -> None:
+    source = '<p><a href="/x/unknown.html">unresolved</a> <img src="/x/unknown.png" alt="u"></p>'
+    assert rewrite_links(source, PAGE, lookup, unlink_legacy=False) == (
+        source,
+        0,
+        [f"{TVP}/x/unknown.html", f"{TVP}/x/unknown.png"],
+    )
+    html_out, changed, _ = rewrite_links(source, PAGE, lookup)
+    assert (html_out, changed) == ("<p>unresolved </p>", 2)  # unwrapped, and the image from the old site dropped
+
+
+def test_rewrite_links_rewrites_each_srcset_candidate(lookup: LinkLookup) -> None:
+    source = (
+        '<img src="/documents/report.pdf" srcset="/documents/report.pdf 1x, https://cdn.example.org/r.png 2x,'
+        ' /x/unknown.png 3x" alt="r">'
+    )
+    html_out, changed, unresolved = rewrite_links(source, PAGE, lookup)
+    assert html_out == (
+        '<img src="/media/documents/report.pdf" srcset="/media/documents/report.pdf 1x, '
+        'https://cdn.example.org/r.png 2x" alt="r">'
+    )
+    assert changed == 2 and unresolved == [f"{TVP}/x/unknown.png"]
+
+
+def test_links_to_archive_link_pages_point_at_the_archived_copy(tvp: dict) -> None:
+    data = copy.deepcopy(tvp)
+    data["content_mapping"]["archive"] = [
+        {"match": "^/bulletins/", "action": "archive_link", "reason": "kept in the web archive"}
+    ]
+    mapper = Mapper.from_spec(data)
+    [mapping] = mapper.map_all([f"{TVP}/bulletins/week-1.aspx"])
+    archived = f"https://webarchive.nationalarchives.gov.uk/ukgwa/+/{TVP}/bulletins/week-1.aspx"
+    assert (mapping.type, mapping.archive_action, mapping.archive_url) == ("archive", "archive_link", archived)
+    html_out, changed, unresolved = rewrite_links(
+        '<a href="/bulletins/week-1.aspx">week 1</a>', PAGE, LinkLookup([mapping], mapper.scope)
+    )
+    assert html_out == f'<a href="{archived}">week 1</a>' and changed == 1
+    assert unresolved == [f"{TVP}/bulletins/week-1.aspx"]
+    rows = list(csv.reader(io.StringIO(redirects_csv([mapping], "https://thamesvalley.soh.example"))))
+    assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived]
+
+    data["content_mapping"]["archive_url"] = "https://archive.example.org/{old_url}"
+    assert Mapper.from_spec(data).map(f"{TVP}/bulletins/week-1.aspx").archive_url == (
+        f"https://archive.example.org/{TVP}/bulletins/week-1.aspx"
+    )
 
 
 def test_rewrite_links_without_legacy_links_changes_nothing(lookup: LinkLookup) -> None:
@@ -505,11 +556,16 @@ def test_redirects_csv(tvp: dict, tmp_path: Path) -> None:
     assert "\r" not in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
-        ["old_url", "new_url", "type"],
-        [f"{TVP}/appeals/a.aspx", "https://thamesvalley.soh.example/news/thames-valley/appeals/a/", "redirect"],
-        [f"{TVP}/news/archive/x.aspx", "", "archive"],
-        [f"{TVP}/news/b.aspx", "https://thamesvalley.soh.example/news/thames-valley/news/thames-valley/b/", "redirect"],
-        [f"{TVP}/z/q.html", "", "unresolved"],
+        ["old_url", "new_url", "type", "archive_url"],
+        [f"{TVP}/appeals/a.aspx", "https://thamesvalley.soh.example/news/thames-valley/appeals/a/", "redirect", ""],
+        [f"{TVP}/news/archive/x.aspx", "", "archive", ""],
+        [
+            f"{TVP}/news/b.aspx",
+            "https://thamesvalley.soh.example/news/thames-valley/news/thames-valley/b/",
+            "redirect",
+            "",
+        ],
+        [f"{TVP}/z/q.html", "", "unresolved", ""],
     ]
 
 

@@ -6,7 +6,15 @@ configuration into plain arguments for the domain modules, and their results bac
 
 from __future__ import annotations
 
+import copy
+import gc
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from . import project, provenance, reports, spec
@@ -28,6 +36,12 @@ STEPS = (
         "text": "beside the DPIA: crawls the legacy site politely (resumable), maps every old URL to a redirect, "
         "an archive or unresolved, extracts and sanitises each page in chunks spread over workers, and "
         "writes the inventory, redirects.csv, the clean content and the migration report.",
+    },
+    {
+        "title": "Provisioning",
+        "text": "sets up the force's tenant on the platform (name, domains, branding); once the DPO has signed off, "
+        "enables its services; once the migration is done, publishes its pages, documents and redirects in "
+        "batches (only what changed; a re-run resumes), reads them back to verify, and records the preview URL.",
     },
 )
 """What a run does, in order, for the DAG's documentation. Each phase adds its step when it lands."""
@@ -97,14 +111,26 @@ def check_and_snapshot(spec_file: str, context: dict[str, Any]) -> dict[str, Any
         raise AirflowFailException(f"The spec no longer passes its check; fix it by pull request:\n{listing}")
     force = result.specs[0]
     folder = run_folder(force.slug, context)
-    dag_run = context.get("dag_run")
-    code = provenance.code_version(force.path, getattr(dag_run, "bundle_version", None))
+    code = provenance.code_version(force.path, bundle_version(context))
     note = (context.get("params") or {}).get("run_note") or ""
     record = provenance.snapshot_spec(force, folder.phase("spec"), code, context["run_id"], note)
     print(f"Spec {force.path.name} is valid; snapshot in {folder.root / 'spec'} (commit {code.commit or 'unknown'})")
     options = run_options(context)
     print(f"Phases chosen: {', '.join(options['phases']) or 'none'}{'; dry run' if options['dry_run'] else ''}")
     return {"run_folder": str(folder.root), "spec_sha256": record["spec_sha256"], "commit": code.commit}
+
+
+def bundle_version(context: dict[str, Any]) -> str | None:
+    """The version (a git bundle's commit) of the DAG bundle the task was parsed from; None for an
+    unversioned bundle such as a local dags folder. The task instance knows it; the Task SDK's dag_run
+    does not carry it, older contexts might."""
+    bundle = getattr(context.get("ti"), "bundle_instance", None)
+    return getattr(bundle, "version", None) or getattr(context.get("dag_run"), "bundle_version", None)
+
+
+def specs_dir(context: dict[str, Any]) -> Path:
+    """The specs of the checkout the running DAG came from (deployed: the git bundle's commit)."""
+    return project.specs_dir(getattr(context.get("dag"), "fileloc", None))
 
 
 # --- DPIA ----------------------------------------------------------------------------------------
@@ -252,14 +278,12 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
     from airflow.sdk.exceptions import AirflowFailException
 
-    from . import liveforces
-
     params = context.get("params") or {}
     slug = str(params.get("force") or "").strip()
-    spec_file = project.specs_dir() / f"{slug}.yaml"
+    spec_file = specs_dir(context) / f"{slug}.yaml"
     if not slug or not spec_file.is_file():
         raise AirflowFailException(
-            f"No spec for force '{slug}' in {project.specs_dir()}: mark live only onboarded forces."
+            f"No spec for force '{slug}' in {specs_dir(context)}: mark live only onboarded forces."
         )
     result = spec.load_one(spec_file)
     if not result.valid:
@@ -271,11 +295,18 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
         live_date = date.fromisoformat(given) if given else date.fromisoformat(force.data["charging"]["live_from"])
     except ValueError:
         raise AirflowFailException(f"live_date '{given}' is not a date written YYYY-MM-DD") from None
+    return _record_live(force.slug, force.name, live_date, context, asset)
+
+
+def _record_live(slug: str, name: str, live_date: Any, context: dict[str, Any], asset: Any) -> dict[str, Any]:
+    """Record the force in the live-forces register and put it on the Asset event (mark_force_live, go-live)."""
+    from . import liveforces
+
     source = f"{context['dag'].dag_id if context.get('dag') else 'mark_force_live'} run {context['run_id']}"
-    entry, changed = liveforces.mark_live(artifact_store(), force.slug, live_date, source)
+    entry, changed = liveforces.mark_live(artifact_store(), slug, live_date, source)
     extra = {"force": entry.slug, "live_date": entry.live_date.isoformat(), "source": entry.source, "changed": changed}
     context["outlet_events"][asset].extra = extra
-    print(f"{force.name} is live from {entry.live_date} ({'recorded' if changed else 'already recorded'})")
+    print(f"{name} is live from {entry.live_date} ({'recorded' if changed else 'already recorded'})")
     return extra
 
 
@@ -294,7 +325,7 @@ def compute_charging(context: dict[str, Any], asset: Any) -> dict[str, Any]:
     store = artifact_store()
     folder = RunFolder.for_run(store, PLATFORM_SLUG, context["run_id"]).phase("charging")
     try:
-        outcome = chargingrun.run(folder, [scenario], store=store)
+        outcome = chargingrun.run(folder, [scenario], store=store, specs_dir=specs_dir(context))
     except ChargingModelError as error:
         raise AirflowFailException(
             f"The charging model cannot be computed; fix config/charging-model.yaml or the specs:\n{error.listing()}"
@@ -319,7 +350,14 @@ def _triggering_events(context: dict[str, Any]) -> list[str]:
 # --- content migration ---------------------------------------------------------------------------
 
 CHUNK_PAGES = 500
-"""Pages per mapped processing task: small enough to spread a large site over Celery workers."""
+"""Pages per mapped processing task: small enough to spread a large site over Celery workers
+(`[soh] migration_chunk_pages` overrides it: smaller chunks spread a site over more workers)."""
+
+
+def chunk_pages() -> int:
+    from airflow.configuration import conf
+
+    return max(1, conf.getint("soh", "migration_chunk_pages", fallback=CHUNK_PAGES))
 
 
 def _migration(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -343,7 +381,7 @@ def migration_plan(slug: str, context: dict[str, Any]) -> list[dict[str, int]]:
 
     spec_data, folder = _migration(slug, context)
     decided = pipeline.plan(spec_data, folder)
-    chunks = max(1, -(-len(decided.pages) // CHUNK_PAGES))
+    chunks = max(1, -(-len(decided.pages) // chunk_pages()))
     print(
         f"{len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped; {chunks} chunk(s)"
     )
@@ -432,3 +470,396 @@ def dry_run_skips(context: dict[str, Any], action: str) -> bool:
         print(f"Dry run: did not {action}.")
         return True
     return False
+
+
+# --- parse time: how the shard files build thousands of DAGs quickly --------------------------------
+
+DAG_BUILDER_MODULE = "soh_onboarding_dag_builder"
+
+
+def dag_builder(path: Path) -> ModuleType:
+    """The module that builds the onboarding DAGs (dags/onboarding.py), for the shard files that use it.
+
+    Loaded by path, since Airflow does not promise the DAG folder is on sys.path, and under one name, so
+    a process that parses every shard file (a DagBag over dags/) defines the tasks once. Loaded again
+    when the file changed, as a long-lived process re-parsing the folder would expect."""
+    stamp = path.stat().st_mtime_ns
+    loaded = sys.modules.get(DAG_BUILDER_MODULE)
+    if loaded is not None and loaded.__file__ == str(path) and getattr(loaded, "_soh_stamp", None) == stamp:
+        return loaded
+    module_spec = importlib.util.spec_from_file_location(DAG_BUILDER_MODULE, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load the DAG builder from {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[DAG_BUILDER_MODULE] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[DAG_BUILDER_MODULE]
+        raise
+    module._soh_stamp = stamp  # type: ignore[attr-defined]
+    return module
+
+
+@contextmanager
+def bulk_build() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a DAG file builds its DAGs.
+
+    Every operator and task group refers back to its DAG, and all of them live as long as the parse, so
+    each collection walks every object built so far for nothing: about 15% of the time at 1,000 DAGs.
+    Collection resumes afterwards, as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def share_params(dag: Any) -> None:
+    """Let the DAG's tasks copy its trigger form (params) cheaply.
+
+    Airflow deep-copies the DAG's params into each operator once per class of its hierarchy (four times
+    for a @task), so that every task has Param objects of its own. The deep copy walks every schema
+    (types, titles, descriptions): a third of the time it took to build a DAG. After this call the copies
+    are still new Param objects with their own values and sources, but they share the (never modified)
+    schema dicts, as Airflow's own Param.__copy__ does. The DAG's params keep their keys, values and
+    order, so the trigger form and the serialised DAG are unchanged."""
+    params = dag.params
+    object.__setattr__(dag, "params", _shared_schema_params()(params, params.suppress_exception))
+
+
+@cache
+def _shared_schema_params() -> type:
+    from airflow.sdk.definitions.param import Param, ParamsDict
+
+    class SharedSchemaParams(ParamsDict):
+        """A DAG's params whose deep copy shares the schemas (see share_params)."""
+
+        __slots__ = ()
+
+        def __deepcopy__(self, memo: dict[int, Any] | None) -> ParamsDict:
+            copies = {}
+            for key in self:
+                param = self.get_param(key)
+                value = copy.deepcopy(param.value, memo)
+                copies[key] = Param(value, param.description, source=param.source, schema=param.schema)
+            return ParamsDict(copies, self.suppress_exception)
+
+    return SharedSchemaParams
+
+
+# --- go-live -------------------------------------------------------------------------------------
+
+
+def _golive_settings() -> Any:
+    """config/go-live.yaml with the environment's overrides; a broken file fails the task, located."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import settings
+
+    try:
+        return settings.load()
+    except settings.SettingsError as error:
+        raise AirflowFailException(str(error)) from None
+
+
+def golive_check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Run every go-live check on the run's snapshot of the spec; write the checklist; fail on a failed check
+    (the approver is only asked to decide on a checklist with nothing failed)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import checks
+
+    folder = run_folder(slug, context)
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    checklist, rows = checks.run_checks(spec_data, _golive_settings(), folder.root)
+    out = folder.phase("go_live")
+    checks.write_report(out, checklist, rows)
+    report = artifact_url(out / checks.HTML_NAME)
+    for check in checklist.checks:
+        print(f"{check.status.upper():4} {check.key}: {check.summary}")
+    counts = checklist.counts()
+    if not checklist.passed:
+        failed = "\n".join(f"- {c.key}: {c.summary} [{', '.join(c.findings)}]" for c in checklist.failed())
+        raise AirflowFailException(
+            f"{counts['fail']} go-live check(s) failed, so the go-live approver is not asked:\n{failed}\n"
+            f"Checklist: {report}"
+        )
+    print(f"{counts['pass']} checks passed, {counts['warn']} warning(s); checklist: {report}")
+    return {
+        "status": checklist.status,
+        "counts": counts,
+        "report": report,
+        "body": checks.decision_body(checklist, report),
+    }
+
+
+def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = None) -> dict[str, Any]:
+    """Record the approver's decision; on approval switch the tenant live (`switch(spec_data)`, the
+    platform's API), record the force live and emit the live-forces Asset; on refusal change nothing."""
+    import json
+    from datetime import UTC, datetime
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import decision as golive_decision
+
+    answer = context["ti"].xcom_pull(task_ids="go_live.decision")
+    folder = run_folder(slug, context)
+    out = folder.phase("go_live")
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    checklist = json.loads((out / "checklist.json").read_text(encoding="utf-8"))
+    if not answer:
+        raise AirflowFailException("no go-live decision was recorded; answer the go-live task in the Airflow UI")
+    user = answer.get("responded_by_user") or {}
+    decision = golive_decision.Decision(
+        option=answer["chosen_options"][0],
+        comment=(answer.get("params_input") or {}).get("comment", "") or "",
+        responded_by=_person(spec_data, user),
+        responded_at=str(answer.get("responded_at", "")),
+        run_id=context["run_id"],
+    )
+    golive_decision.record_decision(out, decision, checklist)
+    if not decision.approved:
+        raise AirflowFailException(
+            f"Go-live refused: {decision.why_not()}. Nothing was changed: the tenant is not switched live, "
+            "the live-forces register and the charging model are as they were."
+        )
+    switched = switch(spec_data) if switch is not None else {}
+    live_date = datetime.now(UTC).date()
+    extra = _record_live(slug, spec_data["force"]["name"], live_date, context, asset)
+    golive_decision.record_live(folder.force, folder.root, decision, checklist, live_date.isoformat(), switched)
+    print(f"Go-live approved by {decision.responded_by}; {spec_data['force']['name']} is live from {live_date}")
+    return extra | {"approved_by": decision.responded_by, "platform": switched}
+
+
+# --- after go-live: the daily checks of every live force -------------------------------------------
+
+
+def monitored_forces() -> list[str]:
+    """The forces of the live-forces register that still have a spec (the checks need its domains)."""
+    from . import liveforces
+
+    slugs = [force.slug for force in liveforces.live_forces(artifact_store())]
+    kept = [slug for slug in slugs if (project.specs_dir() / f"{slug}.yaml").is_file()]
+    for slug in sorted(set(slugs) - set(kept)):
+        print(f"{slug} is in the live-forces register but has no spec in {project.specs_dir()}: not checked")
+    print(f"checking {len(kept)} live force(s): {', '.join(kept) or 'none'}")
+    return kept
+
+
+def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Re-run the machine checks of one live force and compare with its go-live and its last check."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .artifacts import force_folder
+    from .golive import checks, decision, monitor
+
+    result = spec.load_one(project.specs_dir() / f"{slug}.yaml")
+    if not result.valid:
+        listing = "\n".join(error.format() for error in result.errors)
+        raise AirflowFailException(f"the spec of live force {slug} does not pass its check:\n{listing}")
+    store = artifact_store()
+    record = decision.approved_record(force_folder(store, slug))
+    run = force_folder(store, slug) / record["run"] if record else None
+    checklist, _ = checks.run_checks(result.specs[0].data, _golive_settings(), run, prerequisites=False, live=True)
+    last = monitor.last_result(store, slug)
+    outcome = monitor.compare(
+        checklist, record["baseline_findings"] if record else [], last["findings"] if last else None
+    )
+    line = monitor.record(store, checklist, outcome)
+    for finding in outcome.new:
+        print(f"NEW REGRESSION {finding}")
+    for finding in outcome.fixed:
+        print(f"fixed since the last check: {finding}")
+    print(f"{slug}: {checklist.status}; {len(outcome.open)} open regression(s), {len(outcome.new)} new")
+    return line
+
+
+def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
+    """Write the dashboard's summary; fail (the alert) when any force has a new regression."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .golive import monitor
+
+    lines = [line for line in (lines or []) if line]
+    path = monitor.summarise(artifact_store(), lines, _now())
+    alerts = [line for line in lines if line.get("alert")]
+    print(f"summary for the dashboard: {artifact_url(path)}")
+    if alerts:
+        listing = "\n".join(f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in alerts)
+        raise AirflowFailException(f"Regressions on {len(alerts)} live force(s):\n{listing}")
+    return {"forces": len(lines), "alerts": 0}
+
+
+# --- provisioning on the platform ----------------------------------------------------------------
+
+PLATFORM_CONN_ID = "soh_platform"
+"""The Airflow Connection to the platform's admin API: host, port and schema (http or https) or
+extra {"base_url": ...}; the API token as its password."""
+
+
+def platform_client() -> Any:
+    """A client of the platform's API with the URL and token of the Connection soh_platform."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+
+    from .platform import Credentials, PlatformClient, PlatformError
+
+    try:
+        conn = Connection.get(PLATFORM_CONN_ID)
+    except AirflowNotFoundException:
+        raise AirflowFailException(
+            f"No Airflow Connection '{PLATFORM_CONN_ID}': create it with the platform's URL and API token "
+            "(locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the sandbox)"
+        ) from None
+    extra = conn.extra_dejson or {}
+    base_url = extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (
+        f":{conn.port}" if conn.port else ""
+    )
+    try:
+        return PlatformClient(Credentials(base_url, conn.password or ""))
+    except PlatformError as error:
+        raise AirflowFailException(f"The Connection '{PLATFORM_CONN_ID}' is not usable: {error}") from None
+
+
+def _on_platform(work: Any) -> Any:
+    """Run `work(client)`: a refusal (4xx) fails the task for good; giving up on a failing platform
+    (5xx, timeouts) raises for Airflow to retry the task later."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .platform import PlatformError
+
+    with platform_client() as client:
+        try:
+            result = work(client)
+        except PlatformError as error:
+            if error.status is not None and 400 <= error.status < 500:
+                raise AirflowFailException(f"The platform refused: {error}") from None
+            raise
+        print(f"platform calls: {client.stats.as_dict()}")
+        return result
+
+
+def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    folder = run_folder(slug, context)
+    return provenance.read_snapshot(folder.root / "spec"), folder.phase("migration"), folder.phase("provisioning")
+
+
+def provisioning_tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from . import provisioning
+
+    spec_data, _, _ = _provisioning(slug, context)
+    tenant = _on_platform(lambda client: provisioning.ensure_tenant(client, spec_data))
+    print(f"tenant {tenant['tenant_id']} ({tenant['state']}): domains {', '.join(tenant['domains'])}")
+    return {"tenant_id": tenant["tenant_id"], "preview_url": tenant["preview_url"], "state": tenant["state"]}
+
+
+def provisioning_services(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from . import provisioning
+
+    spec_data, _, _ = _provisioning(slug, context)
+    tenant = _on_platform(lambda client: provisioning.enable_services(client, spec_data))
+    print(f"services enabled: {', '.join(tenant['services'])}")
+    return {"services": tenant["services"]}
+
+
+def provisioning_publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Publish the run's migration; a retry or a re-run sends only what the platform does not have yet."""
+    from dataclasses import asdict
+
+    from . import provisioning
+
+    spec_data, migration, _ = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    published = _on_platform(lambda client: provisioning.publish(client, tenant_id, migration))
+    return {kind: asdict(done) for kind, done in published.items()}
+
+
+def provisioning_verify(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Read everything back; write provisioning.json and the report; record the preview URL."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from . import provisioning
+
+    spec_data, migration, out = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    sent = context["ti"].xcom_pull(task_ids="provisioning.publish") or {}
+    published = {kind: provisioning.Published(**done) for kind, done in sent.items()}
+
+    def check(client: Any) -> Any:
+        checked = provisioning.verify(client, tenant_id, migration)
+        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
+
+    result = _on_platform(check)
+    report = artifact_url(out / "provisioning-report.html")
+    if not result.ok:
+        raise AirflowFailException(
+            "The platform does not hold what was published:\n" + "\n".join(result.verification.problems) + f"\n{report}"
+        )
+    counts = result.verification.counts
+    print(
+        f"verified: {counts['pages']} pages, {counts['assets']} assets, {counts['redirects']} redirects; report {report}"
+    )
+    print(f"preview: {result.preview_url}")
+    return {"tenant_id": tenant_id, "preview_url": result.preview_url, "live_url": result.live_url, "counts": counts}
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+
+def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None = None) -> dict[str, Any]:
+    """Audit the tenant's site and judge the gate: the sitemap under `site_url`, by default the tenant's
+    preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`).
+
+    With the run's migration/redirects.csv, the legacy pages whose new home was audited are audited
+    too (before and after). Playwright is imported by the audit only, here at run time.
+    """
+    import json
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .accessibility import compare, run
+
+    folder = run_folder(slug, context)
+    spec_data = provenance.read_snapshot(folder.root / "spec")
+    out = folder.phase("accessibility")
+    if site_url is None:
+        provisioned = folder.root / "provisioning" / "provisioning.json"
+        if not provisioned.exists():
+            raise AirflowFailException(f"{provisioned} is missing: provisioning must run first (it gives the preview)")
+        site_url = json.loads(provisioned.read_text(encoding="utf-8"))["preview_url"]
+    base = site_url.rstrip("/") + "/"
+    redirects = None
+    redirects_csv = folder.root / "migration" / "redirects.csv"
+    if redirects_csv.exists():
+        redirects = compare.read_redirects(
+            redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
+        )
+    outcome = run.run(
+        [base + "sitemap.xml"],
+        out,
+        settings=dict(spec_data.get("accessibility") or {}),
+        key_paths=list((spec_data.get("go_live") or {}).get("key_pages", {}).values()),
+        redirects=redirects,
+        force=spec_data["force"]["name"],
+        contact_email=spec_data["contacts"]["digital_lead"]["email"],
+        site=base,
+        progress=print,
+    )
+    report = artifact_url(out / outcome.files["report"])
+    print(outcome.gate.summary())
+    print(f"report: {report}; statement draft: {artifact_url(out / outcome.files['statement_html'])}")
+    if not outcome.gate.passed:
+        raise AirflowFailException(f"{outcome.gate.summary()}\nreport: {report}")
+    return {
+        "pages": len(outcome.result.audited),
+        "violations": len(outcome.result.findings),
+        "needs_review": len(outcome.result.needs_review),
+        "errors": len(outcome.result.errors),
+        "gate": outcome.gate.as_dict(),
+        "comparison": outcome.comparison.totals if outcome.comparison else None,
+        "report": report,
+    }

@@ -95,6 +95,149 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0 if summary.quality_passed else 1
 
 
+def _golive_check(args: argparse.Namespace) -> int:
+    """Run every go-live check for a force; write the checklist; exit 0 only when nothing failed."""
+    from . import project
+    from .artifacts import force_folder
+    from .golive import checks, settings
+
+    force = _checked_spec(args.spec)
+    if force is None:
+        return 1
+    try:
+        configured = settings.load()
+    except settings.SettingsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    run = Path(args.run) if args.run else None
+    if run is None:  # the force's latest run in the store, if any
+        runs = [p for p in force_folder(Path(args.store or project.DEFAULT_ARTIFACT_STORE), force.slug).glob("*/spec")]
+        run = max(runs, key=lambda p: p.stat().st_mtime).parent if runs else None
+    checklist, rows = checks.run_checks(force.data, configured, run)
+    out = Path(args.out) if args.out else (run / "go_live" if run else None)
+    paths = checks.write_report(out, checklist, rows) if out else {}
+    if args.json:
+        print(json.dumps(checklist.as_dict() | {"run_folder": str(run or ""), "reports": paths}, indent=2))
+    else:
+        for check in checklist.checks:
+            subject = f" {check.subject}" if check.subject else ""
+            print(f"{check.status.upper():4} {check.name}{subject}: {check.summary}")
+        counts = checklist.counts()
+        verdict = "ready for the go-live decision" if checklist.passed else "NOT ready"
+        print(f"{force.name}: {verdict}: {counts['pass']} passed, {counts['warn']} warning(s), {counts['fail']} failed")
+        print(f"run folder: {run or 'none found'}; checklist: {paths.get('html', 'not written (no --out)')}")
+    return 0 if checklist.passed else 1
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """Audit pages or sitemaps for accessibility into --out; exit 1 when the gate fails, 2 on bad input."""
+    from .accessibility import compare, engines, run, sitemap
+    from .accessibility.audit import AuditOptions
+
+    settings: dict = {}
+    key_paths: list[str] = []
+    force, contact = "[organisation]", "[email address]"
+    if args.spec:
+        checked = _checked_spec(args.spec)
+        if checked is None:
+            return 2
+        settings = dict(checked.data.get("accessibility") or {})
+        key_paths = list((checked.data.get("go_live") or {}).get("key_pages", {}).values())
+        force, contact = checked.name, checked.data["contacts"]["digital_lead"]["email"]
+    if args.max_pages is not None:
+        settings["max_pages"] = args.max_pages
+    if args.standard:
+        settings["standard"] = args.standard
+    redirects = None
+    if args.redirects:
+        path = Path(args.redirects)
+        try:
+            text = path.read_text(encoding="utf-8")
+            redirects = compare.read_redirects(text, source=str(path), new_base=args.new_base)
+        except OSError as exc:
+            print(f"{path}: cannot read the redirect map ({exc.strerror})", file=sys.stderr)
+            return 2
+        except compare.RedirectMapError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    try:
+        options = AuditOptions(
+            standard=settings.get("standard", "WCAG 2.2 AA"), concurrency=args.concurrency, page_timeout=args.timeout
+        )
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+        outcome = run.run(
+            args.urls,
+            out,
+            settings=settings,
+            options=options,
+            key_paths=key_paths,
+            redirects=redirects,
+            force=force,
+            contact_email=contact,
+            progress=progress,
+        )
+    except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
+        print(f"audit: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(outcome.result.summary(), indent=2))
+    else:
+        print(outcome.gate.summary())
+        if outcome.comparison is not None:
+            totals = outcome.comparison.totals
+            print(
+                f"before/after on {outcome.comparison.pairs} page pair(s): {totals['fixed']} fixed, "
+                f"{totals['carried_over']} carried over, {totals['introduced']} introduced"
+            )
+        print(f"reports: {', '.join(str(out / name) for name in outcome.files.values())}")
+    return 0 if outcome.gate.passed else 1
+
+
+def _provision(args: argparse.Namespace) -> int:
+    """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
+    from . import provisioning
+    from .platform import Credentials, PlatformClient, PlatformError
+
+    force = _checked_spec(args.spec)
+    if force is None:
+        return 1
+    run = Path(args.run_dir)
+    migration = run / "migration" if (run / "migration" / "content.jsonl").is_file() else run
+    if not (migration / "content.jsonl").is_file():
+        print(
+            f"provision: no finished migration in {run}: expected content.jsonl (a `migrate --out` folder) or "
+            "migration/content.jsonl (an onboarding run's folder)",
+            file=sys.stderr,
+        )
+        return 1
+    checked = migration / "summary.json"
+    if checked.is_file() and not json.loads(checked.read_text(encoding="utf-8")).get("quality_passed", True):
+        print(
+            f"provision: the migration in {migration} failed its quality checks; fix and re-run it first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        credentials = Credentials.from_env()
+    except PlatformError as error:
+        print(f"provision: {error}", file=sys.stderr)
+        return 2
+    out = run / "provisioning"
+    out.mkdir(parents=True, exist_ok=True)
+    progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    with PlatformClient(credentials) as client:
+        try:
+            result = provisioning.provision(client, force.data, migration, out, prune=args.prune, progress=progress)
+        except PlatformError as error:
+            print(f"provision: the platform refused: {error}", file=sys.stderr)
+            return 1
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0 if result.ok else 1
+
+
 def _airflow_users(args: argparse.Namespace) -> int:
     """Users for Airflow's simple auth manager: the admin, and every approver named in a valid spec.
 
@@ -274,6 +417,46 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--json", action="store_true", help="print the summary as JSON (progress goes to stderr)")
     migrate.set_defaults(func=_migrate)
 
+    golive = commands.add_parser(
+        "golive-check",
+        help="run the go-live checks: DNS, TLS, headers, key pages, old URLs, files, prerequisites",
+        description="Run every go-live check for a force's new site and write the checklist (checklist.json, "
+        "go-live-checklist.html, redirects-checked.csv). Connections follow config/go-live.yaml and "
+        "SOH_GOLIVE_RESOLVER, SOH_GOLIVE_HTTP_PORT, SOH_GOLIVE_HTTPS_PORT, SOH_GOLIVE_CA_BUNDLE. "
+        "Exit 0 when nothing failed, 1 otherwise.",
+    )
+    golive.add_argument("spec", metavar="SPEC", help="the force's spec file")
+    golive.add_argument("--json", action="store_true", help="print the checklist as JSON")
+    golive.add_argument(
+        "--run", metavar="DIR", help="the run's artifact folder (prerequisites, redirect map); default: the latest run"
+    )
+    golive.add_argument("--store", metavar="DIR", help="artifact store to find the latest run in (default: artifacts/)")
+    golive.add_argument("--out", metavar="DIR", help="folder for the checklist (default: <run>/go_live)")
+    golive.set_defaults(func=_golive_check)
+
+    provision = commands.add_parser(
+        "provision",
+        help="set up a force's tenant on the platform and publish its migrated site",
+        description="Create or update the spec's tenant (name, domains, branding, services), publish the migration's "
+        "pages, documents and images and redirects in batches (only what is missing or changed on the platform: "
+        "a re-run resumes), and verify by reading back counts and hashes. The platform's URL and token come from "
+        "SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN. Writes RUN_DIR/provisioning/. It does not check the DPO's "
+        "sign-off: the onboarding DAG does, before it publishes. Exit 0 when verified.",
+    )
+    provision.add_argument("spec", metavar="SPEC", help="the force's spec file")
+    provision.add_argument(
+        "--from",
+        dest="run_dir",
+        required=True,
+        metavar="RUN_DIR",
+        help="a `migrate --out` folder, or an onboarding run's folder (with migration/)",
+    )
+    provision.add_argument(
+        "--prune", action="store_true", help="also remove what the platform has and the migration no longer has"
+    )
+    provision.add_argument("--json", action="store_true", help="print the result as JSON (progress goes to stderr)")
+    provision.set_defaults(func=_provision)
+
     users = commands.add_parser(
         "airflow-users",
         help="print the simple auth manager's users: admin and every approver in the specs",
@@ -308,6 +491,27 @@ def build_parser() -> argparse.ArgumentParser:
     charging.add_argument("--specs", metavar="DIR", help="folder of force specs (default: onboarding_specs/)")
     charging.add_argument("--no-checks", action="store_true", help="skip the Great Expectations checks (faster)")
     charging.set_defaults(func=_charging)
+
+    audit = commands.add_parser(
+        "audit",
+        help="accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines",
+        description="Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM "
+        "Equal Access, HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft "
+        "accessibility statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.",
+    )
+    audit.add_argument("urls", nargs="+", metavar="URL_OR_SITEMAP", help="page URLs and sitemap URLs")
+    audit.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
+    audit.add_argument(
+        "--json", action="store_true", help='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
+    )
+    audit.add_argument("--spec", metavar="SPEC", help="take the standard, gate thresholds and key pages from a spec")
+    audit.add_argument("--standard", choices=["WCAG 2.2 AA", "WCAG 2.1 AA"], help="default: the spec's, or 2.2 AA")
+    audit.add_argument("--max-pages", type=int, metavar="N", help="sample at most N pages (every template first)")
+    audit.add_argument("--concurrency", type=int, default=2, metavar="N", help="pages at once (default 2)")
+    audit.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per page (default 60)")
+    audit.add_argument("--redirects", metavar="CSV", help="a migration's redirects.csv: audit the old pages too")
+    audit.add_argument("--new-base", metavar="URL", help="where redirects.csv's new URLs are served (e.g. a preview)")
+    audit.set_defaults(func=_audit)
 
     sandbox = commands.add_parser(
         "sandbox", help="local stand-ins for the outside world (a legacy force website, the platform)"

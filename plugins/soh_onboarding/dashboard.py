@@ -42,6 +42,10 @@ REPORTS: list[Report] = [
     Report("DPIA document", "dpia/dpia-scoping.html", ("dpia.screen", "dpia.dpo_decision", "dpia.record")),
     Report("Migration report", "migration/migration-report.html", ("migration.finish",)),
     Report("Redirect map (CSV)", "migration/redirects.csv", ("migration.finish",)),
+    Report(
+        "Go-live checklist", "go_live/go-live-checklist.html", ("go_live.check", "go_live.decision", "go_live.switch")
+    ),
+    Report("Old URLs checked (CSV)", "go_live/redirects-checked.csv", ("go_live.check",)),
     Report("Charging report", "charging/report.html", ("compute",), platform=True),
     Report("Charges (CSV)", "charging/charges.csv", ("compute",), platform=True),
 ]
@@ -143,6 +147,21 @@ def _migration(folder: Any) -> PhaseResult | None:
         return PhaseResult(f"{summary.get('pages_migrated', 0)} pages migrated; {verdict}", passed)
     if (folder / "crawl").is_dir():
         return PhaseResult("crawling and processing")
+    return None
+
+
+@phase_result("go_live")
+def _go_live(folder: Any) -> PhaseResult | None:
+    decision = _json(folder / "decision.json")
+    if decision is not None:
+        who = str(decision.get("responded_by") or "").split(" (")[0]
+        return PhaseResult(f"{decision.get('option')} by {who}", bool(decision.get("approved")))
+    checklist = _json(folder / "checklist.json")
+    if checklist is not None:
+        counts = checklist.get("counts") or {}
+        if not checklist.get("passed"):
+            return PhaseResult(f"{counts.get('fail', 0)} go-live check(s) failed", False)
+        return PhaseResult(f"checks passed ({counts.get('warn', 0)} warning(s)); waiting for the approver")
     return None
 
 

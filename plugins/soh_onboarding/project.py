@@ -30,9 +30,19 @@ DEFAULT_ARTIFACT_STORE = ROOT / "artifacts"
 POOLS_CONFIG = CONFIG_DIR / "pools.json"
 
 
-def specs_dir() -> Path:
-    """The folder of force specs: onboarding_specs/, or SOH_SPECS_DIR (benchmarks and tests use it).
+def specs_dir(dag_file: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of force specs: SOH_SPECS_DIR (benchmarks and tests use it), else the onboarding_specs/
+    beside the dags/ folder `dag_file` is in, else the project's onboarding_specs/.
 
-    Read at call time, not import time, so a test can point a DagBag at a folder of its own.
+    Deployed, the DAG files and the specs come from a git DAG bundle (a checkout of one commit) while this
+    library comes with the image: a DAG file names its own checkout, so the specs a run reads are those of
+    the commit its DAG was parsed from, not the image's. Read at call time, not import time, so a test can
+    point a DagBag at a folder of its own.
     """
-    return Path(os.environ.get("SOH_SPECS_DIR") or SPECS_DIR)
+    if os.environ.get("SOH_SPECS_DIR"):
+        return Path(os.environ["SOH_SPECS_DIR"])
+    if dag_file:
+        beside = Path(dag_file).resolve().parent.parent / "onboarding_specs"
+        if beside.is_dir():
+            return beside
+    return SPECS_DIR

@@ -13,14 +13,18 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path as PathLib
 from typing import Annotated, Any, Literal
 
+import yaml
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from .store import Store, now
+
+CATALOGUE = PathLib(__file__).resolve().parents[2] / "config" / "services.yaml"
 
 VERSION = "1.0.0"
 SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
@@ -35,7 +39,11 @@ HEADER_VALUE = r"^[\x20-\x7e]*$"
 SHA256 = r"^[0-9a-f]{64}$"
 MAX_PAGES_PER_BATCH, MAX_ASSETS_PER_BATCH, MAX_REDIRECTS_PER_BATCH = 1000, 200, 5000
 MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_BODY_CHARS = 10_000_000
 UNSAFE = re.compile(r"<\s*(script|style|iframe|object|embed)\b|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+SERVICE_IDS = [service["id"] for service in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["services"]]
+"""The platform's service catalogue: the national one, config/services.yaml."""
 
 TenantId = Annotated[
     str, Path(pattern=SLUG, min_length=2, max_length=63, description="The tenant's id (the force's slug).")
@@ -51,6 +59,8 @@ IdempotencyKey = Annotated[
         "answer again and changes nothing.",
     ),
 ]
+After = Annotated[str, Query(max_length=2048, description="Return items whose key sorts after this.")]
+Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many items.")]
 
 
 def page_hash(page: dict[str, Any]) -> str:
@@ -69,6 +79,13 @@ def page_hash(page: dict[str, Any]) -> str:
 
 
 # --- models --------------------------------------------------------------------------------------
+
+
+def _not_bool(value: Any) -> Any:
+    """JSON true is no number of seconds (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not true or false")
+    return value
 
 
 class Strict(BaseModel):
@@ -91,28 +108,33 @@ class TenantIn(Strict):
 class Branding(Strict):
     primary_colour: str = Field(pattern=COLOUR, description="Header and button colour, #rrggbb.")
     secondary_colour: str | None = Field(None, pattern=COLOUR, description="Link colour on white, #rrggbb.")
-    logo_url: str | None = Field(None, pattern=r"^https?://[^\s]+$", max_length=2000, description="The logo's URL.")
+    logo_url: str | None = Field(None, pattern=r"^https?://[!-~]+$", max_length=2000, description="The logo's URL.")
     logo_alt: str = Field(min_length=3, max_length=200, description="Text alternative of the logo.")
 
 
 class Domains(Strict):
     domains: list[Annotated[str, Field(pattern=HOSTNAME, max_length=253)]] = Field(
-        min_length=1, max_length=20, description="Host names; the first is canonical. Unique across tenants."
+        min_length=1,
+        max_length=20,
+        description="Host names; the first is canonical. Unique across tenants.",
+        json_schema_extra={"uniqueItems": True},
     )
 
 
 class Services(Strict):
-    services: list[Annotated[str, Field(pattern=SLUG, max_length=63)]] = Field(
-        max_length=100, description="Ids from the platform's service catalogue."
+    services: list[Annotated[str, Field(json_schema_extra={"enum": SERVICE_IDS})]] = Field(
+        max_length=100,
+        description="Ids from the platform's service catalogue.",
+        json_schema_extra={"uniqueItems": True},
     )
 
 
 class SecurityHeaders(Strict):
-    hsts_max_age: int = Field(
+    hsts_max_age: Annotated[int, BeforeValidator(_not_bool)] = Field(
         31536000, ge=0, le=63072000, description="Strict-Transport-Security max-age in seconds; 0 sends no HSTS."
     )
-    hsts_include_subdomains: bool = Field(True, description="Add includeSubDomains to HSTS.")
-    hsts_preload: bool = Field(False, description="Add preload to HSTS.")
+    hsts_include_subdomains: StrictBool = Field(True, description="Add includeSubDomains to HSTS.")
+    hsts_preload: StrictBool = Field(False, description="Add preload to HSTS.")
     content_security_policy: str | None = Field(
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
         "frame-ancestors 'none'",
@@ -140,7 +162,7 @@ class SecurityHeaders(Strict):
         pattern=HEADER_VALUE,
         description="Permissions-Policy; null sends none.",
     )
-    x_content_type_options: bool = Field(True, description="Send X-Content-Type-Options: nosniff.")
+    x_content_type_options: StrictBool = Field(True, description="Send X-Content-Type-Options: nosniff.")
 
 
 class StateIn(Strict):
@@ -171,7 +193,7 @@ class PageIn(Strict):
     path: str = Field(pattern=PAGE_PATH, max_length=1024, description="The page's path on the site; the key.")
     title: str = Field(min_length=1, max_length=300, description="The page's title (its h1).")
     summary: str = Field("", max_length=2000, description="A short summary.")
-    body_html: str = Field(max_length=2_000_000, description="Sanitised HTML of the page's body (no script).")
+    body_html: str = Field(max_length=MAX_BODY_CHARS, description="Sanitised HTML of the page's body (no script).")
     content_type: str = Field("page", pattern=SLUG, max_length=63, description="page, news, appeal, advice, ...")
     published: str | None = Field(None, max_length=40, description="Publication date, ISO 8601, or null.")
     content_hash: str = Field(pattern=SHA256, description="The contract's content hash of the fields above.")
@@ -285,11 +307,16 @@ class TenantSummary(BaseModel):
 # --- the router ----------------------------------------------------------------------------------
 
 COMMON: dict[int | str, dict[str, Any]] = {
+    400: {"model": Error, "description": "The request body is not JSON."},
     401: {"model": Error, "description": "No or a wrong bearer token."},
     429: {"model": Error, "description": "Too many requests: wait Retry-After seconds."},
     500: {"model": Error, "description": "The platform failed; retry with backoff (with the same Idempotency-Key)."},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Error, "description": "No such tenant (or item)."}}
+REUSED_KEY: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"model": Error, "description": "The Idempotency-Key was used before with a different body."},
+}
 _bearer = HTTPBearer(auto_error=False, description="The API token the supplier issued.")
 
 
@@ -447,7 +474,7 @@ def build_router(platform: Any) -> APIRouter:
                 seen = store.replay(scope, key)
                 if seen is not None:
                     if seen[0] != fingerprint:
-                        raise _invalid(["header", "Idempotency-Key"], "this key was used with a different body")
+                        raise HTTPException(409, "this Idempotency-Key was used with a different body")
                     store.stats.idempotent_replays += 1
                     return JSONResponse(json.loads(seen[2]), status_code=seen[1])
             result = apply(db)
@@ -459,7 +486,7 @@ def build_router(platform: Any) -> APIRouter:
         "/tenants/{tenant_id}/pages/batch",
         operation_id="publishPages",
         summary="Create, update or remove pages, keyed by path (all or nothing)",
-        responses=NOT_FOUND,
+        responses=REUSED_KEY,
     )
     def publish_pages(tenant_id: TenantId, body: PagesBatch, idempotency_key: IdempotencyKey = None) -> BatchResult:
         paths = [page.path for page in body.upsert]
@@ -506,7 +533,7 @@ def build_router(platform: Any) -> APIRouter:
         "/tenants/{tenant_id}/assets/batch",
         operation_id="publishAssets",
         summary="Create, update or remove documents and images, keyed by path (all or nothing)",
-        responses=NOT_FOUND,
+        responses=REUSED_KEY,
     )
     def publish_assets(tenant_id: TenantId, body: AssetsBatch, idempotency_key: IdempotencyKey = None) -> BatchResult:
         decoded = []
@@ -557,7 +584,7 @@ def build_router(platform: Any) -> APIRouter:
         "/tenants/{tenant_id}/redirects/batch",
         operation_id="publishRedirects",
         summary="Create, update or remove redirects from old URLs, keyed by from_path (all or nothing)",
-        responses=NOT_FOUND,
+        responses=REUSED_KEY,
     )
     def publish_redirects(
         tenant_id: TenantId, body: RedirectsBatch, idempotency_key: IdempotencyKey = None
@@ -600,9 +627,6 @@ def build_router(platform: Any) -> APIRouter:
             return tally
 
         return batch(tenant_id, "redirects", body, idempotency_key, apply)
-
-    After = Annotated[str, Query(max_length=2048, description="Return items whose key sorts after this.")]
-    Limit = Annotated[int, Query(ge=1, le=5000, description="At most this many items.")]
 
     def listed(table: str, tenant_id: str, after: str, limit: int) -> tuple[list[dict], str | None]:
         counted(f"list:{table}")

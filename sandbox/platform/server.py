@@ -17,6 +17,8 @@ import uvicorn
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 from . import api, site
 from .faults import FaultMiddleware, Faults
@@ -71,6 +73,27 @@ def create_app(platform: SandboxPlatform) -> FastAPI:
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": getattr(exc, "detail", "Not Found")}, status_code=404)
+
+    @app.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        include_in_schema=False,
+    )
+    def api_fallback(rest: str, request: Request) -> JSONResponse:
+        """An API path no operation answers: 405 when another method would, else 404 (never a site page)."""
+        allowed = sorted(
+            method
+            for route in app.routes
+            if isinstance(route, APIRoute)
+            and route.path.startswith("/api/v1/")
+            and route.matches(request.scope)[0] == Match.PARTIAL
+            for method in route.methods
+        )
+        if allowed:
+            return JSONResponse(
+                {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)}
+            )
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
 
     app.include_router(site.build_router(platform))
     app.add_middleware(FaultMiddleware, platform=platform)

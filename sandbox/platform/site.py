@@ -72,6 +72,8 @@ class Site:
         tenant_id = self.tenant["tenant_id"]
         if path == "/robots.txt":
             return self._finish(PlainTextResponse(self.robots()))
+        if path == "/.well-known/security.txt":
+            return self._finish(PlainTextResponse(self.security_txt()))
         if path == "/sitemap.xml":
             return self._finish(Response(self.sitemap(), media_type="application/xml"))
         if path == "/_platform/site.css":
@@ -120,6 +122,16 @@ class Site:
         else:
             rules = "User-agent: *\nDisallow: /cookies/consent\n"
         return f"{rules}\nSitemap: {self.absolute('/sitemap.xml')}\n"
+
+    def security_txt(self) -> str:
+        """RFC 9116, as GDS asks of every service: where to report a vulnerability, valid for a year."""
+        expires = date.fromordinal(date.today().toordinal() + 365).isoformat()
+        return (
+            "Contact: mailto:security@soh.police.example\n"
+            f"Expires: {expires}T00:00:00Z\n"
+            "Preferred-Languages: en\n"
+            f"Canonical: {self.absolute('/.well-known/security.txt')}\n"
+        )
 
     def sitemap(self) -> str:
         urls = "".join(f"  <url><loc>{escape(self.absolute(path))}</loc></url>\n" for path in self.page_paths())

@@ -6,10 +6,18 @@ another case, slash or tracking parameter is fetched once; a page whose bytes eq
 recorded as its duplicate. Requests go through one polite Fetcher (rate limit, retries, size limit,
 address checks after DNS and at every redirect).
 
-The checkpoint is the crawl's own record, `pages.jsonl`: one line per URL done, appended and flushed as
-each page finishes, with the links it found. A re-run reads it back, and the frontier is what the done
-pages link to that is not done yet: killed half-way, a crawl continues where it stopped, and a finished
-one finishes at once. Bodies are stored once per content hash (gzip), for the extraction that follows.
+The checkpoint is the crawl's own record, the journal: one JSON line per URL done, with the links it
+found. A re-run reads it back, and the frontier is what the done pages link to that is not done yet:
+killed half-way, a crawl continues where it stopped, and a finished one finishes at once. Bodies are
+stored once per content hash (gzip), for the extraction that follows.
+
+Where the journal lives depends on the store (see `Journal`): in a local folder it is `pages.jsonl`,
+appended and flushed every fraction of a second (a kill loses at most that much work, fetched again on
+the re-run); object storage cannot append, so there the lines go to whole segment files
+(`journal/segment-NNNNNN.jsonl`), one written every few seconds. `read_pages` reads either.
+
+The crawl threads each take the next URL from the frontier, fetch it and record it themselves, under
+one lock: no hand-over to a coordinating thread, whose wake-ups cost more than the recording.
 """
 
 from __future__ import annotations
@@ -22,7 +30,6 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -53,6 +60,75 @@ ASSET_SUFFIXES = (
 )
 MAX_SITEMAPS = 200
 CANONICAL_CACHE = 50_000  # links remembered; emptied when full, so memory stays bounded
+JOURNAL = "pages.jsonl"
+SEGMENTS = "journal"  # the journal's segment files, on a store that cannot append
+FLUSH_SECONDS = 0.2  # a local journal is flushed at least this often
+SEGMENT_SECONDS = 5.0  # and a segment written at least this often on object storage
+SEGMENT_LINES = 2000
+
+
+def is_local(folder: Any) -> bool:
+    """A folder on this machine's file system (a pathlib.Path, or an ObjectStoragePath of file://)."""
+    protocol = getattr(folder, "protocol", "file")
+    return protocol in ("file", "local", "") or (isinstance(protocol, tuple) and "file" in protocol)
+
+
+class Journal:
+    """The crawl's checkpoint: lines appended as URLs finish, durable within a fraction of a second.
+
+    A local folder gets one file, appended (flushed every FLUSH_SECONDS). Object storage (S3, GCS, ...)
+    cannot append to an object, and rewriting a growing one would cost O(n^2): there the lines are held
+    back and written as a new whole segment every SEGMENT_SECONDS or SEGMENT_LINES, so a kill loses at
+    most one segment's work, which the re-run fetches again.
+    """
+
+    def __init__(self, folder: Any) -> None:
+        self.folder = folder
+        self.local = is_local(folder)
+        self._pending: list[str] = []
+        self._last = time.monotonic()
+        if self.local:
+            path = folder / JOURNAL
+            if path.exists():
+                with path.open("rb") as journal:
+                    journal.seek(0, 2)
+                    cut_short = journal.tell() > 0 and (journal.seek(-1, 2) or journal.read(1)) != b"\n"
+                if cut_short:
+                    with path.open("a", encoding="utf-8") as journal:
+                        journal.write("\n")  # end the line cut short when the crawl was killed
+            self._file = path.open("a", encoding="utf-8")
+        else:
+            segments = folder / SEGMENTS
+            segments.mkdir(parents=True, exist_ok=True)
+            numbers = [int(p.name[8:14]) for p in segments.iterdir() if p.name.startswith("segment-")]
+            self._next = max(numbers, default=0) + 1
+
+    def write(self, line: str) -> None:
+        now = time.monotonic()
+        if self.local:
+            self._file.write(line)
+            if now - self._last >= FLUSH_SECONDS:
+                self._file.flush()
+                self._last = now
+            return
+        self._pending.append(line)
+        if len(self._pending) >= SEGMENT_LINES or now - self._last >= SEGMENT_SECONDS:
+            self._write_segment()
+
+    def _write_segment(self) -> None:
+        self._last = time.monotonic()
+        if not self._pending:
+            return
+        name = f"segment-{self._next:06d}.jsonl"
+        (self.folder / SEGMENTS / name).write_text("".join(self._pending), encoding="utf-8")
+        self._pending.clear()
+        self._next += 1
+
+    def close(self) -> None:
+        if self.local:
+            self._file.close()
+        else:
+            self._write_segment()
 
 
 @dataclass(frozen=True)
@@ -141,7 +217,8 @@ class Crawl:
         self.scope = Scope.from_spec(spec_data)
         self.folder = folder
         self.settings = settings
-        self.priority = priority or {}  # canonical URL -> hits: busier pages first (traffic data)
+        # canonical in-scope URL -> hits (traffic data): busier pages first, and each one a seed of the crawl
+        self.priority = priority or {}
         self.progress = progress
         self.progress_every = progress_every
         self.sitemaps = list(spec_data["legacy_site"].get("sitemap_urls", []))
@@ -158,6 +235,10 @@ class Crawl:
         self.done: set[str] = set()
         self.hashes: dict[str, str] = {}
         self._canonical_cache: dict[str, str | None] = {}
+        self._saved: set[str] = set()  # bodies known to be stored (this run), and their folders
+        self._lock = threading.Condition()  # the frontier, the done set, the tally and the journal
+        self._in_flight = 0
+        self._failure: BaseException | None = None
         self.queued: set[str] = set()
         self.frontier: list[tuple[int, int, str, str]] = []  # (-hits, order, url, found_on)
         self.order = 0
@@ -211,15 +292,6 @@ class Crawl:
         heapq.heappush(self.frontier, (-self.priority.get(url, 0), self.order, url, found_on))
 
     def _resume(self) -> None:
-        path = self.folder / "pages.jsonl"
-        if not path.exists():
-            return
-        with path.open("rb") as journal:
-            journal.seek(0, 2)
-            cut_short = journal.tell() > 0 and (journal.seek(-1, 2) or journal.read(1)) != b"\n"
-        if cut_short:
-            with path.open("a", encoding="utf-8") as journal:
-                journal.write("\n")  # end the line cut short when the crawl was killed
         for record in read_pages(self.folder):
             self.done.add(record.url)
             self._tally(record)
@@ -302,14 +374,20 @@ class Crawl:
 
         Two workers may fetch the same bytes at once: both write the same file, whole (write, then rename).
         """
+        if sha256 in self._saved:
+            return
         folder = self.folder / "bodies" / sha256[:2]
         target = folder / f"{sha256}.gz"
-        if target.exists():
+        if target.exists():  # stored by an earlier, interrupted run
+            self._saved.add(sha256)
             return
-        folder.mkdir(parents=True, exist_ok=True)
+        if sha256[:2] not in self._saved:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._saved.add(sha256[:2])
         partial = folder / f"{sha256}.{threading.get_ident()}.part"
         partial.write_bytes(gzip.compress(body, compresslevel=1))
         partial.rename(target)
+        self._saved.add(sha256)
 
     def _links(self, fetched: Fetched) -> tuple[list[str], list[str]]:
         tree = LexborHTMLParser(fetched.body.decode(fetched.encoding or "utf-8", "replace"))
@@ -338,7 +416,6 @@ class Crawl:
         self.done.add(record.url)
         self._tally(record)
         self._journal.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
-        self._journal.flush()
         for link in [*record.links, *record.assets]:
             self._enqueue(link, record.url)
 
@@ -355,30 +432,64 @@ class Crawl:
             canonical = self._canonical(url, url)
             if canonical:
                 self._enqueue(canonical, "sitemap")
-        last_report = time.monotonic()
-        pending: dict[Future, str] = {}
-        with (
-            (self.folder / "pages.jsonl").open("a", encoding="utf-8") as self._journal,
-            ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="crawl") as pool,
-        ):
-            while self.frontier or pending:
-                while self.frontier and len(pending) < self.settings.concurrency * 2 and not self._stop(started):
-                    _, _, url, found_on = heapq.heappop(self.frontier)
-                    if url not in self.done:
-                        pending[pool.submit(self._visit, url, found_on)] = url
-                if not pending:
-                    break
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    pending.pop(future)
-                    self._store(future.result())
-                if time.monotonic() - last_report >= self.progress_every:
-                    last_report = time.monotonic()
-                    self._report(started)
-        self.fetcher.close()
+        for url in self.priority:  # URLs with traffic are crawled even when no link or sitemap reaches them
+            self._enqueue(url, "traffic data")
+        self._journal = Journal(self.folder)
+        workers = [
+            threading.Thread(target=self._work, args=(started,), name=f"crawl-{n}", daemon=True)
+            for n in range(self.settings.concurrency)
+        ]
+        try:
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                while worker.is_alive():
+                    worker.join(timeout=self.progress_every)
+                    if worker.is_alive():
+                        with self._lock:
+                            self._report(started)
+        finally:
+            with self._lock:
+                self._journal.close()
+            self.fetcher.close()
+        if self._failure is not None:
+            raise self._failure
         self.summary.seconds = round(time.monotonic() - started, 2)
         self._report(started)
         return self.summary
+
+    def _next_url(self, started: float) -> tuple[str, str] | None:
+        """The busiest URL not done yet (waiting while others may still find some); None when the crawl ends."""
+        with self._lock:
+            while self._failure is None:
+                if self._stop(started):
+                    break
+                while self.frontier:
+                    _, _, url, found_on = heapq.heappop(self.frontier)
+                    if url not in self.done:
+                        self._in_flight += 1
+                        return url, found_on
+                if not self._in_flight:
+                    break  # nothing queued, and nobody left to find more
+                self._lock.wait()
+            self._lock.notify_all()
+            return None
+
+    def _work(self, started: float) -> None:
+        """One crawl thread: take a URL, fetch it, record it, until the frontier is empty or a limit is hit."""
+        while (job := self._next_url(started)) is not None:
+            try:
+                record = self._visit(*job)
+            except BaseException as exc:  # a bug, not a site's fault: stop every thread and raise it in run()
+                with self._lock:
+                    self._failure = self._failure or exc
+                    self._in_flight -= 1
+                    self._lock.notify_all()
+                return
+            with self._lock:
+                self._store(record)
+                self._in_flight -= 1
+                self._lock.notify_all()
 
     def _stop(self, started: float) -> bool:
         if self.summary.pages >= self.settings.max_pages:
@@ -398,14 +509,24 @@ class Crawl:
         )
 
 
+def _journal_files(folder: Any) -> list[Any]:
+    files = [folder / JOURNAL] if (folder / JOURNAL).exists() else []
+    if (folder / SEGMENTS).exists():
+        files += sorted(
+            (p for p in (folder / SEGMENTS).iterdir() if p.name.startswith("segment-")), key=lambda p: p.name
+        )
+    return files
+
+
 def read_pages(folder: Any) -> Iterator[PageRecord]:
-    """The crawl's records, for the phases after it."""
-    with (folder / "pages.jsonl").open(encoding="utf-8") as journal:
-        for line in journal:
-            try:
-                yield PageRecord(**json.loads(line))
-            except (ValueError, TypeError):
-                continue  # a line cut short when a crawl was killed
+    """The crawl's records (from the journal file or its segments), for the phases after it."""
+    for path in _journal_files(folder):
+        with path.open(encoding="utf-8") as journal:
+            for line in journal:
+                try:
+                    yield PageRecord(**json.loads(line))
+                except (ValueError, TypeError):
+                    continue  # a line cut short when a crawl was killed
 
 
 def read_body(folder: Any, sha256: str) -> bytes:

@@ -11,6 +11,11 @@ and $. New paths are lower-cased, single-slashed and keep the template's trailin
 e.g. `/media/documents/{name}`). They must be unique: `map_all` gives two different old URLs that land on
 the same new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first keeps the plain
 path) and says so in the mapping's reason; the same old URL twice is one mapping.
+
+An archive rule's action says what the old URL answers: `gone` (410) or `archive_link`, a redirect to the
+page's copy in the web archive (`archive_url`: by default the UK Government Web Archive's link to the
+latest copy of the old URL, `content_mapping.archive_url` in the spec to use another archive). Links to
+the page inside migrated content then point at that copy too.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ import io
 import re
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from soh_onboarding.migration.urls import NotAWebURL, Scope, _normalise_escapes, canonicalise
+from soh_onboarding.migration.urls import Scope, _normalise_escapes, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
+#: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive
+#: answers this with its latest capture of the URL (the National Archives' own link format).
+ARCHIVE_URL = "https://webarchive.nationalarchives.gov.uk/ukgwa/+/{old_url}"
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class Mapping:
     rule_index: int | None
     reason: str
     archive_action: str | None = None  # gone | archive_link, for type archive
+    archive_url: str | None = None  # the archived copy, for archive_link
 
 
 @dataclass(frozen=True)
@@ -92,12 +101,14 @@ class Mapper:
         archive: Iterable[_ArchiveRule] = (),
         unmatched: str = "unresolved",
         scope: Scope | None = None,
+        archive_url: str = ARCHIVE_URL,
     ) -> None:
         self.force = force
         self.rules = tuple(rules)
         self.archive = tuple(archive)
         self.unmatched = unmatched
         self.scope = scope
+        self.archive_url = archive_url
 
     @classmethod
     def from_spec(cls, spec_data: MappingABC[str, Any] | Any) -> Mapper:
@@ -109,7 +120,14 @@ class Mapper:
         ]
         archive = [_ArchiveRule(re.compile(a["match"]), a["action"], a["reason"]) for a in section.get("archive", [])]
         scope = Scope.from_spec(data) if "legacy_site" in data else None
-        return cls(data["force"]["slug"], rules, archive, section.get("unmatched", "unresolved"), scope)
+        return cls(
+            data["force"]["slug"],
+            rules,
+            archive,
+            section.get("unmatched", "unresolved"),
+            scope,
+            section.get("archive_url", ARCHIVE_URL),
+        )
 
     def canonical(self, url: str) -> str:
         return self.scope.canonicalise(url) if self.scope else canonicalise(url)
@@ -120,7 +138,8 @@ class Mapper:
         path = urlsplit(old_url).path
         for rule in self.archive:
             if rule.pattern.search(path):
-                return Mapping(old_url, None, "archive", None, None, rule.reason, rule.action)
+                archived = self.archive_url.replace("{old_url}", old_url) if rule.action == "archive_link" else None
+                return Mapping(old_url, None, "archive", None, None, rule.reason, rule.action, archived)
         for index, rule in enumerate(self.rules):
             match = rule.pattern.search(path)
             if match:
@@ -170,9 +189,9 @@ _LINK_ATTRIBUTES = {
     "a": ("href",),
     "area": ("href",),
     "link": ("href",),
-    "img": ("src",),
+    "img": ("src", "srcset"),
     "iframe": ("src",),
-    "source": ("src",),
+    "source": ("src", "srcset"),
     "embed": ("src",),
     "audio": ("src",),
     "video": ("src",),
@@ -182,119 +201,248 @@ _LINK_ATTRIBUTES = {
 _ATTRIBUTE = re.compile(r"""([^\s/>"'=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"'=<`]+))?""")
 _FRAGMENT_SAFE = "-._~!$&'()*+,;=:@/?%"
 _NOT_LINKS = ("#", "mailto:", "tel:", "javascript:", "data:")
+_LINK_TAG = re.compile(r"<(?:a|area|link|img|iframe|source|embed|audio|video|track|base)[\s/>]", re.IGNORECASE)
+RESOLVE_CACHE = 50_000  # links remembered per lookup; emptied when full, so memory stays bounded
+
+Kind = Literal["external", "redirect", "archive_link", "unresolved"]
 
 
 class LinkLookup:
     """Answers, for a link found in legacy content, whether it is external, redirected or left unresolved."""
 
-    def __init__(self, mappings: Iterable[Mapping], scope: Scope) -> None:
+    def __init__(self, mappings: Iterable[Mapping | MappingABC[str, Any]], scope: Scope) -> None:
+        """`mappings`: Mapping objects, or their dicts as the plan stores them (read one at a time)."""
         self.scope = scope
-        self.by_old = {m.old_url: m for m in mappings}
+        # Only where a link can go (a new path, an archived copy), by canonical old URL: a compact table,
+        # so a large site's lookup does not hold every mapping's reason and rule.
+        self.targets: dict[str, tuple[Kind, str]] = {}
+        for m in mappings:
+            kind, new_path, archive_url, old_url = (
+                (m["type"], m["new_path"], m.get("archive_url"), m["old_url"])
+                if isinstance(m, MappingABC)
+                else (m.type, m.new_path, m.archive_url, m.old_url)
+            )
+            if kind == "redirect" and new_path:
+                self.targets[old_url] = ("redirect", new_path)
+            elif kind == "archive" and archive_url:
+                self.targets[old_url] = ("archive_link", archive_url)
+        self._cache: dict[str, tuple[Kind, str | None, str | None]] = {}
 
-    def resolve(self, url: str) -> tuple[Literal["external", "redirect", "unresolved"], str | None, str | None]:
-        """(kind, new path or None, canonical old URL or None) for an absolute URL."""
-        if not self.scope.is_legacy(url):
+    def resolve(self, url: str) -> tuple[Kind, str | None, str | None]:
+        """(kind, new path or archive URL or None, canonical old URL or None) for an absolute URL.
+
+        Remembered per URL: the same links (related pages, the section's listing) recur on many pages,
+        and canonicalising is the costliest step of re-linking.
+        """
+        found = self._cache.get(url)
+        if found is None:
+            found = self._resolve(url)
+            if len(self._cache) >= RESOLVE_CACHE:
+                self._cache.clear()
+            self._cache[url] = found
+        return found
+
+    def _resolve(self, url: str) -> tuple[Kind, str | None, str | None]:
+        old = self.scope.legacy_canonical(url)
+        if old is None:
             return "external", None, None
-        try:
-            old = self.scope.canonicalise(url)
-        except NotAWebURL:
-            return "external", None, None
-        mapping = self.by_old.get(old)
-        if mapping is not None and mapping.type == "redirect" and mapping.new_path:
-            return "redirect", mapping.new_path, old
-        return "unresolved", None, old
+        kind, target = self.targets.get(old, ("unresolved", None))
+        return kind, target, old
 
 
 class _TagFinder(HTMLParser):
-    """Collects the start tags that may hold a link, with their offsets in the source."""
+    """Collects the start tags that may hold a link, and the end tags of links, with their offsets."""
 
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
         self.source = source
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-        self.tags: list[tuple[int, str, str]] = []  # (offset, tag name, raw text)
+        self.tags: list[tuple[int, str, str]] = []  # (offset, tag name, raw text); "/a" for an end tag
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _LINK_ATTRIBUTES or tag == "base":
             raw = self.get_starttag_text() or ""
-            line, column = self.getpos()
-            offset = self.line_starts[line - 1] + column
+            offset = self._offset()
             if self.source.startswith(raw, offset):
                 self.tags.append((offset, tag, raw))
 
     handle_startendtag = handle_starttag
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            offset = self._offset()
+            end = self.source.find(">", offset)
+            if end != -1:
+                self.tags.append((offset, "/a", self.source[offset : end + 1]))
 
-def rewrite_links(html_text: str, page_url: str, lookup: LinkLookup) -> tuple[str, int, list[str]]:
+
+@dataclass
+class _Relinking:
+    """One page's re-linking: its links' base, the edits so far, and what it linked without a new home."""
+
+    lookup: LinkLookup
+    base: str
+    unlink: bool
+    changed: int = 0
+    unresolved: dict[str, None] = field(default_factory=dict)
+
+
+def rewrite_links(
+    html_text: str, page_url: str, lookup: LinkLookup, *, unlink_legacy: bool = True
+) -> tuple[str, int, list[str]]:
     """Rewrite links to old-site pages into their new paths; leave everything else byte for byte.
 
-    Returns the new HTML, how many attributes changed, and the canonical old URLs linked but without a
-    redirect (archived or unresolved), in document order, each once. A link's fragment is kept.
+    - a link (href, src, each srcset candidate) to a redirected old page gets the page's new path, its
+      fragment kept;
+    - a link to an archived page whose rule says `archive_link` gets the URL of its archived copy;
+    - with `unlink_legacy` (the migration's default), a link to any other old page (unresolved, gone,
+      never crawled) is unwrapped, its text kept, and an image from one is dropped, so no content ever
+      points at the old site; without it, such links are left as they are.
+
+    Returns the new HTML, how many attributes and tags changed, and the canonical old URLs linked but
+    without a new home (archived or unresolved), in document order, each once.
     """
+    if not _LINK_TAG.search(html_text):
+        return html_text, 0, []  # no tag that can hold a link: nothing to parse
     finder = _TagFinder(html_text)
     finder.feed(html_text)
     finder.close()
-    base = page_url
+    state = _Relinking(lookup, page_url, unlink_legacy)
     pieces: list[str] = []
     position = 0
-    changed = 0
-    unresolved: dict[str, None] = {}
+    unwrapping = False
     for offset, tag, raw in finder.tags:
+        if tag == "/a":
+            if unwrapping:
+                pieces.append(html_text[position:offset])
+                position = offset + len(raw)
+                unwrapping = False
+            continue
         if tag == "base":
             for match in _ATTRIBUTE.finditer(raw, len(tag) + 1):
                 if match.group(1).lower() == "href" and match.group(2):
-                    base = urljoin(page_url, html.unescape(match.group(2).strip("\"'")))
+                    state.base = urljoin(page_url, html.unescape(match.group(2).strip("\"'")))
             continue
-        new_raw, count = _rewrite_tag(raw, tag, base, lookup, unresolved)
-        if count:
+        if tag == "a":
+            unwrapping = False  # an <a> closes any <a> still open: its end tag is this one's
+        new_raw, legacy = _rewrite_tag(raw, tag, state)
+        if legacy and unlink_legacy and tag in ("a", "img"):
+            pieces.append(html_text[position:offset])
+            position = offset + len(raw)
+            state.changed += 1
+            unwrapping = tag == "a"
+        elif new_raw != raw:
             pieces += [html_text[position:offset], new_raw]
             position = offset + len(raw)
-            changed += count
     pieces.append(html_text[position:])
-    return "".join(pieces), changed, list(unresolved)
+    return "".join(pieces), state.changed, list(state.unresolved)
 
 
-def _rewrite_tag(raw: str, tag: str, base: str, lookup: LinkLookup, unresolved: dict[str, None]) -> tuple[str, int]:
+def _relink(value: str, state: _Relinking) -> tuple[str | None, bool]:
+    """A link's new value (None: unchanged) and whether it points at an old page without a new home."""
+    value = value.strip()
+    if not value or value.lower().startswith(_NOT_LINKS):
+        return None, False
+    absolute = urljoin(state.base, value)
+    kind, target, old = state.lookup.resolve(absolute)
+    if kind == "redirect" and target:
+        fragment = urlsplit(absolute).fragment
+        return target + ("#" + quote(fragment, safe=_FRAGMENT_SAFE) if fragment else ""), False
+    if kind == "archive_link" and target and old:
+        state.unresolved[old] = None
+        return target, False
+    if kind == "unresolved" and old:
+        state.unresolved[old] = None
+        return None, True
+    return None, False
+
+
+def _relink_srcset(value: str, state: _Relinking) -> tuple[str | None, bool]:
+    """A srcset's candidates ("url 2x, url 640w") each re-linked; a candidate on the old site is dropped."""
+    candidates, changed, legacy = [], False, False
+    for candidate in value.split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        if not url:
+            continue
+        new, old_site = _relink(url, state)
+        if old_site and state.unlink:
+            changed = legacy = True
+            continue
+        changed |= new is not None
+        candidates.append(" ".join(part for part in (new or url, descriptor.strip()) if part))
+    return (", ".join(candidates) if changed else None), legacy and not candidates
+
+
+def _rewrite_tag(raw: str, tag: str, state: _Relinking) -> tuple[str, bool]:
+    """The tag with its links rewritten, and whether its main link points at the old site with no new home."""
     wanted = set(_LINK_ATTRIBUTES[tag])
     seen: set[str] = set()
     edits: list[tuple[int, int, str]] = []
+    legacy = False
     for match in _ATTRIBUTE.finditer(raw, len(tag) + 1):
         name = match.group(1).lower()
         if name not in wanted or name in seen or not match.group(2):
             continue
         seen.add(name)  # browsers use the first of duplicate attributes
-        value = html.unescape(match.group(2).strip("\"'")).strip()
-        if not value or value.lower().startswith(_NOT_LINKS):
-            continue
-        absolute = urljoin(base, value)
-        kind, new_path, old = lookup.resolve(absolute)
-        if kind == "redirect" and new_path:
-            fragment = urlsplit(absolute).fragment
-            target = new_path + ("#" + quote(fragment, safe=_FRAGMENT_SAFE) if fragment else "")
-            edits.append((match.start(2), match.end(2), '"' + html.escape(target, quote=True) + '"'))
-        elif kind == "unresolved" and old:
-            unresolved[old] = None
+        value = html.unescape(match.group(2).strip("\"'"))
+        if name == "srcset":
+            new, _ = _relink_srcset(value, state)
+        else:
+            new, old_site = _relink(value, state)
+            legacy |= old_site
+        if new is not None:
+            edits.append((match.start(2), match.end(2), '"' + html.escape(new, quote=True) + '"'))
     for start, end, text in reversed(edits):
         raw = raw[:start] + text + raw[end:]
-    return raw, len(edits)
+    state.changed += len(edits)
+    return raw, legacy
 
 
 # --- redirects.csv ----------------------------------------------------------------------------------------
 
-REDIRECTS_COLUMNS = ("old_url", "new_url", "type")
+REDIRECTS_COLUMNS = ("old_url", "new_url", "type", "archive_url")
 
 
 def redirects_csv(mappings: Iterable[Mapping], new_base_url: str) -> str:
-    """The redirects table: old_url,new_url,type; new_url empty unless type is redirect; sorted by old_url."""
+    """The redirects table: old_url,new_url,type,archive_url; sorted by old_url.
+
+    new_url is empty unless type is redirect; archive_url is the archived copy an `archive_link` page
+    redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL).
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url)
+    return out.getvalue()
+
+
+def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str) -> int:
+    """Write the redirects table row by row to an open text file; `mappings` sorted by old URL.
+
+    Streams (the migration's plan is already in order), so a large site's table is never held in memory;
+    out-of-order input is refused rather than written in an order another run would not repeat.
+    Returns the number of rows.
+    """
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(REDIRECTS_COLUMNS)
     base = new_base_url.rstrip("/") + "/"
-    rows = sorted(
-        (m.old_url, urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "", m.type) for m in mappings
-    )
-    writer.writerows(rows)
-    return out.getvalue()
+    previous, count = "", 0
+    for m in mappings:
+        if m.old_url < previous:
+            raise ValueError(f"redirects must be written in old-URL order: {m.old_url} after {previous}")
+        previous = m.old_url
+        writer.writerow(
+            (
+                m.old_url,
+                urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
+                m.type,
+                (m.archive_url or "") if m.type == "archive" else "",
+            )
+        )
+        count += 1
+    return count
 
 
 def write_redirects_csv(path: Any, mappings: Iterable[Mapping], new_base_url: str) -> Any:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import heapq
-import io
 import json
 import re
 from collections import Counter
@@ -25,13 +24,12 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
-
 from .. import reports
 from ..artifacts import write_json
+from . import traffic
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
-from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, redirects_csv, rewrite_links
+from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, rewrite_links, write_redirects
 from .quality import INVENTORY_COLUMNS, QualityResult, check_migration
 from .sanitise import sanitise
 from .urls import Scope
@@ -57,8 +55,20 @@ def new_base_url(spec_data: dict[str, Any]) -> str:
 def crawl_site(
     spec_data: dict[str, Any], folder: Any, *, max_pages: int | None = None, progress: Callable[[str], None] = print
 ) -> CrawlSummary:
+    """Crawl the legacy site into folder/crawl; the spec's traffic data (if any) orders and seeds it."""
     settings = CrawlSettings.from_spec(spec_data, max_pages=max_pages)
-    return Crawl(spec_data, folder / "crawl", settings, progress=progress).run()
+    hits: dict[str, int] = {}
+    found = traffic.load_for_spec(spec_data)
+    if found is not None:
+        (folder / "crawl").mkdir(parents=True, exist_ok=True)
+        traffic.write_snapshot(folder / "crawl", found)
+        hits = found.hits
+        skipped = found.skipped_elsewhere + found.skipped_excluded
+        progress(
+            f"traffic data: {len(hits)} old URLs, {found.total:,} hits"
+            + (f"; {skipped} rows skipped (other sites or excluded paths)" if skipped else "")
+        )
+    return Crawl(spec_data, folder / "crawl", settings, priority=hits, progress=progress).run()
 
 
 def _originals(records: list[PageRecord]) -> dict[str, str]:
@@ -191,29 +201,13 @@ def _decode(body: bytes, encoding: str | None) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def _unlink_legacy(html: str, scope: Scope) -> str:
-    """Links to old pages with no new home are unwrapped (their text stays): never a link to the old site."""
-    tree = LexborHTMLParser(f"<div>{html}</div>")
-    changed = False
-    for anchor in tree.css("a[href]"):
-        if scope.is_legacy(anchor.attributes.get("href") or ""):
-            anchor.unwrap()
-            changed = True
-    for image in tree.css("img[src]"):
-        if scope.is_legacy(image.attributes.get("src") or ""):
-            image.decompose()
-            changed = True
-    if not changed:
-        return html
-    root = tree.css_first("div")
-    return root.inner_html if root is not None else ""  # type: ignore[attr-defined]
-
-
 def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int = 1) -> int:
-    """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl."""
-    current = read_plan(folder, "pages", "mappings")
+    """Extract, sanitise and re-link the pages of one chunk; write content/part-<chunk>.jsonl.
+
+    The jobs stream from the plan, one at a time; only the link table (old URL -> new path) is held.
+    """
     scope = Scope.from_spec(spec_data)
-    lookup = LinkLookup((Mapping(**m) for m in current.mappings.values()), scope)
+    lookup = LinkLookup(_plan_items(folder, "mappings"), scope)
     selectors = spec_data["legacy_site"]["content_selectors"]
     out = folder / "content"
     out.mkdir(parents=True, exist_ok=True)
@@ -221,14 +215,13 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
     part = out / f"part-{chunk:04d}-of-{chunks:04d}.jsonl"
     partial = out / f".{part.name}.partial"  # renamed when whole: a killed chunk leaves no half part
     lines = partial.open("w", encoding="utf-8")
-    for index, job in enumerate(current.pages):
+    for index, job in enumerate(_plan_items(folder, "pages")):
         if index % chunks != chunk or job["mapping"] != "redirect":
             continue
         html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
         found = extract(html, selectors)
         clean = sanitise(found.body_html, base_url=job["final_url"])
-        relinked, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
-        body = _unlink_legacy(relinked, scope)
+        body, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
         record = {
             "old_url": job["url"],
             "new_path": job["new_path"],
@@ -280,11 +273,24 @@ class MigrationSummary:
     markup_removed: dict[str, int]
     quality_passed: bool = False
     quality: str = ""
+    traffic_hits: int = 0  # hits in the traffic data for the legacy site's URLs (0: no traffic data)
+    traffic_redirected_share: float | None = None  # share of those hits on URLs redirected to a new page
+
+
+def _plan_items(folder: Any, section: str) -> Iterator[dict[str, Any]]:
+    """One section of the plan, item by item: finish() never holds the whole inventory."""
+    with (folder / "plan" / f"{section}.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
 
 
 def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any] | None = None) -> MigrationSummary:
-    """Write content.jsonl, inventory.csv, redirects.csv, assets.csv, the report and summary.json."""
-    current = read_plan(folder, "assets", "mappings", "inventory")
+    """Write content.jsonl, inventory.csv, redirects.csv, assets.csv, the report and summary.json.
+
+    Every table is streamed from the plan's files to its CSV: memory holds the migrated pages' titles
+    and the counts, not the site.
+    """
     titles: dict[str, str] = {}
     pages = _PageTally()
     with (folder / "content.jsonl").open("w", encoding="utf-8") as out:
@@ -293,33 +299,39 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
             titles[record["old_url"]] = record["title"]
             pages.add(record)
 
-    table = io.StringIO()
-    writer = csv.DictWriter(table, fieldnames=INVENTORY_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in current.inventory:
-        writer.writerow(row | {"title": titles.get(row["old_url"], "")})
-    (folder / "inventory.csv").write_text(table.getvalue(), encoding="utf-8")
+    urls = _InventoryTally(traffic.read_snapshot(folder / "crawl"))
+    with (folder / "inventory.csv").open("w", encoding="utf-8", newline="") as table:
+        writer = csv.DictWriter(table, fieldnames=INVENTORY_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in _plan_items(folder, "inventory"):
+            writer.writerow(row | {"title": titles.get(row["old_url"], "")})
+            urls.add(row)
+    del titles
 
-    mappings = [Mapping(**m) for m in current.mappings.values()]
-    (folder / "redirects.csv").write_text(redirects_csv(mappings, new_base_url(spec_data)), encoding="utf-8")
+    with (folder / "redirects.csv").open("w", encoding="utf-8", newline="") as table:
+        mapped = write_redirects(
+            table, (Mapping(**m) for m in _plan_items(folder, "mappings")), new_base_url(spec_data)
+        )
 
-    assets = io.StringIO()
-    asset_writer = csv.writer(assets, lineterminator="\n")
-    asset_writer.writerow(["old_url", "new_path", "sha256", "content_type"])
-    for asset in current.assets:
-        target = folder / "assets" / asset["new_path"].lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(read_body(folder / "crawl", asset["sha256"]))
-        asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
-    (folder / "assets.csv").write_text(assets.getvalue(), encoding="utf-8")
+    assets = 0
+    with (folder / "assets.csv").open("w", encoding="utf-8", newline="") as table:
+        asset_writer = csv.writer(table, lineterminator="\n")
+        asset_writer.writerow(["old_url", "new_path", "sha256", "content_type"])
+        for asset in _plan_items(folder, "assets"):
+            target = folder / "assets" / asset["new_path"].lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(read_body(folder / "crawl", asset["sha256"]))
+            asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
+            assets += 1
 
-    summary = _summarise(current, pages)
+    summary = urls.summarise(pages, assets)
     quality = check_quality(spec_data, folder)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
         "spec": spec_data,
         "summary": summary,
-        "plan": current,
+        "mapped_urls": mapped,
+        "unresolved": urls.unresolved_by_traffic(),
         "crawl": crawl_summary or {},
         "quality": quality,
     }
@@ -362,12 +374,23 @@ class _PageTally:
         self.removed.update({k: v for k, v in record["findings"].items() if k.startswith("removed")})
 
 
-def _summarise(current: Plan, pages: _PageTally) -> MigrationSummary:
-    rows = current.inventory
-    by_mapping = Counter(row["mapping"] for row in rows)
-    decided = sum(by_mapping[k] for k in ("redirect", "archive", "unresolved"))
-    problems: Counter[str] = Counter()
-    for row in rows:
+@dataclass
+class _InventoryTally:
+    """What the summary and the report need from the inventory, counted as its rows stream past."""
+
+    hits: dict[str, int]  # traffic data: hits per canonical old URL (empty without traffic data)
+    by_mapping: Counter[str] = field(default_factory=Counter)
+    problems: Counter[str] = field(default_factory=Counter)
+    unresolved: list[tuple[str, str]] = field(default_factory=list)  # (old URL, kind)
+    redirected_hits: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.by_mapping[row["mapping"]] += 1
+        if row["mapping"] == "unresolved":
+            self.unresolved.append((row["old_url"], row["kind"]))
+        if row["mapping"] in ("redirect", "duplicate") and row["new_path"]:
+            self.redirected_hits += self.hits.get(row["old_url"], 0)
+        problems = self.problems
         if row["http_status"] == 404:
             problems["broken links (404)"] += 1
         elif row["error"] == "redirect loop":
@@ -384,17 +407,28 @@ def _summarise(current: Plan, pages: _PageTally) -> MigrationSummary:
             problems["pages over the size limit"] += 1
         if row["encoding"].lower() in ("windows-1252", "cp1252", "iso-8859-1"):
             problems["pages not in UTF-8"] += 1
-    return MigrationSummary(
-        pages_migrated=pages.count,
-        by_mapping=dict(sorted(by_mapping.items())),
-        by_content_type=dict(sorted(pages.by_content_type.items())),
-        assets=len(current.assets),
-        unresolved_share=round(by_mapping["unresolved"] / decided, 4) if decided else 0.0,
-        legacy_problems=dict(sorted(problems.items())),
-        fallback_extractions=pages.fallbacks,
-        images_missing_alt=pages.missing_alt,
-        markup_removed=dict(sorted(pages.removed.items())),
-    )
+
+    def unresolved_by_traffic(self) -> list[dict[str, Any]]:
+        """The unresolved old URLs for a person to decide, busiest first (then by URL)."""
+        rows = [{"old_url": url, "kind": kind, "hits": self.hits.get(url, 0)} for url, kind in self.unresolved]
+        return sorted(rows, key=lambda row: (-row["hits"], row["old_url"]))
+
+    def summarise(self, pages: _PageTally, assets: int) -> MigrationSummary:
+        decided = sum(self.by_mapping[k] for k in ("redirect", "archive", "unresolved"))
+        total_hits = sum(self.hits.values())
+        return MigrationSummary(
+            pages_migrated=pages.count,
+            by_mapping=dict(sorted(self.by_mapping.items())),
+            by_content_type=dict(sorted(pages.by_content_type.items())),
+            assets=assets,
+            unresolved_share=round(self.by_mapping["unresolved"] / decided, 4) if decided else 0.0,
+            legacy_problems=dict(sorted(self.problems.items())),
+            fallback_extractions=pages.fallbacks,
+            images_missing_alt=pages.missing_alt,
+            markup_removed=dict(sorted(pages.removed.items())),
+            traffic_hits=total_hits,
+            traffic_redirected_share=round(self.redirected_hits / total_hits, 4) if total_hits else None,
+        )
 
 
 def migrate(

@@ -311,12 +311,26 @@ class Scope:
         https://www.thamesvalley.police.uk/a are one page: one entry in the inventory, one mapping.
         """
         canonical = canonicalise(url, base=base, case_insensitive=self.case_insensitive)
-        parts = urlsplit(canonical)
+        return self._onto_base(canonical, urlsplit(canonical))
+
+    def _onto_base(self, canonical: str, parts: Any) -> str:
         base_port = urlsplit(self.base_url).port
         if parts.hostname in self.hosts and parts.port in (None, DEFAULT_PORTS.get(parts.scheme), base_port):
             scheme, netloc = urlsplit(self.base_url)[:2]
             canonical = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
         return canonical
+
+    def legacy_canonical(self, url: str) -> str | None:
+        """The canonical old URL of a link to the legacy site's domains, or None for any other link.
+
+        is_legacy() and canonicalise() with one canonicalisation: re-linking asks both of every link.
+        """
+        try:
+            canonical = canonicalise(url, case_insensitive=self.case_insensitive)
+        except NotAWebURL:
+            return None
+        parts = urlsplit(canonical)
+        return self._onto_base(canonical, parts) if parts.hostname in self.hosts else None
 
     def is_legacy(self, url: str, *, base: str | None = None) -> bool:
         """Whether a URL is on the legacy site's domains (whatever its path)."""

@@ -1,0 +1,241 @@
+"""Running the audit: pages in a bounded pool of browser contexts, each page under a timeout.
+
+One Chromium (Debian's, through Playwright) serves the whole audit; each page gets a fresh browser
+context (no cookies or storage shared between pages) from a pool of `concurrency` workers, so a slow page
+holds one worker, not the audit. A page that does not answer, answers with an error status or breaks an
+engine is recorded with the reason and the others go on. Playwright is imported here only, when an audit
+runs (never at DAG-parse time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import engines, findings, wcag
+from .engines import EngineResult
+from .findings import Finding
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    standard: str = "WCAG 2.2 AA"
+    concurrency: int = 2
+    """Browser contexts auditing pages at once (about the number of cores: the engines are CPU-bound)."""
+    page_timeout: float = 60.0
+    """Seconds for one page: loading it and running every engine."""
+    engines: tuple[str, ...] = engines.ENGINES
+    max_tabs: int = 40
+    """Tab presses the keyboard probe spends per page (traps further in are not found)."""
+
+    def __post_init__(self) -> None:
+        if self.standard not in wcag.STANDARDS:
+            raise ValueError(f"unknown standard {self.standard!r}; one of {', '.join(wcag.STANDARDS)}")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        unknown = set(self.engines) - set(engines.ENGINES)
+        if unknown:
+            raise ValueError(f"unknown engine(s) {', '.join(sorted(unknown))}; known: {', '.join(engines.ENGINES)}")
+
+
+@dataclass
+class PageResult:
+    url: str
+    status: int | None = None
+    seconds: float = 0.0
+    violations: list[Finding] = field(default_factory=list)
+    needs_review: list[Finding] = field(default_factory=list)
+    results: list[EngineResult] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class AuditResult:
+    standard: str
+    pages: list[PageResult]
+    started: str
+    seconds: float
+    concurrency: int
+    engine_versions: dict[str, str]
+    discovery: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def audited(self) -> list[PageResult]:
+        return [p for p in self.pages if p.error is None]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for p in self.pages for f in p.violations]
+
+    @property
+    def needs_review(self) -> list[Finding]:
+        return [f for p in self.pages for f in p.needs_review]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"url": p.url, "status": p.status, "error": p.error} for p in self.pages if p.error]
+
+    def summary(self) -> dict[str, Any]:
+        """The CLI's --json shape: violations only in `findings`, the rest kept apart."""
+        return {
+            "pages": len(self.audited),
+            "findings": [f.as_dict(full=False) for f in self.findings],
+            "needs_review": [f.as_dict(full=False) for f in self.needs_review],
+            "errors": self.errors,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything, for audit.json: each finding with its rules, snippet and help."""
+        return {
+            "standard": self.standard,
+            "started": self.started,
+            "seconds": round(self.seconds, 2),
+            "concurrency": self.concurrency,
+            "engines": self.engine_versions,
+            "discovery": self.discovery,
+            "pages": len(self.audited),
+            "pages_tried": len(self.pages),
+            "findings": [f.as_dict() for f in self.findings],
+            "needs_review": [f.as_dict() for f in self.needs_review],
+            "errors": self.errors,
+            "per_page": [
+                {
+                    "url": p.url,
+                    "status": p.status,
+                    "seconds": round(p.seconds, 2),
+                    "violations": len(p.violations),
+                    "needs_review": len(p.needs_review),
+                    "error": p.error,
+                }
+                for p in self.pages
+            ],
+        }
+
+
+async def _run_engines(page: Any, options: AuditOptions) -> list[EngineResult]:
+    scripts = engines.scripts()
+    await page.evaluate(engines.HELPERS_JS)
+    results: list[EngineResult] = []
+    if "axe" in options.engines:
+        await page.evaluate(scripts["axe"])
+        raw = await page.evaluate(engines.AXE_JS, engines.AXE_TAGS[options.standard])
+        results += engines.from_axe(raw)
+    if "ibm" in options.engines:
+        await page.evaluate(scripts["ibm"])
+        results += engines.from_ibm(await page.evaluate(engines.IBM_JS, engines.IBM_RULESETS[options.standard]))
+    if "htmlcs" in options.engines:
+        await page.evaluate(scripts["htmlcs"])
+        results += engines.from_htmlcs(await page.evaluate(engines.HTMLCS_JS))
+    if "keyboard" in options.engines:
+        tabbables = await page.evaluate(engines.TABBABLES_JS)
+        visited: list[str | None] = []
+        for _ in range(min(len(tabbables) + 3, options.max_tabs) if tabbables else 0):
+            await page.keyboard.press("Tab")
+            visited.append(await page.evaluate(engines.ACTIVE_JS))
+            if visited[-1] is None:
+                break
+        if (trap := engines.keyboard_trap(tabbables, visited)) is not None:
+            results.append(trap)
+    return [r for r in results if all(wcag.in_standard(n, options.standard) for n in r.criteria) and r.criteria]
+
+
+async def _audit_page(browser: Any, url: str, options: AuditOptions) -> PageResult:
+    result = PageResult(url=url)
+    started = time.perf_counter()
+    context = await browser.new_context(viewport=VIEWPORT, java_script_enabled=True)
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(options.page_timeout * 1000)
+        response = await page.goto(url, wait_until="load", timeout=options.page_timeout * 1000)
+        result.status = response.status if response is not None else None
+        if response is not None and response.status >= 400:
+            result.error = f"HTTP {response.status}: the page could not be audited"
+            return result
+        result.results = await _run_engines(page, options)
+        result.violations, result.needs_review = findings.merge(url, result.results)
+    finally:
+        result.seconds = time.perf_counter() - started
+        await context.close()
+    return result
+
+
+async def _guarded(browser: Any, url: str, options: AuditOptions) -> PageResult:
+    try:
+        return await asyncio.wait_for(_audit_page(browser, url, options), timeout=options.page_timeout)
+    except TimeoutError:
+        return PageResult(url=url, seconds=options.page_timeout, error=f"timed out after {options.page_timeout:g} s")
+    except Exception as exc:  # one page's failure (network, engine, browser) must not stop the others
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Timeout" in type(exc).__name__:
+            message = f"timed out after {options.page_timeout:g} s"
+        return PageResult(url=url, error=message[:300])
+
+
+async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None) -> list[PageResult]:
+    from playwright.async_api import async_playwright
+
+    engines.scripts()  # fail early, with how to install them, if an engine is missing
+    results: dict[int, PageResult] = {}
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for item in enumerate(urls):
+        queue.put_nowait(item)
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+
+            async def worker() -> None:
+                while True:
+                    try:
+                        index, url = queue.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    results[index] = await _guarded(browser, url, options)
+                    if progress:
+                        page = results[index]
+                        state = page.error or f"{len(page.violations)} violation(s), {len(page.needs_review)} to review"
+                        progress(f"[{len(results)}/{len(urls)}] {url}: {state}")
+
+            await asyncio.gather(*(worker() for _ in range(min(options.concurrency, max(len(urls), 1)))))
+        finally:
+            await browser.close()
+    return [results[i] for i in range(len(urls))]
+
+
+def audit(
+    urls: Iterable[str],
+    options: AuditOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    discovery: dict[str, Any] | None = None,
+) -> AuditResult:
+    """Audit the pages (in their order, duplicates dropped) and merge the engines' findings."""
+    options = options or AuditOptions()
+    urls = list(dict.fromkeys(urls))
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    pages = asyncio.run(_audit(urls, options, progress))
+    return AuditResult(
+        standard=options.standard,
+        pages=pages,
+        started=started,
+        seconds=time.perf_counter() - clock,
+        concurrency=options.concurrency,
+        engine_versions={name: version for name, version in engines.versions().items() if name in options.engines},
+        discovery=discovery or {},
+    )

@@ -1,0 +1,64 @@
+"""The accessibility gate: the spec's thresholds (`accessibility.allowed_violations`, per impact, and
+`accessibility.allowed_page_errors`) against an audit's violations. Failing it fails the task with
+this summary, and the go-live phase needs it passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import IMPACTS
+
+DEFAULT_ALLOWED = {"critical": 0, "serious": 0, "moderate": 10, "minor": 50}
+"""The schema's defaults (schemas/onboarding-spec.schema.json, accessibility.allowed_violations)."""
+
+
+@dataclass
+class GateResult:
+    passed: bool
+    counts: dict[str, int]
+    allowed: dict[str, int]
+    page_errors: int
+    allowed_page_errors: int
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.counts[i]} {i} (allowed {self.allowed[i]})" for i in IMPACTS)
+        head = "accessibility gate passed" if self.passed else "accessibility gate FAILED"
+        lines = [f"{head}: {counts}; pages not audited: {self.page_errors} (allowed {self.allowed_page_errors})"]
+        lines += [f"  - {failure}" for failure in self.failures]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "counts": self.counts,
+            "allowed": self.allowed,
+            "page_errors": self.page_errors,
+            "allowed_page_errors": self.allowed_page_errors,
+            "failures": self.failures,
+        }
+
+
+def check(result: Any, settings: dict[str, Any] | None = None) -> GateResult:
+    """Judge an AuditResult against the spec's `accessibility` section (defaults where a field is absent)."""
+    settings = settings or {}
+    allowed = DEFAULT_ALLOWED | dict(settings.get("allowed_violations") or {})
+    allowed_errors = int(settings.get("allowed_page_errors", 0))
+    counts = dict.fromkeys(IMPACTS, 0)
+    for finding in result.findings:
+        counts[finding.impact] += 1
+    failures = []
+    for impact in IMPACTS:
+        if counts[impact] > allowed[impact]:
+            worst = [f for f in result.findings if f.impact == impact][:3]
+            examples = "; ".join(f"{f.rule} ({', '.join(f.wcag)}) at {f.url} {f.target}" for f in worst)
+            failures.append(f"{counts[impact]} {impact} violation(s), {allowed[impact]} allowed: e.g. {examples}")
+    errors = result.errors
+    if len(errors) > allowed_errors:
+        shown = "; ".join(f"{e['url']}: {e['error']}" for e in errors[:3])
+        failures.append(f"{len(errors)} page(s) could not be audited, {allowed_errors} allowed: {shown}")
+    if not result.audited:
+        failures.append("no page was audited")
+    return GateResult(not failures, counts, allowed, len(errors), allowed_errors, failures)

@@ -1,0 +1,134 @@
+"""The audit's artifacts: audit.json, the HTML report (shaped like GDS's monitoring reports) and a draft
+accessibility statement in the regulations' model, all rendered from templates in reports/templates/.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .. import reports
+from ..artifacts import write_json
+from . import wcag
+
+REVIEW_ROWS = 500  # the HTML report lists this many "needs review" items; audit.json has all
+
+PLAIN = {
+    "1.1.1": "Some images and image buttons have no text alternative, so people using a screen reader cannot access their information",
+    "1.3.1": "Some structure (headings, lists, tables, form groups) is only visual and not marked up, so assistive technology cannot convey it",
+    "1.3.5": "Some form fields do not identify their purpose, so browsers cannot fill them in for people",
+    "1.4.1": "Some links or information are shown by colour alone",
+    "1.4.3": "Some text does not contrast enough with its background",
+    "1.4.11": "Some controls and graphics do not contrast enough with their surroundings",
+    "2.1.1": "Some controls cannot be used with a keyboard",
+    "2.1.2": "Keyboard focus gets trapped in some parts of pages",
+    "2.4.1": "Some pages have no way to skip repeated content",
+    "2.4.2": "Some pages have no title",
+    "2.4.3": "The keyboard focus order of some pages does not follow the content",
+    "2.4.4": "The purpose of some links cannot be determined from their text",
+    "2.4.6": "Some headings or labels are empty or do not describe their content",
+    "2.5.3": "The accessible name of some controls does not include their visible label, so speech recognition users cannot operate them",
+    "2.5.8": "Some buttons and links are too small or too close together to press easily",
+    "3.1.1": "The language of some pages is not set, or not valid",
+    "3.1.2": "Some content in another language (such as Welsh) is not marked with its language",
+    "3.3.2": "Some form fields have no label or instructions",
+    "4.1.2": "Some controls have no accessible name or role, so assistive technology cannot identify them",
+}
+
+
+def _pages(result: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "url": p.url,
+            "error": p.error,
+            "findings": [f.as_dict() for f in p.violations],
+            "needs_review": len(p.needs_review),
+        }
+        for p in result.pages
+    ]
+
+
+def non_compliant(result: Any) -> list[dict[str, Any]]:
+    """Per failed criterion: how many findings on how many pages, one example (for the statement)."""
+    by_criterion: dict[str, list[Any]] = defaultdict(list)
+    for finding in result.findings:
+        for number in finding.wcag:
+            by_criterion[number].append(finding)
+    return [
+        {
+            "criterion": n,
+            "name": wcag.CRITERIA[n].name,
+            "plain": PLAIN.get(n, f"Some content fails success criterion {n} {wcag.CRITERIA[n].name}"),
+            "findings": len(by_criterion[n]),
+            "pages": len({f.url for f in by_criterion[n]}),
+            "example": f"{by_criterion[n][0].url} ({by_criterion[n][0].target})",
+        }
+        for n in wcag.sort_numbers(list(by_criterion))
+    ]
+
+
+def compliance_status(result: Any) -> str:
+    """fully / partially / not compliant, from the automated results only (the draft says so)."""
+    if not result.findings:
+        return "fully"
+    pages = max(len(result.audited), 1)
+    blocked = {f.url for f in result.findings if f.impact == "critical"}
+    return "not" if len(blocked) * 2 > pages else "partially"
+
+
+def write(
+    folder: Any,
+    result: Any,
+    gate: Any,
+    *,
+    site: str,
+    force: str = "[organisation]",
+    contact_email: str = "[email address]",
+    comparison: Any = None,
+) -> dict[str, str]:
+    """Write audit.json, accessibility-report.html and accessibility-statement.md/.html into `folder`."""
+    data = result.as_dict() | {"gate": gate.as_dict(), "site": site}
+    if comparison is not None:
+        data["comparison"] = comparison.as_dict()
+    write_json(folder / "audit.json", data)
+    manual = [c for c in wcag.criteria_in(result.standard) if c.number not in wcag.PARTLY_AUTOMATED]
+    review = [f.as_dict() for f in result.needs_review]
+    html = reports.render(
+        "accessibility_report.html.j2",
+        title=f"Accessibility audit: {site}",
+        site=site,
+        result=data,
+        gate=gate.as_dict(),
+        pages=_pages(result),
+        criteria=wcag.CRITERIA,
+        manual=manual,
+        comparison=data.get("comparison"),
+        review_rows=review[:REVIEW_ROWS],
+        review_shown=min(len(review), REVIEW_ROWS),
+        review_truncated=len(review) > REVIEW_ROWS,
+    )
+    (folder / "accessibility-report.html").write_text(html, encoding="utf-8")
+    statement = reports.render(
+        "accessibility_statement.md.j2",
+        force=force,
+        site=site,
+        standard_version=wcag.STANDARDS[result.standard],
+        status=compliance_status(result),
+        non_compliant=non_compliant(result),
+        tested=result.started[:10],
+        pages=len(result.audited),
+        sampled=bool(result.discovery.get("sampled")),
+        engines=[v for k, v in result.engine_versions.items() if k != "keyboard"],
+        manual=[f"{c.number} {c.name}" for c in manual],
+        contact_email=contact_email,
+    )
+    (folder / "accessibility-statement.md").write_text(statement, encoding="utf-8")
+    (folder / "accessibility-statement.html").write_text(
+        reports.markdown_to_html(statement, f"Accessibility statement for {force} (draft)"), encoding="utf-8"
+    )
+    return {
+        "json": "audit.json",
+        "report": "accessibility-report.html",
+        "statement": "accessibility-statement.md",
+        "statement_html": "accessibility-statement.html",
+    }

@@ -1,0 +1,80 @@
+"""One accessibility phase run: discover the pages, audit them, judge the gate, compare with the legacy
+site through the redirect map, write the reports. The CLI and the Airflow glue both call `run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import compare, gate, report, sitemap
+from .audit import AuditOptions, AuditResult, audit
+
+
+def _site_of(inputs: list[str]) -> str:
+    """The site a report is about: the first input, without its sitemap file name."""
+    if not inputs:
+        return ""
+    first = inputs[0]
+    return first.rsplit("/", 1)[0] + "/" if sitemap.looks_like_sitemap(first) else first
+
+
+@dataclass
+class PhaseOutcome:
+    result: AuditResult
+    gate: gate.GateResult
+    comparison: compare.Comparison | None
+    before: AuditResult | None
+    files: dict[str, str]
+
+
+def run(
+    inputs: Iterable[str],
+    out: Any,
+    *,
+    settings: dict[str, Any] | None = None,
+    options: AuditOptions | None = None,
+    key_paths: Iterable[str] = (),
+    redirects: list[tuple[str, str]] | None = None,
+    force: str = "[organisation]",
+    contact_email: str = "[email address]",
+    site: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PhaseOutcome:
+    """Audit the pages named by `inputs` (page or sitemap URLs) into `out`.
+
+    `settings` is the spec's `accessibility` section (standard, allowed_violations, max_pages, ...).
+    With `redirects` ((old_url, new_url) pairs, new URLs on the audited site), the old pages whose new
+    page was audited are audited too, and the comparison goes into the reports.
+    """
+    settings = settings or {}
+    inputs = list(inputs)
+    options = options or AuditOptions(standard=settings.get("standard", "WCAG 2.2 AA"))
+    found = sitemap.discover(inputs, max_pages=settings.get("max_pages"), key_paths=key_paths)
+    say = progress or (lambda line: None)
+    say(f"auditing {len(found.urls)} page(s) of {found.listed} listed, {options.concurrency} at a time")
+    result = audit(found.urls, options, progress=progress, discovery=found.as_dict())
+    before = comparison = None
+    if redirects:
+        audited = set(found.urls)
+        pairs = [(old, new) for old, new in redirects if new in audited]
+        say(f"auditing {len(pairs)} legacy page(s) matched by the redirect map")
+        before = audit([old for old, _ in pairs], options, progress=progress)
+        comparison = compare.compare(before, result, pairs)
+    verdict = gate.check(result, settings)
+    files = report.write(
+        out,
+        result,
+        verdict,
+        site=site or _site_of(inputs),
+        force=force,
+        contact_email=contact_email,
+        comparison=comparison,
+    )
+    if before is not None:
+        from ..artifacts import write_json
+
+        write_json(out / "legacy-audit.json", before.as_dict())
+        files["legacy_json"] = "legacy-audit.json"
+    return PhaseOutcome(result, verdict, comparison, before, files)

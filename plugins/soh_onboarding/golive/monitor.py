@@ -1,0 +1,95 @@
+"""After go-live: the machine checks again, every day, for every live force, and what got worse.
+
+A regression is a fault (a finding, by name) that the force's approved go-live checklist did not have
+and the last check did not have either: a certificate near expiry (`certificate-expires-soon`), a header
+removed (`hsts-missing`, `csp-not-implemented`), redirects broken (`redirect-target-not-200`, ...). A
+fault that persists is reported every day as still open, not as new. Results for the operators'
+dashboard go to `<store>/platform/monitoring.json` (one entry per force, latest first-class fields), and
+each force's history to `<store>/<force>/monitoring/<date>.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..artifacts import force_folder, write_json
+from .model import FAIL, Checklist
+
+SUMMARY = ("platform", "monitoring.json")
+
+
+@dataclass
+class Outcome:
+    force: str
+    checked_at: str
+    status: str
+    new: list[str] = field(default_factory=list)  # regressions first seen today
+    open: list[str] = field(default_factory=list)  # every fault not in the go-live baseline
+    fixed: list[str] = field(default_factory=list)  # faults of the last check that are gone
+    failed_checks: list[str] = field(default_factory=list)
+
+    @property
+    def alert(self) -> bool:
+        return bool(self.new)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "force": self.force,
+            "checked_at": self.checked_at,
+            "status": self.status,
+            "alert": self.alert,
+            "new_regressions": self.new,
+            "open_regressions": self.open,
+            "fixed": self.fixed,
+            "failed_checks": self.failed_checks,
+        }
+
+
+def compare(checklist: Checklist, baseline: list[str], previous: list[str] | None) -> Outcome:
+    """What is wrong now that was fine at go-live, and what of it is new since the last check."""
+    now = checklist.findings()
+    regressions = sorted(now - set(baseline))
+    before = set(previous if previous is not None else baseline)
+    return Outcome(
+        force=checklist.force,
+        checked_at=checklist.checked_at,
+        status=checklist.status,
+        new=sorted(set(regressions) - before),
+        open=regressions,
+        fixed=sorted(before - now - set(baseline)),
+        failed_checks=[check.key for check in checklist.checks if check.status == FAIL],
+    )
+
+
+def last_result(store: Any, slug: str) -> dict[str, Any] | None:
+    path = force_folder(store, slug) / "monitoring" / "latest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def record(store: Any, checklist: Checklist, outcome: Outcome) -> dict[str, Any]:
+    """The force's result, dated and as latest.json; returns its line for the platform-wide summary."""
+    folder = force_folder(store, checklist.force) / "monitoring"
+    folder.mkdir(parents=True, exist_ok=True)
+    document = outcome.as_dict() | {"findings": sorted(checklist.findings()), "checklist": checklist.as_dict()}
+    dated = folder / f"{checklist.checked_at[:10]}.json"
+    write_json(dated, document)
+    write_json(folder / "latest.json", document)
+    return outcome.as_dict() | {"counts": checklist.counts(), "result": str(dated)}
+
+
+def summarise(store: Any, lines: list[dict[str, Any]], checked_at: str) -> Any:
+    """<store>/platform/monitoring.json: every live force's latest line, for the operators' dashboard.
+
+    Written once per monitoring run, after every force's check (one writer, no race between forces).
+    """
+    path = store / SUMMARY[0] / SUMMARY[1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"forces": {}}
+    for line in lines:
+        summary["forces"][line["force"]] = line
+    summary["checked_at"] = checked_at
+    summary["alerts"] = sorted(force for force, line in summary["forces"].items() if line.get("alert"))
+    write_json(path, summary)
+    return path

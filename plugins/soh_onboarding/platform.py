@@ -1,0 +1,268 @@
+"""The client of the platform's admin API (schemas/platform-api.yaml).
+
+The supplier's API is shared by every force's run and fails as busy services do, so every call has a
+connect and a read timeout and is retried on connection errors, timeouts, 429 and 5xx, with exponential
+backoff and jitter, waiting at least what a 429's Retry-After asks. Batch writes carry an Idempotency-Key
+that stays the same across the retries of one call: a write whose answer was lost is not applied twice.
+
+The token comes from the Airflow Connection `soh_platform` (airflow_glue.platform_client) or, outside
+Airflow, from the environment (SOH_PLATFORM_URL, SOH_PLATFORM_TOKEN). It is sent only in the
+Authorization header and never appears in a message, a repr or an artifact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+URL_ENV, TOKEN_ENV = "SOH_PLATFORM_URL", "SOH_PLATFORM_TOKEN"
+
+
+class PlatformError(Exception):
+    """The platform refused a call, or kept failing until the client gave up."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Where the API is and the token it wants (kept out of repr, so out of logs and tracebacks)."""
+
+    base_url: str
+    token: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise PlatformError(f"the platform's URL must start with http:// or https://, not {self.base_url!r}")
+        if not self.token:
+            raise PlatformError("the platform's API token is empty")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Credentials:
+        env = os.environ if environ is None else environ
+        missing = [name for name in (URL_ENV, TOKEN_ENV) if not env.get(name)]
+        if missing:
+            raise PlatformError(
+                f"set {' and '.join(missing)} to reach the platform's API (outside Airflow; in Airflow the "
+                "Connection soh_platform holds them)"
+            )
+        return cls(env[URL_ENV], env[TOKEN_ENV])
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    retry_after_max_seconds: float = 120.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential, capped, with jitter so that many clients do not retry in step."""
+        ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
+        return ceiling * random.uniform(0.5, 1.0)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: an integer, or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def content_hash(page: dict[str, Any]) -> str:
+    """The contract's content hash of a page (see the contract's description): sha256 of the canonical
+    JSON of path, title, summary, body_html, content_type and published."""
+    fields = {
+        "path": page["path"],
+        "title": page["title"],
+        "summary": page.get("summary") or "",
+        "body_html": page["body_html"],
+        "content_type": page.get("content_type") or "page",
+        "published": page.get("published"),
+    }
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CallStats:
+    """What the client did: calls made, retries by reason, time spent waiting."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+    waited_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "calls": dict(self.calls),
+            "retries": dict(self.retries),
+            "waited_seconds": round(self.waited_seconds, 2),
+        }
+
+
+class PlatformClient:
+    """One requests Session to the admin API; each method is one operation of the contract."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        policy: RetryPolicy | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = credentials.base_url.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.stats = CallStats()
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.headers.update({"Authorization": f"Bearer {credentials.token}", "User-Agent": "soh-onboarding/1"})
+
+    def __repr__(self) -> str:
+        return f"PlatformClient({self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the transport -------------------------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotent: bool = False,
+    ) -> Any:
+        """One operation, retried until it answers or the policy's attempts are spent."""
+        url = f"{self.base_url}{API_PREFIX}{path}"
+        headers = {"Idempotency-Key": f"soh-{uuid.uuid4().hex}"} if idempotent else {}
+        operation = f"{method} {API_PREFIX}{path}"
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        for attempt in range(1, self.policy.attempts + 1):
+            self.stats.calls[method] += 1
+            try:
+                reply = self._session.request(
+                    method,
+                    url,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                )
+            except requests.Timeout:
+                reason, wait = "timeout", self.policy.backoff(attempt)
+            except requests.ConnectionError:
+                reason, wait = "connection error", self.policy.backoff(attempt)
+            else:
+                if reply.status_code not in RETRY_STATUSES:
+                    return self._answer(operation, reply)
+                reason = str(reply.status_code)
+                asked = retry_after_seconds(reply.headers.get("Retry-After"))
+                wait = self.policy.backoff(attempt)
+                if asked is not None:
+                    wait = max(wait, min(asked, self.policy.retry_after_max_seconds))
+            if attempt == self.policy.attempts:
+                raise PlatformError(f"{operation}: gave up after {attempt} attempts (last: {reason})")
+            self.stats.retries[reason] += 1
+            self.stats.waited_seconds += wait
+            log.info("%s: %s; retry %d in %.1fs", operation, reason, attempt, wait)
+            self._sleep(wait)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _answer(operation: str, reply: requests.Response) -> Any:
+        if reply.status_code < 400:
+            return reply.json() if reply.content else None
+        try:
+            detail = reply.json().get("detail")
+        except ValueError:
+            detail = reply.text[:300]
+        if isinstance(detail, list):  # validation errors: where and what
+            detail = "; ".join(f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}" for d in detail[:5])
+        raise PlatformError(f"{operation}: {reply.status_code} {detail}", reply.status_code)
+
+    # --- the operations ------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self.call("GET", "/health")
+
+    def put_tenant(self, tenant_id: str, display_name: str) -> dict[str, Any]:
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}", body={"display_name": display_name})
+
+    def get_tenant(self, tenant_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/tenants/{quote(tenant_id)}")
+
+    def put_domains(self, tenant_id: str, domains: list[str]) -> dict[str, Any]:
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}/domains", body={"domains": domains})
+
+    def put_branding(self, tenant_id: str, branding: dict[str, Any]) -> dict[str, Any]:
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}/branding", body=branding)
+
+    def put_services(self, tenant_id: str, services: list[str]) -> dict[str, Any]:
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}/services", body={"services": services})
+
+    def put_security_headers(self, tenant_id: str, headers: dict[str, Any]) -> dict[str, Any]:
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}/security-headers", body=headers)
+
+    def set_state(self, tenant_id: str, state: str) -> dict[str, Any]:
+        """The go-live switch ('live'), or back to 'preview'."""
+        return self.call("PUT", f"/tenants/{quote(tenant_id)}/state", body={"state": state})
+
+    def summary(self, tenant_id: str) -> dict[str, Any]:
+        return self.call("GET", f"/tenants/{quote(tenant_id)}/summary")
+
+    def publish(self, tenant_id: str, kind: str, upsert: list[dict], delete: list[str] = ()) -> dict[str, Any]:
+        """One batch of pages, assets or redirects, applied whole or not at all; safe to retry."""
+        assert kind in ("pages", "assets", "redirects")
+        body = {"upsert": upsert, "delete": list(delete)}
+        return self.call("POST", f"/tenants/{quote(tenant_id)}/{kind}/batch", body=body, idempotent=True)
+
+    def listing(self, tenant_id: str, kind: str, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every page, asset or redirect on the platform (without bodies), in key order."""
+        assert kind in ("pages", "assets", "redirects")
+        after = ""
+        while True:
+            answer = self.call(
+                "GET", f"/tenants/{quote(tenant_id)}/{kind}", params={"after": after, "limit": page_size}
+            )
+            yield from answer["items"]
+            if not answer["next_after"]:
+                return
+            after = answer["next_after"]
