@@ -419,6 +419,7 @@ def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 RUN_PHASES = {
     "dpia": "DPIA and the DPO's sign-off",
     "migration": "Content migration",
+    "provisioning": "Provisioning on the platform",
 }
 """The phases an operator can choose in the trigger form, in the order of the flow, with their labels.
 A phase that lands adds one line here, and calls `phase_gate` first thing in its first task(s)."""
@@ -751,6 +752,7 @@ def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], A
 def provisioning_tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from . import provisioning
 
+    phase_gate("provisioning", context)
     spec_data, _, _ = _provisioning(slug, context)
     tenant = _on_platform(lambda client: provisioning.ensure_tenant(client, spec_data))
     print(f"tenant {tenant['tenant_id']} ({tenant['state']}): domains {', '.join(tenant['domains'])}")
