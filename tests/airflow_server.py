@@ -115,6 +115,8 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         SOH_SANDBOX_PAGES="60",  # a small legacy site: the tests are about the orchestration
         SOH_CACHE_DIR=str(base / "spec-cache"),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
+        # This checkout's library, whatever editable install the venv holds (worktrees share one venv).
+        PYTHONPATH=str(ROOT / "plugins"),
         **env_extra,
     )
     if specs is not None:
