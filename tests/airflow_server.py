@@ -119,6 +119,8 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         SOH_SANDBOX_DIR=str(base / "sandbox"),
         SOH_CACHE_DIR=str(base / "spec-cache"),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
+        # This checkout's library, whatever editable install the venv holds (worktrees share one venv).
+        PYTHONPATH=str(ROOT / "plugins"),
         **env_extra,
     )
     if specs is not None:

@@ -110,3 +110,21 @@ def test_the_charging_view_is_the_newest_run_with_a_summary_and_prefers_the_live
     assert view.charges_this_year == {"demo": "1234.50"}
     assert view.chart == "platform/old/charging/charges-live.svg"
     assert dashboard.charging_view(tmp_path, ["failed-early"], date(2026, 11, 25)) is None
+
+
+def test_provisioning_and_accessibility_show_their_verdicts(tmp_path: Path) -> None:
+    run = tmp_path / "demo" / "r1"
+    write(
+        run / "provisioning" / "provisioning.json",
+        {"tenant_id": "demo", "state": "preview", "ok": True, "verification": {"counts": {"pages": 53}}},
+    )
+    write(
+        run / "accessibility" / "audit.json",
+        {"gate": {"passed": False, "counts": {"critical": 1, "serious": 0, "moderate": 2, "minor": 0}}},
+    )
+    results = dashboard.phase_results(tmp_path, "demo", ["r1"])
+    assert results["provisioning"][0] == dashboard.PhaseResult("tenant demo (preview): 53 pages verified", True)
+    assert results["accessibility"][0] == dashboard.PhaseResult("gate failed: 1 critical, 2 moderate", False)
+    assert dashboard.phase_reached(results) == "Accessibility: failed"
+    labels = [r.label for r in dashboard.reports_for("onboard_demo", "accessibility.audit")]
+    assert labels == ["Accessibility report", "Accessibility statement (draft)"]

@@ -42,6 +42,9 @@ REPORTS: list[Report] = [
     Report("DPIA document", "dpia/dpia-scoping.html", ("dpia.screen", "dpia.dpo_decision", "dpia.record")),
     Report("Migration report", "migration/migration-report.html", ("migration.finish",)),
     Report("Redirect map (CSV)", "migration/redirects.csv", ("migration.finish",)),
+    Report("Provisioning report", "provisioning/provisioning-report.html", ("provisioning.verify",)),
+    Report("Accessibility report", "accessibility/accessibility-report.html", ("accessibility.audit",)),
+    Report("Accessibility statement (draft)", "accessibility/accessibility-statement.html", ("accessibility.audit",)),
     Report(
         "Go-live checklist", "go_live/go-live-checklist.html", ("go_live.check", "go_live.decision", "go_live.switch")
     ),
@@ -148,6 +151,30 @@ def _migration(folder: Any) -> PhaseResult | None:
     if (folder / "crawl").is_dir():
         return PhaseResult("crawling and processing")
     return None
+
+
+@phase_result("provisioning")
+def _provisioning(folder: Any) -> PhaseResult | None:
+    result = _json(folder / "provisioning.json")
+    if result is None:
+        return None
+    counts = (result.get("verification") or {}).get("counts") or {}
+    verdict = "verified" if result.get("ok") else "verification failed"
+    return PhaseResult(
+        f"tenant {result.get('tenant_id')} ({result.get('state')}): {counts.get('pages', 0)} pages {verdict}",
+        bool(result.get("ok")),
+    )
+
+
+@phase_result("accessibility")
+def _accessibility(folder: Any) -> PhaseResult | None:
+    audit = _json(folder / "audit.json")
+    if audit is None:
+        return None
+    gate = audit.get("gate") or {}
+    counts = ", ".join(f"{count} {impact}" for impact, count in (gate.get("counts") or {}).items() if count)
+    verdict = "gate passed" if gate.get("passed") else "gate failed"
+    return PhaseResult(f"{verdict}: {counts or 'no violations'}", bool(gate.get("passed")))
 
 
 @phase_result("go_live")

@@ -1,0 +1,288 @@
+"""The operators' view in a real browser: `bin/run` (Airflow standalone with the sandbox) driven by headless
+Debian Chromium through Playwright, as the National Live Service team and the DPO would use it.
+
+The tests run in order on one Airflow: the operator signs in and triggers the demo force from the trigger
+form; the DPO gets an e-mail (an SMTP server started here), follows its link and approves in the UI; the
+run succeeds; the dashboard, each task's report links and the charging model show what they should.
+Screenshots go to docs/screenshots/ (the README's operator walkthrough uses them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+from smtp_sink import Mailbox, html_of, smtp_server
+
+from airflow_server import Airflow, start_airflow
+from conftest import ROOT, copy_specs
+from soh_onboarding import airflow_glue
+
+pytestmark = pytest.mark.slow
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DAG_ID = "onboard_demo"
+CHOSEN = ["dpia", "migration"]
+"""The phases the operator chooses in the trigger form (the platform's sandbox is not part of bin/run)."""
+DPO = "dpo@demoshire.police.example"
+TEAM = "live-service@soh.example"
+STATE: dict[str, Any] = {}
+"""What one test hands the next (the run id, the e-mail's link)."""
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[Airflow]:
+    base = tmp_path_factory.mktemp("operator-ui")
+    specs = copy_specs(base / "specs")
+    with start_airflow(
+        base,
+        specs,
+        AIRFLOW_CONN_SOH_SMTP=mailbox.conn_uri,
+        AIRFLOW__SOH__NOTIFY_EMAIL=TEAM,
+    ) as airflow:
+        yield airflow
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bin/test installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def password(airflow: Airflow, user: str) -> str:
+    return json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())[user]
+
+
+@contextmanager
+def signed_in(browser: Any, airflow: Airflow, user: str) -> Iterator[Any]:
+    """A new browser session signed in through Airflow's login page, closed after use: an open Airflow
+    page polls the API server, which slows the tasks' calls to it on a small machine."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        yield _sign_in(context.new_page(), airflow, user)
+    finally:
+        context.close()
+
+
+def _sign_in(page: Any, airflow: Airflow, user: str) -> Any:
+    page.set_default_timeout(60_000)
+    page.goto(f"{airflow.url}/")
+    page.wait_for_selector("input[name=username]")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password(airflow, user))
+    if user == "admin":
+        shot(page, "01-sign-in")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{airflow.url}/")
+    return page
+
+
+def shot(page: Any, name: str, full_page: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def dashboard_row(page: Any, slug: str) -> dict[str, str]:
+    row = page.locator(f"#forces tr[data-force='{slug}']")
+    cells = row.locator("td[data-col]")
+    return {cells.nth(i).get_attribute("data-col"): cells.nth(i).inner_text() for i in range(cells.count())}
+
+
+def test_the_plugin_refuses_anyone_not_signed_in(airflow: Airflow) -> None:
+    for path in ("/soh/dashboard", "/soh/artifacts/platform/live-forces.json", "/soh/artifacts/demo/x/dpia/a.html"):
+        assert requests.get(f"{airflow.url}{path}", timeout=10).status_code == 401, path
+        forged = requests.get(f"{airflow.url}{path}", cookies={"_token": "forged"}, timeout=10)
+        assert forged.status_code in (401, 403), path
+        bearer = requests.get(f"{airflow.url}{path}", headers={"Authorization": "Bearer forged"}, timeout=10)
+        assert bearer.status_code in (401, 403), path
+
+
+def test_the_operator_triggers_the_demo_force_from_the_trigger_form(airflow: Airflow, browser: Any) -> None:
+    airflow.wait_for(f"DAG {DAG_ID}", lambda: airflow.get(f"/dags/{DAG_ID}"))
+    with signed_in(browser, airflow, "admin") as page:
+        # The dashboard is in Airflow's navigation.
+        page.get_by_role("link", name="Onboarding").click()
+        page.wait_for_url(f"{airflow.url}/plugin/soh-onboarding")
+        frame = page.frame_locator("iframe")
+        assert frame.locator("h1").inner_text() == "Force onboarding"
+        assert frame.locator("#forces tr[data-force='demo'] th").inner_text() == "Demoshire Police"
+
+        page.goto(f"{airflow.url}/dags/{DAG_ID}")
+        page.get_by_role("button", name="Trigger").first.click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("button", name="What to run").click()
+        assert dialog.get_by_text("Phases to run").is_visible()
+        assert dialog.get_by_text("DPIA and the DPO's sign-off").is_visible()
+        assert dialog.get_by_text("Content migration").first.is_visible()
+        assert dialog.get_by_text("Dry run").is_visible()
+        # The phases beyond the DPIA and the migration need the platform: this run leaves them out.
+        for phase, label in airflow_glue.RUN_PHASES.items():
+            if phase not in CHOSEN:
+                dialog.locator(f'[aria-label="Remove {label}"] [role=button]').click()
+        shot(page, "02-trigger-form")
+        dialog.get_by_role("button", name="About this run").click()
+        dialog.locator("input[name=element_run_note], textarea[name=element_run_note]").fill("first onboarding run")
+        dialog.get_by_role("button", name="Trigger").last.click()
+
+        runs = airflow.wait_for("the triggered run", lambda: airflow.get(f"/dags/{DAG_ID}/dagRuns")["dag_runs"], 60)
+    run = runs[0]
+    assert run["conf"]["run_note"] == "first onboarding run"
+    assert run["conf"]["phases"] == CHOSEN and run["conf"]["dry_run"] is False
+    STATE["run_id"] = run["dag_run_id"]
+
+
+def test_the_dpo_is_mailed_and_the_dashboard_shows_the_approval_waiting(
+    airflow: Airflow, browser: Any, mailbox: Mailbox
+) -> None:
+    run_id = STATE["run_id"]
+    message = mailbox.wait_for("DPIA sign-off: Demoshire Police waits for you", 300)
+    assert DPO in str(message["X-Envelope-To"]) and TEAM in str(message["X-Envelope-To"])
+    link = re.search(r'href="([^"]+/required_actions[^"]*)"', html_of(message)).group(1).replace("&amp;", "&")
+    assert link.startswith(f"{airflow.url}/dags/{DAG_ID}/runs/")
+    STATE["answer_link"] = link
+
+    with signed_in(browser, airflow, "admin") as page:
+        page.goto(f"{airflow.url}/soh/dashboard")
+        row = dashboard_row(page, "demo")
+        assert "DPIA sign-off: Demoshire Police" in row["approvals"] and "Priya Shah" in row["approvals"]
+        assert row["last-run"].startswith("running")
+        assert row["accessibility"] == "not run"
+        answer = page.locator("#forces tr[data-force='demo'] td[data-col=approvals] a").get_attribute("href")
+        assert answer.endswith("/tasks/dpia.dpo_decision/required_actions")
+        assert dashboard_row(page, "hampshire")["last-run"] == "not run"
+        page.goto(f"{airflow.url}/plugin/soh-onboarding")
+        page.frame_locator("iframe").locator("#forces").wait_for()
+        shot(page, "03-dashboard-approval-waiting")
+
+    # A person never answers within a second; the scheduler must have seen the task paused (3.3.2 race).
+    processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=dpia.dpo_decision, run_id={run_id},"
+    airflow.wait_for("the scheduler to see the DPO's task paused", lambda: processed in airflow.log.read_text(), 180)
+
+
+def test_the_dpo_follows_the_mail_and_approves_in_the_ui(airflow: Airflow, browser: Any) -> None:
+    with signed_in(browser, airflow, DPO) as page:
+        page.goto(STATE["answer_link"])
+        page.get_by_text("DPIA sign-off: Demoshire Police").first.wait_for()
+        assert page.get_by_text("no earlier approved DPIA for this force").is_visible()
+        page.locator("[name=element_comment]").fill("Measures agreed with the digital lead")
+        shot(page, "04-dpo-approves")
+        page.get_by_role("button", name="Approve").click()
+        run_id = STATE["run_id"]
+        hitl = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/dpia.dpo_decision/-1/hitlDetails"
+        decision = airflow.wait_for("the DPO's answer", lambda: airflow.get(hitl)["chosen_options"], 60)
+
+    assert decision == ["Approve"]
+    assert airflow.get(hitl)["responded_by_user"]["id"] == DPO
+    assert airflow.get(hitl)["params_input"]["comment"] == "Measures agreed with the digital lead"
+    assert airflow.wait_for_run(DAG_ID, run_id, 300) == "success"
+    if "provisioning" in airflow_glue.RUN_PHASES:  # a phase not chosen is skipped, saying why in its log
+        assert airflow.task_state(DAG_ID, run_id, "provisioning.tenant") == "skipped"
+        log = json.dumps(
+            airflow.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/provisioning.tenant/logs/1?full_content=true")
+        )
+        assert "was not chosen in this run's trigger form" in log
+
+
+def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
+    run_id = STATE["run_id"]
+    with signed_in(browser, airflow, "admin") as page:
+        expected = {
+            "dpia.record": ("DPIA document", "DPIA scoping: Demoshire Police"),
+            "migration.finish": ("Migration report", "Content migration: Demoshire Police"),
+        }
+        run = quote(run_id, safe="")
+        page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
+        page.get_by_role("link", name="Migration report").wait_for()
+        assert page.get_by_role("link", name="Redirect map (CSV)").is_visible()
+        assert page.get_by_role("link", name="DPIA document").count() == 0  # only the tasks that write a report link it
+        shot(page, "05-task-report-links")
+
+        for task_id, (label, heading) in expected.items():
+            page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/{task_id}/details")
+            href = page.get_by_role("link", name=label).get_attribute("href")
+            assert href.startswith(f"{airflow.url}/soh/artifacts/demo/")
+            page.goto(href)
+            assert heading in page.locator("h1").first.inner_text()
+            if task_id == "migration.finish":
+                shot(page, "06-migration-report")
+            else:
+                shot(page, "07-dpia-document")
+        # A CSV is a download for the browser: fetched with the browser's session, it is the redirect map.
+        page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
+        csv = page.get_by_role("link", name="Redirect map (CSV)").get_attribute("href")
+        reply = page.request.get(csv)
+        assert reply.status == 200 and reply.headers["content-type"].startswith("text/csv")
+        assert reply.text().startswith("old_url,new_url,type")
+
+
+def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow, browser: Any) -> None:
+    live = airflow.trigger("mark_force_live", {"force": "demo"})
+    assert airflow.wait_for_run("mark_force_live", live) == "success"
+    charging = airflow.wait_for(
+        "the charging model's run", lambda: airflow.get("/dags/charging_model/dagRuns")["dag_runs"], 120
+    )[0]["dag_run_id"]
+    assert airflow.wait_for_run("charging_model", charging, 300) == "success"
+
+    with signed_in(browser, airflow, "admin") as page:
+        page.goto(f"{airflow.url}/soh/dashboard")
+        row = dashboard_row(page, "demo")
+        assert row["last-run"].startswith("success")
+        assert row["phase"] == "Content migration: done"
+        assert re.fullmatch(r"\d+ pages migrated; quality checks passed", row["pages"]), row["pages"]
+        assert row["approvals"] == "none"
+        assert row["go-live"] == "live from 2026-06-01"
+        assert row["accessibility"] == "not run"
+        assert re.fullmatch(r"£[\d,]+\.\d\d", row["charge"]), row["charge"]
+        assert page.locator("#phases tr[data-force='demo'] td[data-phase=dpia]").inner_text() == (
+            "Approve by Priya Shah"
+        )
+        assert dashboard_row(page, "thames-valley")["pages"] == "not run"
+        summary = page.locator("#charging-summary").inner_text()
+        assert charging in summary and "live" in summary
+        chart = page.locator("img.chart")
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), "the chart did not load"
+        assert page.locator("#charging tbody tr").count() >= 1
+
+        for label, check in (("DPIA document", "DPIA scoping"), ("Migration report", "Content migration")):
+            page.goto(f"{airflow.url}/soh/dashboard")
+            page.locator("#forces tr[data-force='demo']").get_by_role("link", name=label).click()
+            assert check in page.locator("h1").first.inner_text()
+
+        page.goto(f"{airflow.url}/soh/dashboard")
+        page.locator("img.chart").wait_for()
+        shot(page, "08-dashboard", full_page=True)
+
+        page.goto(f"{airflow.url}/dags/charging_model/runs/{quote(charging, safe='')}/tasks/compute/details")
+        report = page.get_by_role("link", name="Charging report").get_attribute("href")
+        charges = page.get_by_role("link", name="Charges (CSV)").get_attribute("href")
+        assert page.request.get(charges).text().startswith("scenario,financial_year,force_slug")
+        page.goto(report)
+        assert page.locator("h1").first.inner_text() == "Single Online Home charging model"
+        shot(page, "09-charging-report")
