@@ -23,7 +23,11 @@ def test_every_param_has_a_title_a_description_and_a_section() -> None:
         schema = params.get_param(name).schema
         assert schema.get("title") and schema.get("description_md") and schema.get("section"), name
     phases = params.get_param("phases")
-    assert phases.value == list(airflow_glue.RUN_PHASES) == ["dpia", "migration", "provisioning", "accessibility"]
+    assert (
+        phases.value
+        == list(airflow_glue.RUN_PHASES)
+        == ["dpia", "migration", "provisioning", "accessibility", "go_live"]
+    )
     assert phases.schema["items"]["enum"] == list(airflow_glue.RUN_PHASES)
     assert phases.schema["values_display"]["dpia"] == "DPIA and the DPO's sign-off"
     assert params["dry_run"] is False

@@ -435,6 +435,7 @@ RUN_PHASES = {
     "migration": "Content migration",
     "provisioning": "Provisioning on the platform",
     "accessibility": "Accessibility audit",
+    "go_live": "Go-live checks, the go-live decision and the switch",
 }
 """The phases an operator can choose in the trigger form, in the order of the flow, with their labels.
 A phase that lands adds one line here, and calls `phase_gate` first thing in its first task(s)."""
@@ -605,6 +606,7 @@ def golive_check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
     from .golive import checks
 
+    phase_gate("go_live", context)
     folder = run_folder(slug, context)
     spec_data = provenance.read_snapshot(folder.root / "spec")
     checklist, rows = checks.run_checks(spec_data, _golive_settings(), folder.root)
@@ -660,6 +662,8 @@ def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = 
             f"Go-live refused: {decision.why_not()}. Nothing was changed: the tenant is not switched live, "
             "the live-forces register and the charging model are as they were."
         )
+    if dry_run_skips(context, f"switch {spec_data['force']['name']} live and record it live (approved)"):
+        return {"approved_by": decision.responded_by, "platform": None, "dry_run": True}
     if switch is None:
         switch = lambda data: golive_decision.switch_live(platform_client(), data["tenant"]["tenant_id"])  # noqa: E731
     switched = switch(spec_data)
