@@ -206,6 +206,16 @@ def golive_approval(force: spec.ForceSpec) -> HITLOperator:
     )
 
 
+@task(
+    task_id="outcome",
+    task_display_name="Fail the run when a phase failed",
+    trigger_rule="one_failed",
+    retries=0,
+)
+def outcome(slug: str, **context) -> None:
+    airflow_glue.fail_the_run(slug, context)
+
+
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
@@ -281,6 +291,12 @@ def build_dag(force: spec.ForceSpec) -> DAG:
             golive_check(force.slug) >> golive_approval(force) >> golive_switch(force.slug)
         # The last gate: after the site is published, verified and audited (the checks read the run's folder).
         [checked, accessibility_group] >> go_live
+
+        # Airflow judges a run by its last tasks: with later phases left out of a run (skipped), a failed
+        # earlier phase would leave it "successful". This last task, downstream of every other, runs only
+        # when one of them failed, and fails the run (and so sends the failure e-mail).
+        judge = outcome(force.slug)
+        [other for other in dag.tasks if other is not judge.operator] >> judge
     return dag
 
 

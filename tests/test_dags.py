@@ -70,6 +70,7 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "go_live.check",
         "go_live.decision",
         "go_live.switch",
+        "outcome",
     }
     for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
         assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
@@ -94,6 +95,9 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert param.schema["title"] == "Why this run" and param.schema["section"] == "About this run"
     # go-live: the last gate, after the site is published and verified
     assert tasks["go_live.check"].upstream_task_ids == {"check_spec", "accessibility.audit"}
+    # The last task judges the run: downstream of every other, it runs (and fails the run) only on a failure.
+    assert tasks["outcome"].upstream_task_ids == set(tasks) - {"outcome"}
+    assert tasks["outcome"].trigger_rule == "one_failed"
     approval = tasks["go_live.decision"]
     assert approval.upstream_task_ids == {"go_live.check"}
     assert approval.options == ["Go live", "Do not go live"]
@@ -179,6 +183,7 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         assert states.pop("accessibility.audit") == ("success" if audited["gate"]["passed"] else "failed")
         for task_id in ("go_live.check", "go_live.decision", "go_live.switch"):  # marked done, after the gate
             assert states.pop(task_id) == ("success" if audited["gate"]["passed"] else "upstream_failed")
+        assert states.pop("outcome") == ("skipped" if audited["gate"]["passed"] else "failed")
         assert {task: state for task, state in states.items() if state != "success"} == {
             "dpia.approval_stands": "skipped"  # the branch not taken: the DPO was asked
         }

@@ -53,11 +53,6 @@ def contradict_the_screening(spec_dir: Path) -> None:
     demo.write_text(text, encoding="utf-8")
 
 
-@pytest.mark.skip(
-    reason="since provisioning joined the DAG (after the DPIA), a dag.test() of the DPIA alone whose screening "
-    "fails ends 'success': the later phases, not chosen, leave the leaf unrunnable and hide the failure. "
-    "Re-enable once the run's state reflects a failed phase (see the ui branch's report)."
-)
 def test_a_failed_run_mails_the_force_and_the_team_with_a_link_to_the_task(
     airflow_db: Path, spec_dir: Path, mailbox: Mailbox
 ) -> None:

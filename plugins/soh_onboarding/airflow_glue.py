@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from . import project, provenance, reports, spec
-from .artifacts import RunFolder
+from .artifacts import RunFolder, write_json
 
 STEPS = (
     {
@@ -468,6 +468,40 @@ def phase_gate(phase: str, context: dict[str, Any]) -> None:
         raise AirflowSkipException(
             f"Skipped: '{RUN_PHASES[phase]}' was not chosen in this run's trigger form (phases chosen: {listed})."
         )
+
+
+OUTCOME_FILE = "outcome.json"
+"""In the run's folder: the tasks that failed, written by the run's last task for the failure e-mail."""
+
+
+def fail_the_run(slug: str, context: dict[str, Any]) -> None:
+    """The last task of every onboarding run, run only when another task failed: it fails the run.
+
+    Airflow sets a run's state from its last tasks; when the operator left later phases out (skipped),
+    a failure in an earlier one would otherwise end the run as a success and send no failure e-mail.
+    It records which tasks failed, so the e-mail names them rather than this task."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    ti = context["ti"]
+    states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id]).get(ti.run_id, {})
+    failed = sorted(task_id for task_id, state in states.items() if state == "failed" and task_id != ti.task_id)
+    write_json(run_folder(slug, context).root / OUTCOME_FILE, {"failed_tasks": failed})
+    raise AirflowFailException(
+        f"Failed in this run: {', '.join(failed) or 'a task (see the grid)'}. The run is failed so that a phase "
+        "left out of the run cannot hide it; the failed task's log says what went wrong."
+    )
+
+
+def failed_tasks(dag_id: str, run_id: str) -> list[str]:
+    """The failed tasks the run's last task recorded (empty when it did not run or cannot be read)."""
+    import json
+
+    slug = dag_id.removeprefix("onboard_")
+    try:
+        path = RunFolder.for_run(artifact_store(), slug, run_id).root / OUTCOME_FILE
+        return list(json.loads(path.read_text(encoding="utf-8")).get("failed_tasks") or [])
+    except (OSError, ValueError):
+        return []
 
 
 def is_dry_run(context: dict[str, Any]) -> bool:

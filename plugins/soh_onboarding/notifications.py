@@ -22,7 +22,7 @@ from typing import Any
 from airflow.sdk.bases.notifier import BaseNotifier
 
 from . import reports
-from .airflow_glue import run_url, task_url, ui_base
+from .airflow_glue import failed_tasks, run_url, task_url, ui_base
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,17 @@ class RunFailed(_OnboardingNotifier):
         facts = [("Force", self.force), ("Run", run_id), ("Why the run stopped", str(context.get("reason") or ""))]
         links = [("The run in Airflow", run_url(dag_id, run_id))]
         headline = f"The onboarding run of {self.force} failed."
-        if ti is not None:
+        if ti is not None and ti.task_id == "outcome":  # the run's last task: it recorded which tasks failed
+            first = next(iter(failed_tasks(dag_id, run_id)), None)
+            known = getattr(dag, "task_dict", {})
+            if first is not None and first not in known:  # a mapped task's chunk: "<task_id>_<map index>"
+                first = first.rsplit("_", 1)[0]
+            if first is not None and first in known:
+                name = dag.get_task(first).task_display_name or first
+                facts.insert(1, ("Failed task", f"{name} ({first})"))
+                links.insert(0, ("The failed task and its log", task_url(dag_id, run_id, first)))
+                headline = f"The onboarding run of {self.force} failed at “{name}”."
+        elif ti is not None:
             name = getattr(task, "task_display_name", None) or ti.task_id
             facts.insert(1, ("Failed task", f"{name} ({ti.task_id})"))
             facts.append(("Attempts", str(getattr(ti, "try_number", "") or "")))
