@@ -108,7 +108,8 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AIRFLOW", "PYTEST")) and key not in ("PYTHONPATH", "SOH_SPECS_DIR", "SOH_CACHE_DIR")
+        if not key.startswith(("AIRFLOW", "PYTEST", "SOH_GOLIVE_"))
+        and key not in ("PYTHONPATH", "SOH_SPECS_DIR", "SOH_CACHE_DIR")
     }
     env.update(
         AIRFLOW_HOME=str(home),
@@ -117,6 +118,9 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         SOH_SANDBOX_PAGES="60",  # a small legacy site: the tests are about the orchestration
         SOH_SANDBOX_PLATFORM_PORT=str(platform_port),
         SOH_SANDBOX_DIR=str(base / "sandbox"),
+        SOH_SANDBOX_DNS_PORT=str(free_port()),  # the sandbox ingress, which the go-live checks are pointed at
+        SOH_SANDBOX_HTTP_PORT=str(free_port()),
+        SOH_SANDBOX_HTTPS_PORT=str(free_port()),
         SOH_CACHE_DIR=str(base / "spec-cache"),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
         # This checkout's library, whatever editable install the venv holds (worktrees share one venv).

@@ -1,4 +1,5 @@
-"""Real local servers for the go-live checks: a DNS server, and an HTTP + HTTPS ingress with a test CA.
+"""The go-live tests' world, on the sandbox ingress's real servers (sandbox/ingress/): a DNS server, and an
+HTTP + HTTPS ingress with a test CA, here with the sites and faults each test wants.
 
 - `DnsServer`: dnslib's UDP/TCP server on 127.0.0.1 and a free high port, answering from zone text
   (NOERROR with no answer for a name that exists with other types, NXDOMAIN otherwise, as real servers do).
@@ -10,35 +11,23 @@
 from __future__ import annotations
 
 import copy
-import http.client
 import json
-import socket
-import ssl
-import threading
-import time
-import warnings
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import trustme
 import yaml
-from dnslib import QTYPE, RCODE, RR
-from dnslib.server import DNSServer
-from dnslib.zoneresolver import ZoneResolver
 
 from soh_onboarding.golive import settings
 
-SECURE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Permissions-Policy": "geolocation=(self), camera=()",
-}
+sys.path.insert(0, str(Path(__file__).parents[1]))  # the project's root: the sandbox package
+from sandbox.ingress import SECURE_HEADERS, Answer, DnsServer, Ingress, LocalCA, Site, free_port, zone_records
+from sandbox.ingress.dns import PARKED
+
+__all__ = ["SECURE_HEADERS", "Answer", "DnsServer", "Ingress", "LocalCA", "Site", "free_port", "zone_records"]
+
 KEY_PAGES = {
     "home": "/",
     "report_a_crime": "/ro/report/ocr/af/how-to-report-a-crime/",
@@ -49,87 +38,7 @@ KEY_PAGES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-# --- DNS -----------------------------------------------------------------------------------------
-
-
-class _Zone(ZoneResolver):
-    def resolve(self, request, handler):
-        reply = super().resolve(request, handler)
-        if not reply.rr and any(request.q.qname == name for name, _, _ in self.zone):
-            reply.header.rcode = RCODE.NOERROR  # the name exists, with no record of this type
-        return reply
-
-
-class DnsServer:
-    """An authoritative-looking DNS server for test zones, on UDP and TCP."""
-
-    def __init__(self, zone: str) -> None:
-        self.port = free_port()
-        resolver = _Zone(zone)
-        self._servers = [DNSServer(resolver, address="127.0.0.1", port=self.port, tcp=tcp) for tcp in (False, True)]
-        self.queries: list[str] = []
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def __enter__(self) -> DnsServer:
-        for server in self._servers:
-            server.server.logger.log_request = lambda handler, request: self.queries.append(
-                f"{request.q.qname} {QTYPE[request.q.qtype]}"
-            )
-            server.server.logger.log_reply = lambda *args: None
-            server.server.logger.log_recv = lambda *args: None
-            server.server.logger.log_send = lambda *args: None
-            server.server.logger.log_data = lambda *args: None
-            server.start_thread()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for server in self._servers:
-            server.stop()
-            server.server.server_close()
-
-
-def zone_records(zone: str) -> list[str]:
-    return [str(rr) for rr in RR.fromZone(zone)]
-
-
 # --- sites ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    body: bytes = b""
-    content_type: str = "text/html; charset=utf-8"
-    location: str = ""
-
-
-@dataclass
-class Site:
-    """A website on one host name: pages by path, headers on every https answer, http -> https."""
-
-    host: str
-    pages: dict[str, Answer] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=lambda: dict(SECURE_HEADERS))
-    cookies: list[str] = field(default_factory=list)
-    http_redirect: int | None = 301  # None: http serves the pages itself
-    server_header: str = ""
-    fixed: dict[str, Answer] = field(default_factory=dict)  # answered on http and https alike (old URLs)
-
-    def answer(self, scheme: str, path: str) -> Answer:
-        if path in self.fixed:
-            return self.fixed[path]
-        if scheme == "http" and self.http_redirect:
-            return Answer(self.http_redirect, location=f"https://{self.host}{path}")
-        return self.pages.get(path) or Answer(404, b"<!DOCTYPE html><title>Not found</title><h1>Page not found</h1>")
 
 
 def html(title: str, extra: str = "") -> bytes:
@@ -169,176 +78,6 @@ def healthy_site(host: str, other_hosts: tuple[str, ...] = ()) -> Site:
 # --- the ingress -----------------------------------------------------------------------------------
 
 
-class LocalCA:
-    """A CA made for the test, and a certificate per host name (or a deliberately bad one)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.ca = trustme.CA()
-        self.bundle = folder / "test-ca.pem"
-        self.ca.cert_pem.write_to_path(str(self.bundle))
-        self.folder = folder
-
-    def context(self, *names: str, expired: bool = False, days: int = 365) -> ssl.SSLContext:
-        now = datetime.now(UTC)
-        if expired:
-            cert = self.ca.issue_cert(*names, not_before=now - timedelta(days=400), not_after=now - timedelta(days=2))
-        else:
-            cert = self.ca.issue_cert(*names, not_before=now - timedelta(days=1), not_after=now + timedelta(days=days))
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cert.configure_cert(context)
-        return context
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = ""
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are written apart: no 40 ms delayed-ACK stall
-
-    def log_message(self, format: str, *args: object) -> None:
-        self.server.ingress.log.append(f"{self.server.scheme} {self.headers.get('Host')} {self.requestline}")
-
-    def do_GET(self) -> None:
-        ingress: Ingress = self.server.ingress
-        scheme = self.server.scheme
-        host = (self.headers.get("Host") or "").split(":")[0].lower()
-        if ingress.latency:
-            time.sleep(ingress.latency)  # a remote ingress's round trip
-        if host in ingress.backends:
-            self._forward(ingress.backends[host], scheme, host)
-            return
-        site = ingress.sites.get(host)
-        if site is None:
-            answer = Answer(421, b"Misdirected request", "text/plain")
-            site = Site(host, headers={})
-        else:
-            answer = site.answer(scheme, self.path)
-        self.log_request(answer.status)
-        self.send_response_only(answer.status)
-        self.send_header("Date", self.date_time_string())
-        if site.server_header:
-            self.send_header("Server", site.server_header)
-        if answer.location:
-            self.send_header("Location", answer.location)
-        if scheme == "https":
-            for name, value in site.headers.items():
-                self.send_header(name, value)
-            for cookie in site.cookies:
-                self.send_header("Set-Cookie", cookie)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
-
-    def _forward(self, backend: tuple[int, bool], scheme: str, host: str) -> None:
-        """As a TLS-terminating load balancer does: http upgraded to https (unless the host keeps http for
-        its old URLs), https passed to the backend with X-Forwarded-Proto."""
-        port, upgrade = backend
-        self.log_request(0)
-        if scheme == "http" and upgrade:
-            self.send_response_only(301)
-            self.send_header("Location", f"https://{host}{self.path}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in self.HOP_BY_HOP}
-        headers["X-Forwarded-Proto"] = scheme
-        headers["X-Forwarded-For"] = self.client_address[0]
-        upstream.request("GET", self.path, headers=headers)
-        response = upstream.getresponse()
-        body = response.read()
-        upstream.close()
-        self.send_response_only(response.status)
-        self.send_header("Date", self.date_time_string())
-        for name, value in response.getheaders():
-            if name.lower() not in self.HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, ingress: Ingress, scheme: str, context: ssl.SSLContext | None) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.ingress = ingress
-        self.scheme = scheme
-        self.context = context
-
-    def get_request(self):
-        sock, address = super().get_request()
-        if self.context is not None:
-            # the handshake happens in the request's thread, on its first read
-            sock = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return sock, address
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # clients that refuse our certificate hang up: expected, not an error to print
-
-
-class Ingress:
-    """HTTP and HTTPS servers on 127.0.0.1 serving `sites` by Host, certificates by SNI."""
-
-    def __init__(self, ca: LocalCA, *, legacy_tls: bool = False) -> None:
-        self.ca = ca
-        self.sites: dict[str, Site] = {}
-        self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
-        self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
-        self.certificates: dict[str, ssl.SSLContext] = {}
-        self.log: list[str] = []
-        self.legacy_tls = legacy_tls
-        default = self._legacy(ca.context("default.invalid"))
-        default.sni_callback = self._choose
-        self._http = _Server(self, "http", None)
-        self._https = _Server(self, "https", default)
-        self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (self._http, self._https)]
-
-    def _legacy(self, context: ssl.SSLContext) -> ssl.SSLContext:
-        """An old load balancer still accepts TLS 1.0 and 1.1 (every context, since SNI switches them)."""
-        if self.legacy_tls:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                context.minimum_version = ssl.TLSVersion.TLSv1
-            context.set_ciphers("DEFAULT:@SECLEVEL=0")
-        return context
-
-    def _choose(self, sock: ssl.SSLSocket, name: str | None, _context: ssl.SSLContext) -> None:
-        chosen = self.certificates.get((name or "").lower())
-        if chosen is not None:
-            sock.context = chosen
-
-    def add(self, site: Site, *, certificate: ssl.SSLContext | None = None) -> Site:
-        self.sites[site.host] = site
-        self.certificates[site.host] = self._legacy(certificate or self.ca.context(site.host))
-        return site
-
-    def proxy(
-        self, host: str, port: int, *, upgrade_http: bool = True, certificate: ssl.SSLContext | None = None
-    ) -> None:
-        """Serve `host` from an HTTP backend on 127.0.0.1:port (e.g. the sandbox platform), terminating TLS."""
-        self.backends[host] = (port, upgrade_http)
-        self.certificates[host] = certificate or self.ca.context(host)
-
-    @property
-    def ports(self) -> dict[str, int]:
-        return {"http": self._http.server_address[1], "https": self._https.server_address[1]}
-
-    def __enter__(self) -> Ingress:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for server in (self._http, self._https):
-            server.shutdown()
-            server.server_close()
-
-
 @contextmanager
 def running(ca: LocalCA, zone: str) -> Iterator[tuple[Ingress, DnsServer]]:
     with Ingress(ca) as ingress, DnsServer(zone) as dns:
@@ -347,13 +86,7 @@ def running(ca: LocalCA, zone: str) -> Iterator[tuple[Ingress, DnsServer]]:
 
 # --- the standard world of the go-live tests ----------------------------------------------------
 
-PARKED = """
-{name}. 60 IN A 127.0.0.1
-{name}. 60 IN CAA 0 issue "letsencrypt.org"
-{name}. 60 IN TXT "v=spf1 -all"
-{name}. 60 IN MX 0 .
-_dmarc.{name}. 60 IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{name}"
-"""
+PARKED = PARKED.replace("{address}", "127.0.0.1").replace("{issuer}", "letsencrypt.org")
 HEALTHY = ("good.example", "old.good.example", "expired.example", "wrongname.example", "untrusted.example")
 ZONE = (
     "".join(PARKED.format(name=name) for name in (*HEALTHY, "faulty.example"))

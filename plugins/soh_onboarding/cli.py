@@ -367,6 +367,26 @@ def _sandbox_platform(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox_ingress(args: argparse.Namespace) -> int:
+    """Serve the sandbox ingress (DNS, HTTP, HTTPS in front of the sandbox platform) until Ctrl-C.
+
+    Like the other sandboxes, imported here only, lazily, from the project's root.
+    """
+    from . import project
+
+    if str(project.ROOT) not in sys.path:
+        sys.path.insert(0, str(project.ROOT))
+    from sandbox.ingress import serve
+
+    ports = {"dns_port": args.dns_port, "http_port": args.http_port, "https_port": args.https_port}
+    try:
+        serve(Path(args.dir), args.platform_port, Path(args.data), verbose=not args.quiet, **ports)
+    except OSError as error:
+        print(f"sandbox ingress: cannot serve on 127.0.0.1 (ports {ports}): {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _pounds(amount: str) -> str:
     from decimal import Decimal
 
@@ -519,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(func=_audit)
 
     sandbox = commands.add_parser(
-        "sandbox", help="local stand-ins for the outside world (a legacy force website, the platform)"
+        "sandbox", help="local stand-ins for the outside world (a legacy force website, the platform, its ingress)"
     ).add_subparsers(dest="sandbox", required=True, metavar="SITE")
     legacy = sandbox.add_parser(
         "legacy-site",
@@ -564,6 +584,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     platform.add_argument("--quiet", action="store_true", help="do not log each request")
     platform.set_defaults(func=_sandbox_platform)
+    ingress = sandbox.add_parser(
+        "ingress",
+        help="serve a sandbox of the platform's DNS and TLS ingress in front of the sandbox platform",
+        description="Serve on 127.0.0.1 until Ctrl-C: a DNS server answering for the sandbox platform's tenant "
+        "domains (A 127.0.0.1, CAA, and the SPF/MX/DMARC records of a domain that sends no mail), and HTTP + HTTPS "
+        "forwarding by Host to the platform, with certificates from a local CA made in --dir at first start. "
+        "Prints the SOH_GOLIVE_* variables that point the go-live checks at it.",
+    )
+    ingress.add_argument("--platform-port", type=int, default=8082, metavar="P", help="the sandbox platform's port")
+    ingress.add_argument(
+        "--data", default=str(project.ROOT / ".sandbox" / "platform.sqlite3"), metavar="FILE", help="its SQLite file"
+    )
+    ingress.add_argument(
+        "--dir", default=str(project.ROOT / ".sandbox" / "ingress"), metavar="DIR", help="where the CA is kept"
+    )
+    ingress.add_argument("--dns-port", type=int, default=8053, metavar="P", help="DNS, UDP and TCP (default 8053)")
+    ingress.add_argument("--http-port", type=int, default=8083, metavar="P", help="HTTP (default 8083)")
+    ingress.add_argument("--https-port", type=int, default=8443, metavar="P", help="HTTPS (default 8443)")
+    ingress.add_argument("--quiet", action="store_true", help="do not print the SOH_GOLIVE_* variables")
+    ingress.set_defaults(func=_sandbox_ingress)
     return parser
 
 

@@ -294,7 +294,9 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
     """PostgreSQL, Redis, the git origin, the sandbox and the Airflow services; everything stops on exit."""
     services: dict[str, Process] = {}
     with ExitStack() as stack:
-        base_env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PYTEST"))}
+        base_env = {
+            key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PYTEST", "SOH_GOLIVE_"))
+        }
         passwords = {"postgres": secrets.token_hex(16), "redis": secrets.token_hex(16)}
         database = start_postgres(base, passwords["postgres"], stack, base_env)
         stack.callback(lambda: [service.stop() for service in reversed(services.values())])  # before PostgreSQL
@@ -303,6 +305,14 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         api_port = free_port()
         platform_port = free_port()
         env = airflow_environment(base, api_port, database, broker, platform_port)
+        # The sandbox ingress (the platform's DNS and TLS ingress): the go-live checks are pointed at it.
+        ingress_ports = {name: free_port() for name in ("dns", "http", "https")}
+        env.update(
+            SOH_GOLIVE_RESOLVER=f"127.0.0.1:{ingress_ports['dns']}",
+            SOH_GOLIVE_HTTP_PORT=str(ingress_ports["http"]),
+            SOH_GOLIVE_HTTPS_PORT=str(ingress_ports["https"]),
+            SOH_GOLIVE_CA_BUNDLE=str(base / "ingress" / "ca.pem"),
+        )
         airflow_command(env, "db", "migrate")
         airflow_command(env, "pools", "import", str(ROOT / "config" / "pools.json"))
 
@@ -317,6 +327,19 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         services["sandbox-platform"] = Process(
             "sandbox-platform", platform, base / "sandbox-platform.log", platform_env
         )
+        ingress = [
+            sys.executable,
+            "-m",
+            "soh_onboarding",
+            "sandbox",
+            "ingress",
+            "--quiet",
+            "--dir",
+            str(base / "ingress"),
+        ]
+        ingress += ["--platform-port", str(platform_port), "--data", str(base / "platform.sqlite3")]
+        ingress += [f"--{name}-port={port}" for name, port in ingress_ports.items()]
+        services["sandbox-ingress"] = Process("sandbox-ingress", ingress, base / "sandbox-ingress.log", env)
 
         airflow = str(VENV_BIN / "airflow")
         services["api-server"] = Process(

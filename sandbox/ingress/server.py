@@ -1,0 +1,72 @@
+"""The sandbox ingress as bin/run starts it: DNS, HTTP and HTTPS in front of the sandbox platform.
+
+Every tenant domain in the platform's data file resolves to 127.0.0.1 (with CAA and the records of a
+domain that sends no mail), gets a certificate from the CA kept in the sandbox folder, and is forwarded
+by Host to the platform, which serves the tenant's site (live, or its "not live" answer) itself.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dns import DnsServer, TenantZone, platform_domains
+from .proxy import Ingress
+from .tls import LocalCA
+
+
+@dataclass
+class RunningIngress:
+    """What the go-live checks need to reach the sandbox: the resolver, the ports and the CA bundle."""
+
+    dns: DnsServer
+    ingress: Ingress
+    ca: LocalCA
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The SOH_GOLIVE_* variables pointing the go-live checks here (config/go-live.yaml's overrides)."""
+        return {
+            "SOH_GOLIVE_RESOLVER": self.dns.address,
+            "SOH_GOLIVE_HTTP_PORT": str(self.ingress.ports["http"]),
+            "SOH_GOLIVE_HTTPS_PORT": str(self.ingress.ports["https"]),
+            "SOH_GOLIVE_CA_BUNDLE": str(self.ca.bundle),
+        }
+
+
+@contextmanager
+def start(
+    folder: Path,
+    platform_port: int,
+    platform_data: Path,
+    *,
+    dns_port: int = 0,
+    http_port: int = 0,
+    https_port: int = 0,
+    issuer: str = "letsencrypt.org",
+) -> Iterator[RunningIngress]:
+    """Start DNS and the ingress for the tenants of the platform on 127.0.0.1:platform_port (data in
+    platform_data); the CA is made in `folder` at first start and kept there."""
+    ca = LocalCA.persistent(folder)
+    domains = platform_domains(platform_data)
+    with ExitStack() as stack:
+        dns = stack.enter_context(DnsServer(TenantZone(domains, issuer=issuer), port=dns_port))
+        ingress = stack.enter_context(Ingress(ca, http_port=http_port, https_port=https_port))
+        ingress.forward_known(lambda host: host in domains(), platform_port)
+        yield RunningIngress(dns, ingress, ca)
+
+
+def serve(folder: Path, platform_port: int, platform_data: Path, *, verbose: bool = True, **ports: int) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with start(folder, platform_port, platform_data, **ports) as running:
+        if verbose:
+            for name, value in running.env.items():
+                print(f"{name}={value}", flush=True)
+        stop.wait()
