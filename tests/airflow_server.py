@@ -111,7 +111,7 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         if not key.startswith(("AIRFLOW", "PYTEST", "SOH_GOLIVE_"))
         and key not in ("PYTHONPATH", "SOH_SPECS_DIR", "SOH_CACHE_DIR")
     }
-    env.update(
+    defaults = dict(
         AIRFLOW_HOME=str(home),
         SOH_AIRFLOW_PORT=str(port),
         SOH_SANDBOX_PORT=str(sandbox_port),
@@ -125,8 +125,8 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
         # This checkout's library, whatever editable install the venv holds (worktrees share one venv).
         PYTHONPATH=str(ROOT / "plugins"),
-        **env_extra,
     )
+    env.update(defaults | env_extra)  # the test's own values win (e.g. its sandbox folder)
     if specs is not None:
         env["SOH_SPECS_DIR"] = str(specs)
         demo = specs / "demo.yaml"
