@@ -185,24 +185,44 @@ def golive_switch(slug: str, **context) -> dict:
 def golive_approval(force: spec.ForceSpec) -> HITLOperator:
     """The go-live decision, assigned to the spec's go-live approver; its body is the checklist's summary."""
     approver = force.data["contacts"]["go_live_approver"]
-    return HITLOperator(
+    return approval(
+        force,
+        approver,
         task_id="decision",
-        task_display_name=f"Go-live decision ({approver['name']})",
+        display_name=f"Go-live decision ({approver['name']})",
         subject=f"Go live: {force.name}",
-        body="{{ ti.xcom_pull(task_ids='go_live.check')['body'] }}",
-        options=list(golive_decision.OPTIONS),
-        params={
-            "comment": Param(
-                "",
-                type="string",
-                title="Comment",
-                description="Why; recorded with the decision and, on a refusal, in the run.",
-            )
-        },
-        assigned_users=[{"id": approver["email"], "name": approver["name"]}],
-        response_timeout=GO_LIVE_RESPONSE_TIMEOUT,
+        body_from="go_live.check",
+        options=golive_decision.OPTIONS,
+        comment="Why; recorded with the decision and, on a refusal, in the run.",
+        timeout=GO_LIVE_RESPONSE_TIMEOUT,
+    )
+
+
+def approval(
+    force: spec.ForceSpec,
+    person: dict,
+    *,
+    task_id: str,
+    display_name: str,
+    subject: str,
+    body_from: str,
+    options: tuple[str, ...] | list[str],
+    comment: str,
+    timeout: timedelta,
+) -> HITLOperator:
+    """A person's decision in the UI, assigned to them alone by the e-mail the spec gives, with a comment;
+    its body is the `body` of task `body_from`'s result, and the person is e-mailed the link to answer."""
+    return HITLOperator(
+        task_id=task_id,
+        task_display_name=display_name,
+        subject=subject,
+        body="{{ ti.xcom_pull(task_ids='" + body_from + "')['body'] }}",
+        options=list(options),
+        params={"comment": Param("", type="string", title="Comment", description=comment)},
+        assigned_users=[{"id": person["email"], "name": person["name"]}],
+        response_timeout=timeout,
         retries=0,
-        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the approver the link to answer
+        notifiers=[notifications.ApprovalWaiting(force.name)],
     )
 
 
@@ -219,24 +239,16 @@ def outcome(slug: str, **context) -> None:
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
-    return HITLOperator(
+    return approval(
+        force,
+        dpo,
         task_id="dpo_decision",
-        task_display_name=f"DPO's decision on the DPIA ({dpo['name']})",
+        display_name=f"DPO's decision on the DPIA ({dpo['name']})",
         subject=f"DPIA sign-off: {force.name}",
-        body="{{ ti.xcom_pull(task_ids='dpia.screen')['body'] }}",
-        options=list(dpia.OPTIONS),
-        params={
-            "comment": Param(
-                "",
-                type="string",
-                title="Comment",
-                description="Your advice or the changes you need; recorded with the DPIA.",
-            )
-        },
-        assigned_users=[{"id": dpo["email"], "name": dpo["name"]}],
-        response_timeout=DPO_RESPONSE_TIMEOUT,
-        retries=0,
-        notifiers=[notifications.ApprovalWaiting(force.name)],  # e-mails the DPO the link to answer
+        body_from="dpia.screen",
+        options=dpia.OPTIONS,
+        comment="Your advice or the changes you need; recorded with the DPIA.",
+        timeout=DPO_RESPONSE_TIMEOUT,
     )
 
 
