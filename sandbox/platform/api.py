@@ -329,6 +329,24 @@ REUSED_KEY: dict[int | str, dict[str, Any]] = {
 _bearer = HTTPBearer(auto_error=False, description="The API token the supplier issued.")
 
 
+def known_query_only(request: Request) -> None:
+    """Refuse a query parameter the contract does not name, as an unknown body field is refused.
+
+    Why: a client that misspells `after` or `limit` would otherwise get the first page back and believe it
+    had them all; the contract declares its query parameters closed, so the sandbox holds clients to that.
+    """
+    route = request.scope.get("route")
+    declared = {param.alias for param in route.dependant.query_params} if route is not None else set()
+    unknown = sorted(name for name in request.query_params if name not in declared)
+    if unknown:
+        raise _invalid(
+            ["query", unknown[0]], f"unknown query parameter {unknown[0]!r}; this call takes {sorted(declared)}"
+        )
+
+
+STRICT_QUERY = [Depends(known_query_only)]
+
+
 def build_router(platform: Any) -> APIRouter:
     store: Store = platform.store
 
@@ -647,13 +665,23 @@ def build_router(platform: Any) -> APIRouter:
         return items, (items[-1][key] if more else None)
 
     @secured.get(
-        "/tenants/{tenant_id}/pages", operation_id="listPages", summary="Pages without bodies", responses=NOT_FOUND
+        "/tenants/{tenant_id}/pages",
+        operation_id="listPages",
+        dependencies=STRICT_QUERY,
+        summary="Pages without bodies",
+        responses=NOT_FOUND,
     )
     def list_pages(tenant_id: TenantId, after: After = "", limit: Limit = 1000) -> PageList:
         items, next_after = listed("pages", tenant_id, after, limit)
         return PageList(items=[PageSummary(**item) for item in items], next_after=next_after)
 
-    @secured.get("/tenants/{tenant_id}/page", operation_id="getPage", summary="One page, by path", responses=NOT_FOUND)
+    @secured.get(
+        "/tenants/{tenant_id}/page",
+        operation_id="getPage",
+        dependencies=STRICT_QUERY,
+        summary="One page, by path",
+        responses=NOT_FOUND,
+    )
     def get_page(
         tenant_id: TenantId, path: Annotated[str, Query(max_length=1024, description="The page's path.")]
     ) -> Page:
@@ -666,14 +694,22 @@ def build_router(platform: Any) -> APIRouter:
         return Page(**row)
 
     @secured.get(
-        "/tenants/{tenant_id}/assets", operation_id="listAssets", summary="Assets without bytes", responses=NOT_FOUND
+        "/tenants/{tenant_id}/assets",
+        operation_id="listAssets",
+        dependencies=STRICT_QUERY,
+        summary="Assets without bytes",
+        responses=NOT_FOUND,
     )
     def list_assets(tenant_id: TenantId, after: After = "", limit: Limit = 1000) -> AssetList:
         items, next_after = listed("assets", tenant_id, after, limit)
         return AssetList(items=[AssetSummary(**item) for item in items], next_after=next_after)
 
     @secured.get(
-        "/tenants/{tenant_id}/redirects", operation_id="listRedirects", summary="Redirects", responses=NOT_FOUND
+        "/tenants/{tenant_id}/redirects",
+        operation_id="listRedirects",
+        dependencies=STRICT_QUERY,
+        summary="Redirects",
+        responses=NOT_FOUND,
     )
     def list_redirects(tenant_id: TenantId, after: After = "", limit: Limit = 1000) -> RedirectList:
         items, next_after = listed("redirects", tenant_id, after, limit)
