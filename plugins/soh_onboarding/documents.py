@@ -60,10 +60,16 @@ class DocumentError:
 
 
 def format_field(path: Iterable[str | int]) -> str:
-    """('tenant', 'domains', 0) -> 'tenant.domains[0]'."""
+    """('tenant', 'domains', 0) -> 'tenant.domains[0]'; a key that is not a name (a path, a URL) is quoted:
+    ('content_mapping', 'alt_text', '/images/a.png') -> 'content_mapping.alt_text["/images/a.png"]'."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text and re.search(r"[^\w-]", part):
+            text += json.dumps(part, ensure_ascii=False).join("[]")
+        else:
+            text += f".{part}" if text else str(part)
     return text
 
 
@@ -231,8 +237,12 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
     sub = error.schema if isinstance(error.schema, dict) else {}
     hint = sub.get("x-hint", "")
     kind = error.validator
+    # A key that fails the mapping's propertyNames: located at that key, not at the mapping.
+    on_key = "propertyNames" in error.relative_schema_path and isinstance(value, str)
+    if on_key:
+        path = (*path, value)
 
-    def at(field_path: FieldPath, message: str, hint: str = "", key: bool = False) -> DocumentError:
+    def at(field_path: FieldPath, message: str, hint: str = "", key: bool = on_key) -> DocumentError:
         line, column = source.position(field_path, key=key)
         return DocumentError(shown, line, column, format_field(field_path), message, hint)
 
@@ -280,6 +290,9 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
         yield at(path, f"{_short(value)} is not a valid {error.validator_value}", hint or _format_hint(error))
     elif kind == "pattern":
         yield at(path, f"{_short(value)} is not in the expected form", hint or f"must match {error.validator_value}")
+    elif kind == "maxLength" and isinstance(value, str):
+        what = "the key" if on_key else "the value"
+        yield at(path, f"{what} is {len(value)} characters long, over the {error.validator_value} allowed", hint)
     elif kind == "uniqueItems":
         seen: set[str] = set()
         for index, item in enumerate(value):

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from . import documents, project, yamlsource
 from .documents import Document, DocumentError, format_field
@@ -215,6 +215,52 @@ def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
         )
 
 
+def _rule_alt_text_keys(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    """content_mapping.alt_text keys name images of the legacy site, each image once.
+
+    The schema checks a key's form (a path, or an http(s) URL); here an absolute URL must be on one of the
+    legacy site's hosts, and two keys must not name the same image once canonicalised as the crawl does.
+    """
+    from .migration.urls import NotAWebURL, Scope  # stdlib only; loaded when a spec has alt text
+
+    entries = data["content_mapping"].get("alt_text")
+    if not isinstance(entries, dict):
+        return
+    legacy = data["legacy_site"]
+    legacy_hosts = sorted({_host(legacy["base_url"]), *legacy.get("other_domains", [])})
+    # Only the hosts matter here (not the crawl's patterns, which the schema checks on their own).
+    scope = Scope.from_spec({"base_url": legacy["base_url"], "other_domains": legacy.get("other_domains", [])})
+    seen: dict[str, str] = {}
+    for key in entries:
+        if not isinstance(key, str) or not key.startswith(("/", "http://", "https://")):
+            continue  # the schema reports its form
+        where = ("content_mapping", "alt_text", key)
+        if not key.startswith("/") and _host(key) not in legacy_hosts:
+            fail(
+                where,
+                f"{key} is not on the legacy site ({', '.join(legacy_hosts)})",
+                "use the image's path on the legacy site, e.g. /images/appeals/a-1.jpg (the spec_key column of "
+                "images-missing-alt.csv)",
+                key=True,
+            )
+            continue
+        try:
+            canonical = scope.legacy_canonical(urljoin(legacy["base_url"], key))
+        except NotAWebURL:
+            canonical = None
+        if canonical is None:
+            fail(where, f"{key} is not a URL of the legacy site", "use the image's path, starting with /", key=True)
+        elif canonical in seen:
+            fail(
+                where,
+                f"the same image as '{seen[canonical]}' (paths are compared as the crawl compares them)",
+                "keep one entry per image",
+                key=True,
+            )
+        else:
+            seen[canonical] = key
+
+
 def _rule_brand_contrast(data: dict[str, Any], path: Path, fail: Fail) -> None:
     branding = data["tenant"]["branding"]
     for name, against in (("primary_colour", "white text"), ("secondary_colour", "a white background")):
@@ -276,6 +322,7 @@ RULES = (
     _rule_charged_from_go_live,
     _rule_mapping_templates,
     _rule_legacy_site,
+    _rule_alt_text_keys,
     _rule_brand_contrast,
     _rule_old_domains_are_legacy,
     _rule_mail_domains,
@@ -289,8 +336,8 @@ def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[Docu
     reported those fields, and the other rules still run, so the author sees every error at once."""
     errors: list[DocumentError] = []
 
-    def fail(field_path: FieldPath, message: str, hint: str = "") -> None:
-        line, column = source.position(field_path)
+    def fail(field_path: FieldPath, message: str, hint: str = "", key: bool = False) -> None:
+        line, column = source.position(field_path, key=key)
         errors.append(DocumentError(shown, line, column, format_field(field_path), message, hint))
 
     for rule in RULES:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .. import reports
 from ..artifacts import write_json
 from . import traffic
+from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
 from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, rewrite_links, write_redirects
@@ -78,7 +79,7 @@ def _originals(records: list[PageRecord]) -> dict[str, str]:
     """
     by_hash: dict[str, list[PageRecord]] = {}
     for record in records:
-        if record.status == 200 and record.sha256:
+        if record.status == 200 and record.sha256 and not record.truncated:
             by_hash.setdefault(record.sha256, []).append(record)
     return {sha: min(group, key=lambda r: (bool(r.redirects), len(r.url), r.url)).url for sha, group in by_hash.items()}
 
@@ -94,22 +95,47 @@ def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
     )
 
 
+def over_size_limit(url: str, max_page_bytes: int) -> Mapping:
+    """A page (or file) cut short at the crawl's size limit: unresolved, never migrated.
+
+    Publishing the part that was read would lose the rest of the page without anyone knowing; so a person
+    decides, and the reason says what they can do.
+    """
+    limit = f"{max_page_bytes / 1048576:g} MB" if max_page_bytes >= 1048576 else f"{max_page_bytes:,} bytes"
+    return Mapping(
+        url,
+        None,
+        "unresolved",
+        None,
+        None,
+        f"over the size limit ({limit}, legacy_site.crawl.max_page_bytes): split it into smaller pages, "
+        "or raise max_page_bytes",
+    )
+
+
 def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
-    """Decide every URL's fate from the crawl journal; write plan/ (JSON lines, one file per section)."""
+    """Decide every URL's fate from the crawl journal; write plan/ (JSON lines, one file per section).
+
+    A URL whose body was cut short at `max_page_bytes` is unresolved with its reason (over_size_limit),
+    so a truncated page is never published, and links to it are unwrapped as for any unresolved page.
+    """
     # Without their links: the plan needs each URL's outcome, not the link graph, and must not hold the site.
     records = [replace(record, links=[], assets=[]) for record in read_pages(folder / "crawl")]
     originals = _originals(records)
     mapper = Mapper.from_spec(spec_data)
+    max_page_bytes = CrawlSettings.from_spec(spec_data).max_page_bytes
     result = Plan()
     own: list[Mapping] = []
     for record in records:
-        if record.status == 200 and originals.get(record.sha256) == record.url:
+        if record.status == 200 and not record.truncated and originals.get(record.sha256) == record.url:
             own.append(_asset_mapping(mapper, record.url) if record.kind == "asset" else mapper.map(record.url))
     decided = {m.old_url: m for m in make_unique(own)}
     for record in sorted(records, key=lambda r: r.url):
         original = originals.get(record.sha256, "") if record.status == 200 else ""
         if record.status != 200:
             mapping, label = None, "error"
+        elif record.truncated:
+            mapping, label = over_size_limit(record.url, max_page_bytes), "unresolved"
         elif original != record.url:
             # Same bytes as another URL: it goes where that one goes (a redirect to its page, or archived too).
             target = decided[original]
@@ -136,6 +162,7 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
                 "redirects": len(record.redirects),
                 "truncated": record.truncated,
                 "encoding": record.encoding or "",
+                "reason": mapping.reason if mapping and mapping.type == "unresolved" else "",
             }
         )
         if label in ("redirect", "archive", "unresolved") and record.kind == "page":
@@ -208,6 +235,7 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
     """
     scope = Scope.from_spec(spec_data)
     lookup = LinkLookup(_plan_items(folder, "mappings"), scope)
+    alt_texts = AltTexts.from_spec(spec_data, scope)
     selectors = spec_data["legacy_site"]["content_selectors"]
     out = folder / "content"
     out.mkdir(parents=True, exist_ok=True)
@@ -220,7 +248,8 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
             continue
         html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
         found = extract(html, selectors)
-        clean = sanitise(found.body_html, base_url=job["final_url"])
+        alt_text = alt_texts.for_page()
+        clean = sanitise(found.body_html, base_url=job["final_url"], alt_text=alt_text)
         body, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
         record = {
             "old_url": job["url"],
@@ -234,6 +263,7 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
             "found_by": found.found_by,
             "findings": clean.counts,
             "images_missing_alt": [f.detail for f in clean.findings if f.kind == "image_missing_alt"],
+            "images_alt_from_spec": alt_text.filled,
             "unresolved_links": unresolved,
         }
         lines.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
@@ -275,6 +305,8 @@ class MigrationSummary:
     quality: str = ""
     traffic_hits: int = 0  # hits in the traffic data for the legacy site's URLs (0: no traffic data)
     traffic_redirected_share: float | None = None  # share of those hits on URLs redirected to a new page
+    images_alt_from_spec: int = 0  # images without alt in the source that got the editors' text from the spec
+    alt_text_unused: list[str] = field(default_factory=list)  # the spec's alt_text keys that matched no image
 
 
 def _plan_items(folder: Any, section: str) -> Iterator[dict[str, Any]]:
@@ -293,11 +325,16 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
     """
     titles: dict[str, str] = {}
     pages = _PageTally()
-    with (folder / "content.jsonl").open("w", encoding="utf-8") as out:
+    with (
+        (folder / "content.jsonl").open("w", encoding="utf-8") as out,
+        (folder / MISSING_ALT_CSV).open("w", encoding="utf-8", newline="") as missing_alt,
+    ):
+        alt_text = AltTextTally.open(missing_alt, Scope.from_spec(spec_data))
         for record in _content_records(folder):  # streamed: a page's body is in memory only while written
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             titles[record["old_url"]] = record["title"]
             pages.add(record)
+            alt_text.add(record)
 
     urls = _InventoryTally(traffic.read_snapshot(folder / "crawl"))
     with (folder / "inventory.csv").open("w", encoding="utf-8", newline="") as table:
@@ -325,6 +362,8 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
             assets += 1
 
     summary = urls.summarise(pages, assets)
+    summary.images_alt_from_spec = alt_text.filled
+    summary.alt_text_unused = alt_text.unused(spec_data["content_mapping"].get("alt_text") or {})
     quality = check_quality(spec_data, folder)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
@@ -334,6 +373,8 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
         "unresolved": urls.unresolved_by_traffic(),
         "crawl": crawl_summary or {},
         "quality": quality,
+        "alt_text": alt_text,
+        "missing_alt_csv": MISSING_ALT_CSV,
     }
     markdown = reports.render("migration_report.md.j2", **values)
     (folder / "migration-report.md").write_text(markdown, encoding="utf-8")
@@ -381,13 +422,13 @@ class _InventoryTally:
     hits: dict[str, int]  # traffic data: hits per canonical old URL (empty without traffic data)
     by_mapping: Counter[str] = field(default_factory=Counter)
     problems: Counter[str] = field(default_factory=Counter)
-    unresolved: list[tuple[str, str]] = field(default_factory=list)  # (old URL, kind)
+    unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (old URL, kind, reason)
     redirected_hits: int = 0
 
     def add(self, row: dict[str, Any]) -> None:
         self.by_mapping[row["mapping"]] += 1
         if row["mapping"] == "unresolved":
-            self.unresolved.append((row["old_url"], row["kind"]))
+            self.unresolved.append((row["old_url"], row["kind"], row.get("reason", "")))
         if row["mapping"] in ("redirect", "duplicate") and row["new_path"]:
             self.redirected_hits += self.hits.get(row["old_url"], 0)
         problems = self.problems
@@ -410,7 +451,10 @@ class _InventoryTally:
 
     def unresolved_by_traffic(self) -> list[dict[str, Any]]:
         """The unresolved old URLs for a person to decide, busiest first (then by URL)."""
-        rows = [{"old_url": url, "kind": kind, "hits": self.hits.get(url, 0)} for url, kind in self.unresolved]
+        rows = [
+            {"old_url": url, "kind": kind, "reason": reason, "hits": self.hits.get(url, 0)}
+            for url, kind, reason in self.unresolved
+        ]
         return sorted(rows, key=lambda row: (-row["hits"], row["old_url"]))
 
     def summarise(self, pages: _PageTally, assets: int) -> MigrationSummary:

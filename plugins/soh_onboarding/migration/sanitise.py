@@ -42,6 +42,11 @@ Decisions about the content model:
   technique H67). Adding it to an image nobody described would be a false claim and would hide the fault
   from the report; so the image keeps no alt attribute, and an `image_missing_alt` finding asks the
   force's editors to write one. An `alt=""` already in the source is the author's decision and kept.
+- **Alt text the editors wrote comes back through `alt_text`**: a callable from the image's (resolved)
+  URL to the text the force's editors gave it in their spec (`content_mapping.alt_text`, see alttext.py),
+  or None. It is asked only about images without an alt attribute, so an alt in the source always wins;
+  the editors' `""` (decorative, their deliberate decision) is applied like any other text. Each image
+  filled so is an `image_alt_from_spec` finding.
 
 Finding kinds (`Finding.kind`):
 
@@ -55,6 +60,7 @@ Finding kinds (`Finding.kind`):
 - `heading_repaired` (detail: "h4 → h3: <heading text>"). The first heading becomes h2, and each heading
   becomes one level below the section it opens in, so no level is skipped: h2 h4 → h2 h3; h3 h3 → h2 h2;
   h1 h2 → h2 h3 (what the h1 introduced moves down with it);
+- `image_alt_from_spec` (detail: src): the image had no alt; the editors' text from the spec was given;
 - flags, which do not change the output and so recur on every pass: `image_missing_alt` (detail: src),
   `empty_link` (a link with no text and no described image; detail: href).
 
@@ -67,6 +73,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -290,11 +297,16 @@ class _Link:
     named: bool = False
 
 
+AltText = Callable[[str], str | None]
+"""An image's URL -> the alt text the force's editors wrote for it, or None."""
+
+
 class _Repair(HTMLParser):
     """Rewrites nh3's output: renames, heading levels, links and images; flags what only an editor can fix."""
 
-    def __init__(self) -> None:
+    def __init__(self, alt_text: AltText | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self.alt_text = alt_text
         self.out: list[str] = []
         self.findings: list[Finding] = []
         self._outline: list[_Heading] = []  # the open sections, outermost first
@@ -321,7 +333,13 @@ class _Repair(HTMLParser):
                 self.findings.append(Finding("removed_image_without_src", f"alt={present.get('alt', '')!r}"))
                 return
             if "alt" not in present:
-                self.findings.append(Finding("image_missing_alt", present["src"]))
+                written = self.alt_text(present["src"]) if self.alt_text else None
+                if written is None:
+                    self.findings.append(Finding("image_missing_alt", present["src"]))
+                else:
+                    attrs.append(("alt", written))
+                    present["alt"] = written
+                    self.findings.append(Finding("image_alt_from_spec", present["src"]))
             if self._links and present.get("alt", "").strip():
                 self._links[-1].named = True
         rendered = "".join(f' {name}="{htmllib.escape(value)}"' for name, value in attrs if name != "rel")
@@ -384,15 +402,16 @@ def _clean(html: str, base_url: str | None) -> str:
     )
 
 
-def sanitise(html: str, *, base_url: str | None = None) -> SanitisedContent:
+def sanitise(html: str, *, base_url: str | None = None, alt_text: AltText | None = None) -> SanitisedContent:
     """The content of one legacy page, reduced to the platform's content model, with what it lost.
 
     base_url: the page's own URL; given, relative links and image sources are resolved against it.
+    alt_text: the editors' text alternatives, asked (with the resolved src) about each image without alt.
     """
     audit = _Audit()
     audit.feed(html)
     audit.close()
-    repair = _Repair()
+    repair = _Repair(alt_text)
     repair.feed(_clean(html, base_url))
     repair.close()
     return SanitisedContent(html=_clean("".join(repair.out), None), findings=audit.findings + repair.findings)
