@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from conftest import demo_on_legacy_site
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -131,9 +133,7 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         env["SOH_SPECS_DIR"] = str(specs)
         demo = specs / "demo.yaml"
         if demo.exists():  # the demo force's legacy site is the sandbox bin/run starts, on its own port here
-            text = demo.read_text(encoding="utf-8").replace(
-                "http://127.0.0.1:8081/", f"http://127.0.0.1:{sandbox_port}/"
-            )
+            text = demo_on_legacy_site(demo.read_text(encoding="utf-8"), f"127.0.0.1:{sandbox_port}")
             demo.write_text(text, encoding="utf-8")
     log = base / "run.log"
     with log.open("w") as out:

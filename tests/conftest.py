@@ -7,6 +7,7 @@ module imports it. Tests use real Airflow (DagBag, dag.test() on SQLite), never 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,22 @@ def copy_specs(folder: Path) -> Path:
     for spec_file in SPECS.glob("*.yaml"):
         (folder / spec_file.name).write_bytes(spec_file.read_bytes())
     return folder
+
+
+#: Where the demo spec fetches its legacy site's public names from: the sandbox legacy site bin/run starts.
+DEMO_LEGACY_ADDRESS = "127.0.0.1:8081"
+
+
+def demo_on_legacy_site(text: str, address: str) -> str:
+    """The demo spec's text with its legacy site fetched from `address` (host:port of a sandbox legacy site
+    a test started) instead of bin/run's: only the legacy_site.crawl.connect_to targets change; the public
+    names (base_url, sitemaps, old domains, the redirect map) and the rest of the text stay as they are."""
+    moved, count = re.subn(
+        rf"(?m)^(\s+[a-z0-9.:-]+:[ \t]+){re.escape(DEMO_LEGACY_ADDRESS)}[ \t]*$", rf"\g<1>{address}", text
+    )
+    if not count:
+        raise AssertionError(f"the demo spec fetches nothing from {DEMO_LEGACY_ADDRESS}: no connect_to target to move")
+    return moved
 
 
 def undocumented_fields(schema: dict, root: str) -> list[str]:

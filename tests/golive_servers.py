@@ -166,7 +166,8 @@ def spec_for(domains: list[str], old_domains: list[str] = (), mail: list[str] = 
     data = copy.deepcopy(data)
     data["tenant"]["domains"] = domains
     data["go_live"]["old_domains"] = list(old_domains)
-    data["legacy_site"]["other_domains"] = ["localhost", *old_domains]
+    legacy = data["legacy_site"]
+    legacy["other_domains"] = list(dict.fromkeys([*legacy.get("other_domains", []), *old_domains]))
     data["go_live"]["mail_domains"] = list(mail)
     data["go_live"]["key_pages"] = dict(KEY_PAGES)
     data["section_22"]["status"] = section_22

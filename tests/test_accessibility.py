@@ -310,6 +310,35 @@ def test_cli_audit_json_and_before_after(served: str, tmp_path: Path) -> None:
     assert "Before and after the migration" in (out / "accessibility-report.html").read_text()
 
 
+def test_legacy_pages_on_public_names_are_audited_from_their_connect_to_address(served: str, tmp_path: Path) -> None:
+    """The demo's old URLs are on public names the crawl fetched from the sandbox (legacy_site.crawl.connect_to):
+    the before-and-after audit loads them from the same address, so the comparison still pairs them."""
+    from soh_onboarding.accessibility import run
+
+    legacy = "www.legacy-force.example"
+    redirects = [(f"http://{legacy}/images/fail-img-no-alt.html", served + "/images/pass-alt-describes.html")]
+    options = AuditOptions(concurrency=1, page_timeout=20)
+    address = served.removeprefix("http://")
+    (tmp_path / "mapped").mkdir()
+    (tmp_path / "lost").mkdir()
+    found = run.run(
+        [served + "/images/pass-alt-describes.html"],
+        tmp_path / "mapped",
+        options=options,
+        redirects=redirects,
+        legacy_connect_to={legacy: address},
+    )
+    assert found.comparison is not None and found.comparison.pairs == 1
+    assert [p.status for p in found.before.pages] == [200]
+    by = {row["criterion"]: row for row in found.comparison.as_dict()["criteria"]}
+    assert by["1.1.1"]["fixed"] == 1
+    # without it the public name does not resolve here: the old page is listed, not compared
+    lost = run.run(
+        [served + "/images/pass-alt-describes.html"], tmp_path / "lost", options=options, redirects=redirects
+    )
+    assert lost.comparison is not None and lost.comparison.pairs == 0 and lost.before.pages[0].error
+
+
 def test_cli_audit_clean_page_passes_and_bad_input_is_explained(served: str, tmp_path: Path) -> None:
     done = _audit_cli(served + "/forms/pass-labelled-form.html", "--out", str(tmp_path / "ok"))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -192,6 +193,58 @@ def test_a_host_name_resolving_to_loopback_is_refused_after_dns() -> None:
     fetcher = Fetcher(allowed=lambda url: None, requests_per_second=100, allow_private=False)
     fetched = fetcher.get("http://localhost:9/")
     assert fetched.error == "refused: localhost resolves to 127.0.0.1 is a loopback address"
+
+
+PUBLIC, APEX = "www.demoshire-police.example", "demoshire-police.example"
+
+
+def test_public_names_are_crawled_from_their_connect_to_address(tmp_path: Path) -> None:
+    """As curl's --connect-to: the site is reached at 127.0.0.1:P, but asked for by its public name (Host
+    header), so its pages, links and sitemaps are on the public names and so is every URL recorded; the
+    crawl finds, path for path, what a crawl of the address itself finds."""
+    site = LegacySite(60, seed=3, fault_rate=0, slow_ms=0)
+    with start(site) as running:
+        target = f"127.0.0.1:{running.port}"
+        data = spec_for(f"http://{PUBLIC}/", connect_to={PUBLIC: target, APEX: target})
+        data["legacy_site"]["other_domains"] = [APEX]
+        summary = Crawl(data, tmp_path / "public", settings(data), progress=lambda _: None).run()
+        direct = spec_for(running.url)
+        expected = Crawl(direct, tmp_path / "direct", settings(direct), progress=lambda _: None).run()
+    records = list(read_pages(tmp_path / "public"))
+    assert summary.pages >= 50
+    assert summary.as_dict() | {"seconds": 0} == expected.as_dict() | {"seconds": 0}
+
+    def outcome(folder: Path) -> set[tuple[str, int, str]]:
+        return {(urlsplit(r.url).path, r.status, r.error) for r in read_pages(folder)}
+
+    assert outcome(tmp_path / "public") == outcome(tmp_path / "direct")
+    assert {urlsplit(r.url).netloc for r in records} == {PUBLIC}  # the apex's links folded onto the base host
+    bodies = b"".join(read_body(tmp_path / "public", r.sha256) for r in records if r.kind == "page" and r.sha256)
+    assert f"http://{PUBLIC}/".encode() in bodies  # the site saw the public Host header ...
+    assert f"http://{APEX}/".encode() in bodies  # ... and named its other host after it
+    assert b"127.0.0.1" not in bodies
+
+
+def test_a_connect_to_target_is_checked_like_any_address(tmp_path: Path) -> None:
+    site = LegacySite(50, fault_rate=0)
+    with start(site) as running:
+        data = spec_for(f"http://{PUBLIC}/", connect_to={PUBLIC: f"127.0.0.1:{running.port}"})
+        data["legacy_site"]["crawl"]["allow_private_addresses"] = False
+        summary = Crawl(data, tmp_path, settings(data), progress=lambda _: None).run()
+    assert summary.pages == 0
+    [record] = [r for r in read_pages(tmp_path) if r.url == f"http://{PUBLIC}/"]
+    assert record.error == (
+        f"refused: {PUBLIC} (connect_to 127.0.0.1:{running.port}) resolves to 127.0.0.1 is a loopback address"
+    )
+
+
+def test_a_connect_to_host_never_goes_through_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    fetcher = Fetcher(allowed=lambda u: None, requests_per_second=100, connect_to={PUBLIC: ("127.0.0.1", 9)})
+    assert fetcher._proxy_for("http", PUBLIC, 80) is None
+    assert fetcher._proxy_for("http", "www.elsewhere.example", 80) == "http://proxy.invalid:3128"
 
 
 def test_redirects_out_of_scope_are_refused_not_followed(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 import requests
 from airflow.dag_processing.dagbag import DagBag
 
-from conftest import ROOT, SPECS, airflow_env
+from conftest import ROOT, SPECS, airflow_env, demo_on_legacy_site
 from soh_onboarding import spec
 
 DAGS = ROOT / "dags"
@@ -164,7 +164,7 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         connection = {"conn_type": "http", "host": "127.0.0.1", "port": served.port, "schema": "http"}
         monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection | {"password": "dag-test-token"}))
         demo = spec_dir / "demo.yaml"
-        text = demo.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", legacy.url)
+        text = demo_on_legacy_site(demo.read_text(encoding="utf-8"), legacy.host)
         demo.write_text(text.replace("  max_pages: 200\n", "  max_pages: 4\n", 1), "utf-8")  # a short audit
         dag = load_dagbag().dags["onboard_demo"]
         # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,

@@ -437,7 +437,9 @@ def test_the_demo_specs_rules_map_the_sites_canonical_urls() -> None:
     spec = yaml.safe_load((ROOT / "onboarding_specs" / "demo.yaml").read_text())
     legacy, mapping = spec["legacy_site"], spec["content_mapping"]
     site = LegacySite(500, seed=0)
-    assert urlsplit(legacy["base_url"]).port == 8081  # the CLI's default port
+    # fetched from the CLI's default port, under the public names the site then links to
+    assert set(legacy["crawl"]["connect_to"].values()) == {"127.0.0.1:8081"}
+    assert set(legacy["crawl"]["connect_to"]) == {urlsplit(legacy["base_url"]).hostname, *legacy["other_domains"]}
     expected = {
         "news": "news",
         "appeals": "appeal",
@@ -472,3 +474,18 @@ def test_nothing_in_the_library_imports_the_sandbox_but_the_cli_lazily() -> None
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if re.match(r"\s*(from|import)\s+sandbox\b", line):
                 assert path.name == "cli.py" and line.startswith(" "), f"{path}:{number}: {line}"
+
+
+@pytest.mark.parametrize(
+    ("host", "other"),
+    [
+        ("127.0.0.1:8081", "localhost:8081"),
+        ("localhost:8081", "127.0.0.1:8081"),
+        ("www.demoshire-police.example", "demoshire-police.example"),  # a public name (the spec's connect_to)
+        ("demoshire-police.example", "www.demoshire-police.example"),
+    ],
+)
+def test_host_variants_link_the_other_name_of_the_host_asked_for(host: str, other: str) -> None:
+    site = LegacySite(60, seed=3)
+    variants = {v for found in site.duplicates(host).values() for v in found if v.startswith("http://")}
+    assert variants and {urlsplit(v).netloc for v in variants} == {host, other}

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from test_crawl import spec_for
 
-from conftest import DEMO, soh
+from conftest import DEMO, demo_on_legacy_site, soh
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding.migration import pipeline
 
@@ -121,9 +121,9 @@ def test_rerunning_on_the_same_folder_changes_nothing(migrated) -> None:
 def test_the_cli_migrates_a_spec(tmp_path: Path) -> None:
     site = LegacySite(50, seed=2, fault_rate=0, slow_ms=0)
     with start(site) as running:
-        text = DEMO.read_text(encoding="utf-8").replace("http://127.0.0.1:8081/", running.url)
+        text = demo_on_legacy_site(DEMO.read_text(encoding="utf-8"), running.host)
         data = yaml.safe_load(text)
-        assert data["legacy_site"]["base_url"] == running.url
+        assert set(data["legacy_site"]["crawl"]["connect_to"].values()) == {running.host}
         spec_file = tmp_path / "demo.yaml"
         spec_file.write_text(text, encoding="utf-8")
         done = soh("migrate", str(spec_file), "--out", str(tmp_path / "out"), "--max-pages", "40", "--json")

@@ -93,7 +93,9 @@ def test_publish_verify_and_a_second_run_sends_nothing(tmp_path: Path) -> None:
         assert first.preview_url == f"{running.url}/preview/demo/"
         assert platform.store.max_revisions("demo") == {"pages": 1, "assets": 1, "redirects": 1}
         tenant = client.get_tenant("demo")
-        assert tenant["domains"] == ["demo.soh.localhost"] and tenant["branding"]["primary_colour"] == "#00305e"
+        # the primary domain first, then the legacy site's old domains, which the platform redirects from
+        assert tenant["domains"] == ["demo.soh.localhost", *SPEC["go_live"]["old_domains"]]
+        assert tenant["branding"]["primary_colour"] == "#00305e"
         assert tenant["services"] == SPEC["tenant"]["services"]
 
         story = requests.get(f"{first.preview_url}news/demo/story-5/", timeout=10)

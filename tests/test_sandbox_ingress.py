@@ -57,6 +57,25 @@ def test_the_go_live_checks_pass_through_the_sandbox_ingress(tmp_path: Path) -> 
     assert checklist.passed
 
 
+def test_http_is_upgraded_on_primary_domains_and_forwarded_on_old_ones(tmp_path: Path) -> None:
+    """An old URL on an old domain over plain http: one 301 from the platform straight to the new URL, not a
+    first hop to https on the old name. The primary domain's http is still upgraded by the ingress."""
+    platform = SandboxPlatform(tmp_path / "platform.sqlite3", token="t")
+    configured_tenant(platform, "good", (GOOD, "www.old-force.example"))
+    with (
+        start_platform(platform) as served,
+        start_ingress(tmp_path / "ingress", served.port, tmp_path / "platform.sqlite3") as ingress,
+    ):
+        url = f"http://127.0.0.1:{ingress.ingress.ports['http']}/news/man-charged-1.aspx"
+
+        def location(host: str) -> tuple[int, str]:
+            answer = requests.get(url, headers={"Host": host}, allow_redirects=False, timeout=10)
+            return answer.status_code, answer.headers["Location"]
+
+        assert location(GOOD) == (301, f"https://{GOOD}/news/man-charged-1.aspx")
+        assert location("www.old-force.example") == (301, f"https://{GOOD}/news/force/man-charged/")
+
+
 def test_dns_follows_the_platform_and_unknown_names_get_nothing(tmp_path: Path) -> None:
     platform = SandboxPlatform(tmp_path / "platform.sqlite3", token="t")
     with (

@@ -188,3 +188,32 @@ def test_the_fault_mode_serves_500s_429s_and_timeouts() -> None:
 def test_the_cli_needs_a_token() -> None:
     done = soh("sandbox", "platform", "--port", "1")
     assert done.returncode == 2 and "SOH_SANDBOX_PLATFORM_TOKEN" in done.stderr
+
+
+def test_old_domains_redirect_each_old_url_to_the_primary_domain_in_one_hop(tmp_path: Path) -> None:
+    """A tenant's domains after the first (the force's old domains) are canonicalised as real platforms do:
+    an old URL in the redirect map answers its 301 to the new page on the primary domain over https, or its
+    410; any other path a 301 to the same path there. The primary domain serves the site as before."""
+    platform = SandboxPlatform(tmp_path / "p.sqlite3", token=TOKEN)
+    configured_tenant(platform, "good", ("www.new-force.example", "www.old-force.example", "old-force.example"))
+    new = "https://www.new-force.example"
+    with start(platform) as served:
+        for old in ("www.old-force.example", "old-force.example"):
+            host = {"Host": old}
+
+            def get(path: str, host: dict = host) -> requests.Response:
+                return requests.get(f"{served.url}{path}", headers=host, allow_redirects=False, timeout=10)
+
+            moved = get("/news/man-charged-1.aspx")
+            assert moved.status_code == 301 and moved.headers["Location"] == f"{new}/news/force/man-charged/"
+            assert moved.headers["Strict-Transport-Security"]  # the tenant's headers on every answer
+            gone = get("/news/archive/2015/old-story.aspx")
+            assert gone.status_code == 410 and "has been removed" in gone.text
+            for path in ("/", "/news/", "/robots.txt", "/search/results.aspx?q=a%20b", "/no-such-page.aspx"):
+                other = get(path)
+                assert (other.status_code, other.headers["Location"]) == (301, f"{new}{path}"), path
+        primary = {"Host": "www.new-force.example"}
+        home = requests.get(f"{served.url}/", headers=primary, timeout=10)
+        assert home.status_code == 200 and "<h1>" in home.text
+        own = requests.get(f"{served.url}/news/man-charged-1.aspx", headers=primary, allow_redirects=False, timeout=10)
+        assert own.headers["Location"] == "http://www.new-force.example/news/force/man-charged/"  # as asked

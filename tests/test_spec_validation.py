@@ -273,7 +273,7 @@ def test_invalid_date_format(tmp_path: Path) -> None:
             "{region}",
         ),
         (
-            "- http://127.0.0.1:8081/sitemap.xml",
+            "- http://www.demoshire-police.example/sitemap.xml",
             "- http://elsewhere.example/sitemap.xml",
             "legacy_site.sitemap_urls[0]",
             "outside the legacy site's domains",
@@ -338,6 +338,34 @@ def test_invalid_date_format(tmp_path: Path) -> None:
             "cap:",
         ),
         ("spec_version: 1", "spec_version: 2", "spec_version", "must be 1, not 2", "spec_version"),
+        (
+            "      demoshire-police.example: 127.0.0.1:8081",
+            "      elsewhere.example: 127.0.0.1:8081",
+            "legacy_site.crawl.connect_to.elsewhere.example",
+            "elsewhere.example is not a host of the legacy site",
+            "elsewhere.example:",
+        ),
+        (
+            "      demoshire-police.example: 127.0.0.1:8081",
+            "      demoshire-police.example:0: 127.0.0.1:8081",
+            "legacy_site.crawl.connect_to.demoshire-police.example:0",
+            "'0' is not a port",
+            "demoshire-police.example:0:",
+        ),
+        (
+            "      demoshire-police.example: 127.0.0.1:8081",
+            "      demoshire-police.example: 127.0.0.1:80810",
+            "legacy_site.crawl.connect_to.demoshire-police.example",
+            "'80810' is not a port (1 to 65535)",
+            "127.0.0.1:80810",
+        ),
+        (
+            "      demoshire-police.example: 127.0.0.1:8081",
+            "      demoshire-police.example: 127.0.0.1",
+            "legacy_site.crawl.connect_to.demoshire-police.example",
+            "'127.0.0.1' is not in the expected form",
+            "      demoshire-police.example: 127.0.0.1\n",
+        ),
     ],
 )
 def test_rules_and_formats(tmp_path: Path, old: str, new: str, field: str, message: str, at: str) -> None:
@@ -349,6 +377,11 @@ def test_rules_and_formats(tmp_path: Path, old: str, new: str, field: str, messa
     else:
         expected = line_of(text, at)
     assert error.line == expected
+
+
+def test_connect_to_keys_may_name_a_port_of_a_legacy_host(tmp_path: Path) -> None:
+    text = edit("      demoshire-police.example: 127.0.0.1:8081", "      demoshire-police.example:80: '[::1]:8081'")
+    assert check(tmp_path, text).errors == []
 
 
 def test_a_rule_still_runs_when_another_section_is_missing(tmp_path: Path) -> None:

@@ -29,6 +29,8 @@ from soh_onboarding.migration.urls import (
     address_problem,
     canonicalise,
     check_resolved,
+    connect_target,
+    parse_connect_to,
     resolve_and_check,
 )
 
@@ -196,10 +198,15 @@ def test_scope_include_patterns_and_reasons(tvp: dict) -> None:
 
 
 def test_scope_relative_links_and_base_port(demo: dict) -> None:
-    scope = Scope.from_spec(demo)
+    scope = Scope.from_spec(demo["legacy_site"] | {"base_url": "http://127.0.0.1:8081/"})
     assert scope.in_scope("/news/a.aspx", base="http://127.0.0.1:8081/index.html")
     assert not scope.in_scope("http://127.0.0.1:8082/")
     assert not scope.in_scope("http://127.0.0.1:8081/calendar/2026")
+    # the demo itself: its public names on their default port, wherever connect_to fetches them from
+    public = Scope.from_spec(demo)
+    assert public.in_scope("/news/a.aspx", base="http://demoshire-police.example/index.html")
+    assert not public.in_scope("http://www.demoshire-police.example:8081/")
+    assert not public.in_scope("http://127.0.0.1:8081/")
 
 
 def test_scope_folds_other_domains_onto_the_base_host(tvp: dict) -> None:
@@ -613,3 +620,59 @@ def test_canonical_urls_of_in_scope_pages_stay_in_scope(url: str) -> None:
         canonical = canonicalise(url)
         assert scope.in_scope(canonical)
         assert scope.in_scope(scope.canonicalise(url))
+
+
+# --- connect_to ---------------------------------------------------------------------------------------
+
+
+def test_connect_to_targets_match_host_and_port_first_then_the_host() -> None:
+    connect_to = parse_connect_to(
+        {
+            "www.force.example": "127.0.0.1:8081",
+            "Force.example:443": "[::1]:9443",
+            "force.example": "origin.cms.example:80",
+        }
+    )
+    assert connect_target("www.force.example", 80, connect_to) == ("127.0.0.1", 8081)
+    assert connect_target("WWW.Force.Example", 443, connect_to) == ("127.0.0.1", 8081)  # any port
+    assert connect_target("force.example", 443, connect_to) == ("::1", 9443)
+    assert connect_target("force.example", 80, connect_to) == ("origin.cms.example", 80)
+    assert connect_target("other.example", 80, connect_to) == ("other.example", 80)
+    assert connect_target("www.force.example", 80, None) == ("www.force.example", 80)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"www.force.example": "127.0.0.1"}, "has no port"),
+        ({"www.force.example": "127.0.0.1:0"}, "'0' is not a port"),
+        ({"www.force.example": "127.0.0.1:65536"}, "'65536' is not a port"),
+        ({"www.force.example:x": "127.0.0.1:80"}, "'x' is not a port"),
+        ({"www.force.example": "http://127.0.0.1:80/"}, "is not a host or host:port"),
+    ],
+)
+def test_connect_to_refuses_targets_without_a_usable_port(mapping: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_connect_to(mapping)
+
+
+def test_connect_to_resolves_and_checks_the_target_not_the_public_name(demo: dict) -> None:
+    asked: list[tuple[str, int]] = []
+
+    def resolver(host: str, port: int, **_: object) -> list[tuple]:
+        asked.append((host, port))
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    data = copy.deepcopy(demo)
+    crawl = data["legacy_site"]["crawl"]
+    crawl["connect_to"] = {"www.force.example": "127.0.0.1:9999"}
+    decision = Scope.from_spec(data).resolve_and_check("www.force.example", 80, resolver=resolver)
+    assert asked == [("127.0.0.1", 9999)]
+    assert decision.allowed and decision.addresses == ("127.0.0.1",) and decision.port == 9999
+    assert "www.force.example (connect_to 127.0.0.1:9999)" in decision.reason
+    crawl["allow_private_addresses"] = False  # the target is loopback: refused as any loopback address
+    refused = Scope.from_spec(data).resolve_and_check("www.force.example", 80, resolver=resolver)
+    assert not refused and refused.reason.endswith("resolves to 127.0.0.1 is a loopback address")
+    # a name without an entry is resolved itself
+    Scope.from_spec(data).resolve_and_check("force.example", 80, resolver=resolver)
+    assert asked[-1] == ("force.example", 80)

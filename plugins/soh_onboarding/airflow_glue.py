@@ -934,6 +934,7 @@ def accessibility_audit(slug: str, context: dict[str, Any], site_url: str | None
         contact_email=spec_data["contacts"]["digital_lead"]["email"],
         site=base,
         progress=print,
+        legacy_connect_to=spec_data["legacy_site"].get("crawl", {}).get("connect_to"),
     )
     report = artifact_url(out / outcome.files["report"])
     print(outcome.gate.summary())

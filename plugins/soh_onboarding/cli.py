@@ -142,6 +142,7 @@ def _audit(args: argparse.Namespace) -> int:
     settings: dict = {}
     key_paths: list[str] = []
     force, contact = "[organisation]", "[email address]"
+    legacy_connect_to = None
     if args.spec:
         checked = _checked_spec(args.spec)
         if checked is None:
@@ -149,6 +150,7 @@ def _audit(args: argparse.Namespace) -> int:
         settings = dict(checked.data.get("accessibility") or {})
         key_paths = list((checked.data.get("go_live") or {}).get("key_pages", {}).values())
         force, contact = checked.name, checked.data["contacts"]["digital_lead"]["email"]
+        legacy_connect_to = checked.data["legacy_site"].get("crawl", {}).get("connect_to")
     if args.max_pages is not None:
         settings["max_pages"] = args.max_pages
     if args.standard:
@@ -182,6 +184,7 @@ def _audit(args: argparse.Namespace) -> int:
             force=force,
             contact_email=contact,
             progress=progress,
+            legacy_connect_to=legacy_connect_to,
         )
     except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
         print(f"audit: {exc}", file=sys.stderr)
@@ -529,7 +532,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--json", action="store_true", help='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
     )
-    audit.add_argument("--spec", metavar="SPEC", help="take the standard, gate thresholds and key pages from a spec")
+    audit.add_argument(
+        "--spec",
+        metavar="SPEC",
+        help="take the standard, gate thresholds, key pages and the legacy site's connect_to from a spec",
+    )
     audit.add_argument("--standard", choices=["WCAG 2.2 AA", "WCAG 2.1 AA"], help="default: the spec's, or 2.2 AA")
     audit.add_argument("--max-pages", type=int, metavar="N", help="sample at most N pages (every template first)")
     audit.add_argument("--concurrency", type=int, default=2, metavar="N", help="pages at once (default 2)")

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from . import documents, project, yamlsource
 from .documents import Document, DocumentError, format_field
+from .migration.urls import split_host_port
 from .yamlsource import Path as FieldPath
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -261,6 +262,37 @@ def _rule_alt_text_keys(data: dict[str, Any], path: Path, fail: Fail) -> None:
             seen[canonical] = key
 
 
+def _port_problem(text: str) -> str | None:
+    """Why the port of a host:port is unusable, or None (its form is the schema's to report)."""
+    try:
+        split_host_port(text)
+    except ValueError as error:
+        return str(error) if re.fullmatch(r".+:[0-9]{1,5}", text) else None
+    return None
+
+
+def _rule_connect_to(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    """connect_to moves only the legacy site's own hosts, each to an address with a port the crawl can use."""
+    legacy = data["legacy_site"]
+    legacy_hosts = {_host(legacy["base_url"]), *legacy.get("other_domains", [])}
+    for key, value in (legacy.get("crawl", {}).get("connect_to") or {}).items():
+        at = ("legacy_site", "crawl", "connect_to", key)
+        if not isinstance(key, str) or not re.fullmatch(r"([^:/\s\[\]]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?", key):
+            pass  # not a host or host:port: the schema reports it
+        elif problem := _port_problem(key):
+            fail(at, f"the key {key}: {problem}", "write a legacy host name, or host:port", key=True)
+        elif (host := re.sub(r":[0-9]+$", "", key).strip("[]")) not in legacy_hosts:
+            fail(
+                at,
+                f"{host} is not a host of the legacy site (base_url's host or other_domains)",
+                "connect_to moves only where the legacy site's own hosts are fetched from: add the host to "
+                "legacy_site.other_domains, or fix the key",
+                key=True,
+            )
+        if isinstance(value, str) and (problem := _port_problem(value)):
+            fail(at, f"{value}: {problem}", "give the address to connect to and its port, e.g. 127.0.0.1:8081")
+
+
 def _rule_brand_contrast(data: dict[str, Any], path: Path, fail: Fail) -> None:
     branding = data["tenant"]["branding"]
     for name, against in (("primary_colour", "white text"), ("secondary_colour", "a white background")):
@@ -323,6 +355,7 @@ RULES = (
     _rule_mapping_templates,
     _rule_legacy_site,
     _rule_alt_text_keys,
+    _rule_connect_to,
     _rule_brand_contrast,
     _rule_old_domains_are_legacy,
     _rule_mail_domains,
@@ -336,7 +369,7 @@ def _rule_errors(shown: str, path: Path, source: yamlsource.Source) -> list[Docu
     reported those fields, and the other rules still run, so the author sees every error at once."""
     errors: list[DocumentError] = []
 
-    def fail(field_path: FieldPath, message: str, hint: str = "", key: bool = False) -> None:
+    def fail(field_path: FieldPath, message: str, hint: str = "", *, key: bool = False) -> None:
         line, column = source.position(field_path, key=key)
         errors.append(DocumentError(shown, line, column, format_field(field_path), message, hint))
 

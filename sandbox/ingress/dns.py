@@ -64,15 +64,17 @@ class TenantZone:
         return _Zone(zone).resolve(request, handler)
 
 
-def platform_domains(data: Path) -> Callable[[], list[str]]:
-    """The tenant domains in the sandbox platform's SQLite file, read-only (the platform writes it)."""
+def platform_domains(data: Path, *, primary_only: bool = False) -> Callable[[], list[str]]:
+    """The tenant domains in the sandbox platform's SQLite file, read-only (the platform writes it); with
+    `primary_only`, each tenant's first (canonical) domain alone, not its old domains and aliases."""
+    query = "SELECT domain FROM domains" + (" WHERE position = 0" if primary_only else "")
 
     def read() -> list[str]:
         if not data.exists():
             return []
         try:
             with sqlite3.connect(f"{data.as_uri()}?mode=ro", uri=True, timeout=5) as db:
-                return [row[0] for row in db.execute("SELECT domain FROM domains")]
+                return [row[0] for row in db.execute(query)]
         except sqlite3.Error:
             return []  # not created yet: no tenant has a domain
 

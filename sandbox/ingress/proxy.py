@@ -5,7 +5,10 @@ configurable website, what the go-live tests build) or forwarded to an HTTP back
 sandbox platform, which routes its tenants' domains by Host): http is upgraded to https with a 301, https is
 passed on with X-Forwarded-Proto. `Ingress.forward_known` forwards every host a callable knows (the
 platform's tenant domains) and issues each one's certificate at its first handshake, as an ACME-driven
-ingress does; an unknown host gets the default certificate and a 421, as real ones answer.
+ingress does; an unknown host gets the default certificate and a 421, as real ones answer. Its `upgrade`
+callable says which of them get the http -> https upgrade (the tenants' primary domains): the others (old
+domains) are forwarded on http too, so the platform answers an old URL with one 301 straight to its new
+URL rather than a first hop to https on the old name.
 """
 
 from __future__ import annotations
@@ -164,7 +167,7 @@ class Ingress:
         self.legacy_tls = legacy_tls
         default = self._legacy(ca.context("default.invalid"))
         default.sni_callback = self._choose
-        self._known: tuple[Callable[[str], bool], int] | None = None  # see forward_known
+        self._known: tuple[Callable[[str], bool], int, Callable[[str], bool]] | None = None  # see forward_known
         self._issuing = threading.Lock()
         self._http = _Server(self, "http", None, http_port)
         self._https = _Server(self, "https", default, https_port)
@@ -199,12 +202,15 @@ class Ingress:
         if host in self.backends:
             return self.backends[host]
         if host not in self.sites and self._known is not None and host and self._known[0](host):
-            return self._known[1], True
+            return self._known[1], self._known[2](host)
         return None
 
-    def forward_known(self, knows: Callable[[str], bool], port: int) -> None:
-        """Forward every host `knows` accepts (asked at each request) to the HTTP backend on 127.0.0.1:port."""
-        self._known = (knows, port)
+    def forward_known(
+        self, knows: Callable[[str], bool], port: int, *, upgrade: Callable[[str], bool] | None = None
+    ) -> None:
+        """Forward every host `knows` accepts (asked at each request) to the HTTP backend on 127.0.0.1:port;
+        http is upgraded to https for the hosts `upgrade` accepts (all when not given), forwarded otherwise."""
+        self._known = (knows, port, upgrade or (lambda host: True))
 
     def add(self, site: Site, *, certificate: ssl.SSLContext | None = None) -> Site:
         self.sites[site.host] = site

@@ -2,7 +2,9 @@
 
 Every tenant domain in the platform's data file resolves to 127.0.0.1 (with CAA and the records of a
 domain that sends no mail), gets a certificate from the CA kept in the sandbox folder, and is forwarded
-by Host to the platform, which serves the tenant's site (live, or its "not live" answer) itself.
+by Host to the platform, which serves the tenant's site (live, or its "not live" answer) itself. http is
+upgraded to https on each tenant's primary domain; on its other (old) domains it goes to the platform,
+which redirects each old URL to its new one on the primary domain in one 301.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ def start(
     platform_data); the CA is made in `folder` at first start and kept there."""
     ca = LocalCA.persistent(folder)
     domains = platform_domains(platform_data)
+    primaries = platform_domains(platform_data, primary_only=True)
     with ExitStack() as stack:
         dns = stack.enter_context(DnsServer(TenantZone(domains, issuer=issuer), port=dns_port))
         ingress = stack.enter_context(Ingress(ca, http_port=http_port, https_port=https_port))
-        ingress.forward_known(lambda host: host in domains(), platform_port)
+        # http -> https on a tenant's primary domain; its old domains' http is the platform's to redirect
+        ingress.forward_known(lambda host: host in domains(), platform_port, upgrade=lambda host: host in primaries())
         yield RunningIngress(dns, ingress, ca)
 
 

@@ -778,9 +778,16 @@ class _Page:
 
 
 def _other_host(host: str) -> str:
-    """The same server under another name: 127.0.0.1:P <-> localhost:P."""
-    name, _, port = host.partition(":")
-    other = "localhost" if name != "localhost" else "127.0.0.1"
+    """The same server under another name: 127.0.0.1:P <-> localhost:P on the local address; a public name
+    served through the spec's connect_to (www.demoshire-police.example) <-> its apex, and back, as forces'
+    sites answer with and without www."""
+    name, _, port = host.lower().partition(":")
+    if name == "localhost" or re.fullmatch(r"[0-9.]+|\[.*", name):
+        other = "localhost" if name != "localhost" else "127.0.0.1"
+    elif name.startswith("www."):
+        other = name.removeprefix("www.")
+    else:
+        other = f"www.{name}"
     return f"{other}:{port}" if port else other
 
 

@@ -125,7 +125,9 @@ class Domains(Strict):
     domains: list[Annotated[str, Field(pattern=HOSTNAME, max_length=253)]] = Field(
         min_length=1,
         max_length=20,
-        description="Host names; the first is canonical. Unique across tenants.",
+        description="Host names; the first is canonical (the primary domain). The others (the force's old "
+        "domains, aliases) redirect to it: an old URL in the redirect map answers its 301 (or 410) with the new "
+        "path on the primary domain over https, any other path a 301 to the same path there. Unique across tenants.",
         json_schema_extra={"uniqueItems": True},
     )
 

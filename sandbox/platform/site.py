@@ -6,6 +6,11 @@ stylesheet; an asset under /media/; a published page; the platform's own home, a
 statement, privacy notice and cookies pages; an enabled service's page; a redirect (301) or gone (410) from an
 old URL; the same path with a trailing slash (301); else 404. Every answer carries the tenant's
 security headers; a tenant in preview, and every preview URL, also says noindex.
+
+A tenant's first domain is its primary (canonical) one; the others (the force's old domains, aliases) are
+canonicalised as real platforms do: an old URL in the redirect map answers its 301 (to the new path on the
+primary domain, over https) or 410 there, and every other path a 301 to the same path on the primary domain.
+So the public's old links on the old domains reach their new page in one redirect, whatever the scheme.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request
@@ -91,8 +96,7 @@ class Site:
             if service["path"] == path:
                 body = self._macro("service", self.tenant, service)
                 return self._page(path, service["name"], body, service["description"])
-        redirect = self.store.redirect(tenant_id, f"{path}?{query}") if query else None
-        redirect = redirect or self.store.redirect(tenant_id, path)
+        redirect = self.redirect(path, query)
         if redirect is not None:
             if redirect["status"] == 301:
                 return self._finish(RedirectResponse(self.absolute(redirect["to_path"]), status_code=301))
@@ -100,6 +104,22 @@ class Site:
         if not path.endswith("/") and self.exists(path + "/"):
             return self._finish(RedirectResponse(self.absolute(path + "/"), status_code=301))
         return self._page(path, "Page not found", self._macro("not_found", self.base), status=404)
+
+    def redirect(self, path: str, query: str) -> dict[str, Any] | None:
+        """The redirect map's entry for an old URL: path and query first, then the path alone."""
+        tenant_id = self.tenant["tenant_id"]
+        found = self.store.redirect(tenant_id, f"{path}?{query}") if query else None
+        return found or self.store.redirect(tenant_id, path)
+
+    def respond_as_alias(self, path: str, query: str) -> Response:
+        """A request on one of the tenant's other domains (self.base is the primary's https origin): the
+        old URL's redirect or gone answer, else the same path on the primary domain."""
+        redirect = self.redirect(path, query)
+        if redirect is not None and redirect["status"] != 301:
+            return self._page(path, "This page has been removed", self._macro("gone", self.base), status=410)
+        same = quote(path, safe="/:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
+        target = redirect["to_path"] if redirect is not None else same
+        return self._finish(RedirectResponse(self.absolute(target), status_code=301))
 
     def consent(self, analytics: str, return_to: str) -> Response:
         """The cookie banner's form: remember the choice, go back where the visitor was."""
@@ -259,6 +279,9 @@ def build_router(platform: Any) -> APIRouter:
             return unknown(f"The domain '{host}'")
         tenant = store.tenant(owner)
         assert tenant is not None
+        if host != tenant["domains"][0]:  # an old domain or alias: canonicalised onto the primary domain
+            site = Site(platform, tenant, f"https://{tenant['domains'][0]}", request, preview=False)
+            return site.respond_as_alias("/" + path, request.url.query)
         base = f"{request.url.scheme}://{request.headers['host']}"
         return await _serve(Site(platform, tenant, base, request, preview=False), "/" + path, request)
 

@@ -24,6 +24,7 @@ import pytest
 import requests
 from topology import BUNDLE, WORKER_HOST, Cluster, git, missing_tools, start_topology
 
+from conftest import demo_on_legacy_site
 from soh_onboarding import liveforces
 from soh_onboarding.artifacts import safe_name
 
@@ -121,7 +122,7 @@ def test_a_merged_pull_request_reaches_airflow_without_a_redeploy(cluster: Clust
     def point_the_demo_at_the_sandbox(repo: Path) -> None:
         demo = repo / "onboarding_specs" / "demo.yaml"
         text = demo.read_text(encoding="utf-8")
-        demo.write_text(text.replace("127.0.0.1:8081", f"127.0.0.1:{cluster.sandbox_port}"), encoding="utf-8")
+        demo.write_text(demo_on_legacy_site(text, f"127.0.0.1:{cluster.sandbox_port}"), encoding="utf-8")
 
     merged = cluster.commit("Demo force: legacy site on the test's sandbox", point_the_demo_at_the_sandbox)
     cluster.wait_for(

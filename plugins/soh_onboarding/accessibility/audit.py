@@ -42,6 +42,10 @@ class AuditOptions:
     engines: tuple[str, ...] = engines.ENGINES
     max_tabs: int = 40
     """Tab presses the keyboard probe spends per page (traps further in are not found)."""
+    host_rules: tuple[tuple[str, str], ...] = ()
+    """(host name, address:port) pairs Chromium connects to instead of looking the name up (`MAP` rules of
+    --host-resolver-rules): the spec's legacy_site.crawl.connect_to, so the legacy pages of the before-and-after
+    comparison load from where the crawl fetched them; URLs and the Host header keep the public names."""
 
     def __post_init__(self) -> None:
         if self.standard not in wcag.STANDARDS:
@@ -213,9 +217,11 @@ async def audit_pages(
     return [results[i] for i in range(len(urls))]
 
 
-async def launch(playwright: Any) -> Any:
-    """Debian's Chromium (`playwright install` cannot download browsers here)."""
-    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+async def launch(playwright: Any, host_rules: tuple[tuple[str, str], ...] = ()) -> Any:
+    """Debian's Chromium (`playwright install` cannot download browsers here), with `host_rules` if any."""
+    rules = ", ".join(f"MAP {host} {target}" for host, target in host_rules)
+    extra = [f"--host-resolver-rules={rules}"] if rules else []
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra])
 
 
 async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None) -> list[PageResult]:
@@ -223,7 +229,7 @@ async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str
 
     engines.scripts()
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        browser = await launch(playwright, options.host_rules)
         try:
             return await audit_pages(browser, urls, options, progress)
         finally:

@@ -4,10 +4,11 @@ site through the redirect map, write the reports. The CLI and the Airflow glue b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ..migration.urls import split_host_port
 from . import compare, gate, report, sitemap
 from .audit import AuditOptions, AuditResult, audit
 
@@ -41,12 +42,14 @@ def run(
     contact_email: str = "[email address]",
     site: str | None = None,
     progress: Callable[[str], None] | None = None,
+    legacy_connect_to: Mapping[str, str] | None = None,
 ) -> PhaseOutcome:
     """Audit the pages named by `inputs` (page or sitemap URLs) into `out`.
 
     `settings` is the spec's `accessibility` section (standard, allowed_violations, max_pages, ...).
     With `redirects` ((old_url, new_url) pairs, new URLs on the audited site), the old pages whose new
-    page was audited are audited too, and the comparison goes into the reports.
+    page was audited are audited too, and the comparison goes into the reports; `legacy_connect_to` (the
+    spec's legacy_site.crawl.connect_to) says where their host names are fetched from, as the crawl did.
     """
     settings = settings or {}
     inputs = list(inputs)
@@ -60,7 +63,8 @@ def run(
         audited = set(found.urls)
         pairs = [(old, new) for old, new in redirects if new in audited]
         say(f"auditing {len(pairs)} legacy page(s) matched by the redirect map")
-        before = audit([old for old, _ in pairs], options, progress=progress)
+        rules = tuple((split_host_port(key)[0], target) for key, target in (legacy_connect_to or {}).items())
+        before = audit([old for old, _ in pairs], replace(options, host_rules=rules), progress=progress)
         comparison = compare.compare(before, result, pairs)
     verdict = gate.check(result, settings)
     files = report.write(

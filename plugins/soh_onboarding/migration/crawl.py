@@ -38,7 +38,7 @@ from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
 from .fetch import USER_AGENT, Fetched, Fetcher
-from .urls import NotAWebURL, Scope
+from .urls import ConnectTo, NotAWebURL, Scope, parse_connect_to
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ASSET_SUFFIXES = (
@@ -142,6 +142,7 @@ class CrawlSettings:
     max_page_bytes: int = 5 * 1024 * 1024
     allow_private_addresses: bool = False
     time_limit: float | None = None  # seconds for the whole crawl; None: no limit
+    connect_to: ConnectTo = field(default_factory=dict, hash=False, compare=False)  # host[:port] -> (address, port)
 
     @classmethod
     def from_spec(
@@ -156,6 +157,7 @@ class CrawlSettings:
             max_page_bytes=crawl.get("max_page_bytes", cls.max_page_bytes),
             allow_private_addresses=crawl.get("allow_private_addresses", False),
             time_limit=time_limit,
+            connect_to=parse_connect_to(crawl.get("connect_to")),
         )
 
 
@@ -229,6 +231,7 @@ class Crawl:
             max_bytes=settings.max_page_bytes,
             allow_private=settings.allow_private_addresses,
             concurrency=settings.concurrency,
+            connect_to=settings.connect_to,
         )
         self.robots: dict[str, Protego | None] = {}
         # Only URLs and hashes stay in memory, never the records: memory must not grow with page content.

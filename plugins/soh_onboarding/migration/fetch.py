@@ -12,7 +12,10 @@ Every request goes through one Fetcher, which
   per crawl thread and host), so DNS, the address check and the TCP handshake are paid once per connection,
   not per request: a redirect to another host, or a connection the server closed, opens (and checks) a new one;
 - retries 5xx answers, timeouts and connection errors with exponential backoff;
-- reads at most `max_bytes` of a body and says when it cut one short.
+- reads at most `max_bytes` of a body and says when it cut one short;
+- connects to another address for the hosts the spec's `connect_to` names (as curl's --connect-to: the URL,
+  the Host header and the TLS server name stay the public ones; the target address is the one checked, and
+  such a host never goes through an environment proxy, since the spec says where it is).
 
 The client is the standard library's http.client, one connection object per thread and host: a crawl makes
 thousands of plain GETs, and a general-purpose client (requests) cost about six times more CPU per request
@@ -34,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 
 from requests.utils import requote_uri
 
-from .urls import address_problem, resolve_and_check
+from .urls import ConnectTo, address_problem, connect_target, resolve_and_check
 
 USER_AGENT = "SOH-onboarding-crawler/0.1 (+National Single Online Home content migration)"
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
@@ -50,14 +53,16 @@ class AddressRefused(ConnectionError):
     """The connection would reach (or reached) an address the crawl may not touch."""
 
 
-def guarded_connection(allow_private: bool) -> Callable[..., socket.socket]:
-    """socket.create_connection, resolving and checking first, connecting only to addresses that passed."""
+def guarded_connection(allow_private: bool, connect_to: ConnectTo | None = None) -> Callable[..., socket.socket]:
+    """socket.create_connection, resolving and checking first, connecting only to addresses that passed
+    (for a host in `connect_to`, to its target's addresses and port)."""
 
     def connect(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
         host, port = address
-        decision = resolve_and_check(host, port, allow_private=allow_private)
+        decision = resolve_and_check(host, port, allow_private=allow_private, connect_to=connect_to)
         if not decision:
             raise AddressRefused(decision.reason)
+        port = decision.port or port
         error: OSError | None = None
         for checked in decision.addresses:
             try:
@@ -139,11 +144,12 @@ class Fetcher:
     concurrency: int = 4
     retries: int = 3
     backoff: float = 0.5
+    connect_to: ConnectTo = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.requests_per_second)
         self.proxies = _environment_proxies()
-        self._connect = guarded_connection(self.allow_private)
+        self._connect = guarded_connection(self.allow_private, self.connect_to)
         self._local = threading.local()  # each crawl thread's open connections, by (scheme, host, port)
         self._all: list[http.client.HTTPConnection] = []
         self._all_lock = threading.Lock()
@@ -195,7 +201,9 @@ class Fetcher:
 
     # --- connections ------------------------------------------------------------------------------
 
-    def _proxy_for(self, scheme: str, host: str) -> str | None:
+    def _proxy_for(self, scheme: str, host: str, port: int) -> str | None:
+        if connect_target(host, port, self.connect_to) != (host, port):
+            return None  # the spec says where this host is: connected to directly
         proxy = self.proxies.get(scheme)
         return proxy if proxy and not urllib.request.proxy_bypass(host) else None
 
@@ -207,7 +215,7 @@ class Fetcher:
         key = (scheme, host, port)
         connection = connections.get(key)
         if connection is None:
-            proxy = self._proxy_for(scheme, host)
+            proxy = self._proxy_for(scheme, host, port)
             kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
             if proxy:
                 parts = urlsplit(proxy)

@@ -26,6 +26,11 @@ include/exclude patterns), and may this resolved address be connected to (no pri
 link-local address unless the spec allows it; never multicast, reserved or unspecified). The crawler
 calls `resolve_and_check` before every request, including every redirect hop, and connects only to the
 addresses it returned (so a second DNS answer cannot rebind the host to a private address).
+
+`connect_to` (the spec's legacy_site.crawl.connect_to, as curl's --connect-to): some legacy host names are
+fetched from another address, e.g. the CMS's origin behind a CDN that blocks crawlers, or a local copy. Only
+the connection moves: URLs, links, sitemaps, the Host header, TLS server name and the redirect map keep the
+public names. The address check applies to where the connection really goes.
 """
 
 from __future__ import annotations
@@ -212,6 +217,7 @@ class Decision:
     allowed: bool
     reason: str
     addresses: tuple[str, ...] = ()
+    port: int | None = None  # where resolve_and_check's addresses are connected to (connect_to may move it)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -268,6 +274,48 @@ def address_problem(address: str, *, allow_private: bool = False) -> str | None:
 
 Resolver = Callable[..., Iterable[tuple[Any, ...]]]
 
+#: host or host:port (lower-case) -> (host or address, port) the connection goes to instead
+ConnectTo = Mapping[str, tuple[str, int]]
+
+
+_HOST_PORT = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[^\s:/\[\]@?#]+))(?::(?P<port>[^:]*))?")
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """'name:port', '[v6]:port' or a bare name -> (name, port or None); ValueError saying what is wrong."""
+    match = _HOST_PORT.fullmatch(text.strip().lower())
+    if not match:
+        raise ValueError(f"'{text}' is not a host or host:port")
+    port = match["port"]
+    if port is None:
+        return match["v6"] or match["name"], None
+    if not re.fullmatch(r"[0-9]{1,5}", port) or not 1 <= int(port) <= 65535:
+        raise ValueError(f"'{port}' is not a port (1 to 65535)")
+    return match["v6"] or match["name"], int(port)
+
+
+def parse_connect_to(mapping: Mapping[str, str] | None) -> dict[str, tuple[str, int]]:
+    """The spec's connect_to map, checked: each target must be host:port (the spec rules say where not)."""
+    parsed: dict[str, tuple[str, int]] = {}
+    for key, value in (mapping or {}).items():
+        host, port = split_host_port(key)
+        target, target_port = split_host_port(value)
+        if target_port is None:
+            raise ValueError(f"connect_to {key}: '{value}' has no port (give address:port)")
+        parsed[host if port is None else f"{host}:{port}"] = (target, target_port)
+    return parsed
+
+
+def connect_target(host: str, port: int, connect_to: ConnectTo | None) -> tuple[str, int]:
+    """Where a connection for host:port really goes: its connect_to entry (host:port first, then the bare
+    host, as curl matches), else the host itself."""
+    if connect_to:
+        name = host.strip("[]").lower()
+        found = connect_to.get(f"{name}:{port}") or connect_to.get(name)
+        if found:
+            return found
+    return host, port
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -280,6 +328,7 @@ class Scope:
     exclude: tuple[re.Pattern[str], ...] = ()
     allow_private_addresses: bool = False
     case_insensitive: bool = True
+    connect_to: ConnectTo = field(default_factory=dict, hash=False, compare=False)
     base_host: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -302,6 +351,7 @@ class Scope:
             exclude=tuple(re.compile(p) for p in legacy.get("exclude_patterns", [])),
             allow_private_addresses=bool(crawl.get("allow_private_addresses", False)),
             case_insensitive=case_insensitive,
+            connect_to=parse_connect_to(crawl.get("connect_to")),
         )
 
     def canonicalise(self, url: str, *, base: str | None = None) -> str:
@@ -365,7 +415,10 @@ class Scope:
         return Decision(True, "on the legacy site")
 
     def resolve_and_check(self, host: str, port: int, resolver: Resolver = socket.getaddrinfo) -> Decision:
-        return resolve_and_check(host, port, resolver=resolver, allow_private=self.allow_private_addresses)
+        """resolve_and_check() of where a connection to host:port goes (connect_to applied)."""
+        return resolve_and_check(
+            host, port, resolver=resolver, allow_private=self.allow_private_addresses, connect_to=self.connect_to
+        )
 
 
 def check_resolved(host: str, addresses: Iterable[str], *, allow_private: bool = False) -> Decision:
@@ -380,14 +433,24 @@ def check_resolved(host: str, addresses: Iterable[str], *, allow_private: bool =
 
 
 def resolve_and_check(
-    host: str, port: int, *, resolver: Resolver = socket.getaddrinfo, allow_private: bool = False
+    host: str,
+    port: int,
+    *,
+    resolver: Resolver = socket.getaddrinfo,
+    allow_private: bool = False,
+    connect_to: ConnectTo | None = None,
 ) -> Decision:
     """Resolve a host (before a request and after every redirect) and check every address it gave.
 
     The crawler connects only to Decision.addresses, so the host cannot be re-resolved to somewhere else.
+    With a connect_to entry for host:port, its target is resolved and checked instead (the connection
+    goes there; Decision.port says on which port).
     """
+    target, target_port = connect_target(host, port, connect_to)
+    shown = host if (target, target_port) == (host, port) else f"{host} (connect_to {target}:{target_port})"
     try:
-        answers = resolver(host.strip("[]"), port, type=socket.SOCK_STREAM)
+        answers = resolver(target.strip("[]"), target_port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        return Decision(False, f"{host} did not resolve: {error}")
-    return check_resolved(host, (str(sockaddr[0]) for *_, sockaddr in answers), allow_private=allow_private)
+        return Decision(False, f"{shown} did not resolve: {error}")
+    decision = check_resolved(shown, (str(sockaddr[0]) for *_, sockaddr in answers), allow_private=allow_private)
+    return Decision(decision.allowed, decision.reason, decision.addresses, target_port)
