@@ -42,6 +42,10 @@ class AuditOptions:
     engines: tuple[str, ...] = engines.ENGINES
     max_tabs: int = 40
     """Tab presses the keyboard probe spends per page (traps further in are not found)."""
+    browser_args: tuple[str, ...] = ()
+    """Extra Chromium switches, e.g. `--host-resolver-rules` to reach a live domain through a chosen DNS."""
+    ignore_https_errors: bool = False
+    """Skip certificate verification: only for a site behind a local test CA (see accessibility/monitor.py)."""
 
     def __post_init__(self) -> None:
         if self.standard not in wcag.STANDARDS:
@@ -157,7 +161,9 @@ async def _run_engines(page: Any, options: AuditOptions) -> list[EngineResult]:
 async def _audit_page(browser: Any, url: str, options: AuditOptions) -> PageResult:
     result = PageResult(url=url)
     started = time.perf_counter()
-    context = await browser.new_context(viewport=VIEWPORT, java_script_enabled=True)
+    context = await browser.new_context(
+        viewport=VIEWPORT, java_script_enabled=True, ignore_https_errors=options.ignore_https_errors
+    )
     try:
         page = await context.new_page()
         page.set_default_timeout(options.page_timeout * 1000)
@@ -213,9 +219,9 @@ async def audit_pages(
     return [results[i] for i in range(len(urls))]
 
 
-async def launch(playwright: Any) -> Any:
+async def launch(playwright: Any, extra_args: tuple[str, ...] = ()) -> Any:
     """Debian's Chromium (`playwright install` cannot download browsers here)."""
-    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None) -> list[PageResult]:
@@ -223,7 +229,7 @@ async def _audit(urls: list[str], options: AuditOptions, progress: Callable[[str
 
     engines.scripts()
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        browser = await launch(playwright, options.browser_args)
         try:
             return await audit_pages(browser, urls, options, progress)
         finally:
