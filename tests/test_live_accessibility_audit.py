@@ -225,6 +225,7 @@ def test_the_monthly_dag_alerts_and_reports_a_force_without_baseline(
     assert all(item.startswith(BAD_PATH) for item in summary["forces"]["demo"]["new_regressions"])
     other = summary["forces"]["other"]
     assert other["status"] == monitor.NO_BASELINE and other["baseline"] is None and not other["alert"]
+    assert other["pages"] >= 10 and other["pages_not_audited"] == 0
     assert other["statement"]["overdue"] is True and "other" in summary["statements_due"]
     assert (store / "other" / monitor.FOLDER / f"{other['checked_at'][:10]}.html").is_file()
 

@@ -291,6 +291,7 @@ def record(store: Any, done: Reaudit) -> dict[str, Any]:
     return done.outcome.as_dict() | {
         "site": done.site,
         "pages": len(done.result.audited),
+        "pages_not_audited": len(done.result.errors),
         "seconds": round(done.result.seconds, 1),
         "counts": done.gate.counts,
         "baseline": monitoring["baseline"]["run"] if done.baseline else None,
