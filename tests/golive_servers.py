@@ -153,6 +153,7 @@ def golive_env(world: tuple[Ingress, DnsServer, LocalCA]) -> dict[str, str]:
         "SOH_GOLIVE_HTTP_PORT": str(ingress.ports["http"]),
         "SOH_GOLIVE_HTTPS_PORT": str(ingress.ports["https"]),
         "SOH_GOLIVE_CA_BUNDLE": str(ca.bundle),
+        "SOH_GOLIVE_LOCAL_TEST_CA": "1",
     }
 
 

@@ -82,3 +82,11 @@ def test_publish_benchmark_runs_and_reports_a_ratio() -> None:
     assert float(cells[5]) > 0
     assert int(cells[6]) == 1 and int(cells[7]) == 40  # one batch against one request per page
     assert "ratio: pages per second batched / one request per page" in done.stdout
+
+
+def test_live_reaudit_benchmark_runs_and_reports_a_ratio() -> None:
+    """The live re-audit through the sandbox ingress against the preview's audit, 2 published pages."""
+    # N, pages audited, preview s, live s, preview s/page, live s/page, ratio live/preview
+    done, cells = run_benchmark(ROOT / "benchmarks" / "live_reaudit.py", 2, 6)
+    assert int(cells[1]) >= 2 and float(cells[6]) > 0
+    assert "ratio = live seconds / preview seconds" in done.stdout

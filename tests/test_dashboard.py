@@ -128,3 +128,29 @@ def test_provisioning_and_accessibility_show_their_verdicts(tmp_path: Path) -> N
     assert dashboard.phase_reached(results) == "Accessibility: failed"
     labels = [r.label for r in dashboard.reports_for("onboard_demo", "accessibility.audit")]
     assert labels == ["Accessibility report", "Accessibility statement (draft)"]
+
+
+def test_the_accessibility_re_audit_shows_its_date_regressions_and_the_statement_age(tmp_path: Path) -> None:
+    from soh_onboarding import reports
+    from soh_onboarding.artifact_views import DashboardView
+
+    line = {
+        "checked_at": "2026-11-01T00:10:00+00:00",
+        "status": "fail",
+        "new_regressions": ["/news/a/ 1.1.1 img"],
+        "open_regressions": ["/news/a/ 1.1.1 img", "/b/ 4.1.2 input"],
+        "fixed": [],
+        "statement": {"drafted": "2025-06-01", "review_due": "2026-06-01", "age_days": 518, "overdue": True},
+        "report": "demo/accessibility-monitoring/2026-11-01.html",
+    }
+    write(tmp_path / "platform" / "accessibility-monitoring.json", {"forces": {"demo": line, "secret": line}})
+    rows = dashboard.reaudit_rows(tmp_path, ["demo", "not-live"])  # only forces the user may see
+    assert [(r.slug, r.audited_on, r.new, r.open, r.statement_overdue, r.ok) for r in rows] == [
+        ("demo", "2026-11-01", 1, 2, True, False)
+    ]
+    view = DashboardView([], None, False, {}, "now", reaudits=rows)
+    html = reports.render("dashboard.html.j2", view=view, prefix="/soh", base="http://x")
+    assert "older than 12 months: review due 2026-06-01" in html
+    assert 'href="/soh/artifacts/demo/accessibility-monitoring/2026-11-01.html"' in html
+    assert "secret" not in html
+    assert dashboard.reaudit_rows(tmp_path / "empty", ["demo"]) == []

@@ -723,21 +723,27 @@ def monitored_forces() -> list[str]:
     return kept
 
 
-def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Re-run the machine checks of one live force and compare with its go-live and its last check."""
+def _live_spec(slug: str) -> dict[str, Any]:
+    """The live force's spec as it is now; an invalid one fails the task with every error located."""
     from airflow.sdk.exceptions import AirflowFailException
-
-    from .artifacts import force_folder
-    from .golive import checks, decision, monitor
 
     result = spec.load_one(project.specs_dir() / f"{slug}.yaml")
     if not result.valid:
         listing = "\n".join(error.format() for error in result.errors)
         raise AirflowFailException(f"the spec of live force {slug} does not pass its check:\n{listing}")
+    return result.specs[0].data
+
+
+def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Re-run the machine checks of one live force and compare with its go-live and its last check."""
+    from .artifacts import force_folder
+    from .golive import checks, decision, monitor
+
+    spec_data = _live_spec(slug)
     store = artifact_store()
     record = decision.approved_record(force_folder(store, slug))
     run = force_folder(store, slug) / record["run"] if record else None
-    checklist, _ = checks.run_checks(result.specs[0].data, _golive_settings(), run, prerequisites=False, live=True)
+    checklist, _ = checks.run_checks(spec_data, _golive_settings(), run, prerequisites=False, live=True)
     last = monitor.last_result(store, slug)
     outcome = monitor.compare(
         checklist, record["baseline_findings"] if record else [], last["findings"] if last else None
@@ -764,6 +770,57 @@ def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, An
     if alerts:
         listing = "\n".join(f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in alerts)
         raise AirflowFailException(f"Regressions on {len(alerts)} live force(s):\n{listing}")
+    return {"forces": len(lines), "alerts": 0}
+
+
+# --- after go-live: the monthly accessibility re-audit of every live force ----------------------------
+
+
+def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Re-audit one live force's live site; compare with the audit its go-live passed with and the last
+    re-audit. Playwright is imported by the audit only, here at run time."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .accessibility import monitor
+
+    spec_data = _live_spec(slug)
+    store = artifact_store()
+    try:
+        done = monitor.reaudit(spec_data, _golive_settings(), store, progress=print)
+    except monitor.ReauditError as error:
+        raise AirflowFailException(f"{slug}: {error}") from None
+    line = monitor.record(store, done)
+    if done.baseline is None:
+        print(f"NO BASELINE: {done.baseline_missing}; every serious or critical violation counts")
+    for item in done.outcome.new:
+        print(f"NEW ACCESSIBILITY REGRESSION {item}")
+    for item in done.outcome.fixed:
+        print(f"fixed since the last re-audit: {item}")
+    if done.statement.overdue:
+        print(f"the accessibility statement (drafted {done.statement.drafted or 'never'}) is due for review")
+    print(
+        f"{slug}: {done.outcome.status}; {len(done.outcome.open)} open regression(s), {len(done.outcome.new)} new; "
+        f"{line['pages']} page(s) in {line['seconds']} s; report {artifact_url(store / line['report'])}"
+    )
+    return line
+
+
+def reaudit_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
+    """Write the dashboard's summary of the re-audits; fail (the alert) on new regressions or a live site
+    none of whose pages could be audited."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from .accessibility import monitor
+
+    lines = [line for line in (lines or []) if line]
+    path = monitor.summarise(artifact_store(), lines, _now())
+    print(f"summary for the dashboard: {artifact_url(path)}")
+    alerts = [f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in lines if line.get("alert")]
+    alerts += [
+        f"- {line['force']}: no page could be audited" for line in lines if line["status"] == monitor.NOT_AUDITED
+    ]
+    if alerts:
+        raise AirflowFailException("New accessibility regressions (serious or critical):\n" + "\n".join(alerts))
     return {"forces": len(lines), "alerts": 0}
 
 

@@ -102,6 +102,7 @@ class DashboardView:
     charging_allowed: bool
     phase_labels: dict[str, str]
     generated: str
+    reaudits: list[dashboard.ReauditRow] = field(default_factory=list)
 
 
 def dashboard_view(user: Any) -> DashboardView:
@@ -178,6 +179,7 @@ def dashboard_view(user: Any) -> DashboardView:
         charging_allowed=charging_allowed,
         phase_labels=dashboard.PHASE_LABELS,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        reaudits=dashboard.reaudit_rows(store, [row.slug for row in rows]),
     )
 
 

@@ -283,3 +283,53 @@ def charging_view(store: Any, run_ids: Iterable[str], today: date) -> ChargingVi
             },
         )
     return None
+
+
+# --- after go-live: the monthly accessibility re-audit ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReauditRow:
+    """One live force's latest accessibility re-audit (accessibility/monitor.py's summary line)."""
+
+    slug: str
+    audited_on: str
+    status: str
+    new: int
+    open: int
+    fixed: int
+    statement_drafted: str | None
+    statement_due: str | None
+    statement_overdue: bool
+    report: str  # relative to the store
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass" and not self.new
+
+
+def reaudit_rows(store: Any, slugs: Iterable[str]) -> list[ReauditRow]:
+    """The latest re-audit of each of `slugs` (the forces the user may see) that has one."""
+    from .accessibility import monitor
+
+    summary = _json(store / monitor.SUMMARY[0] / monitor.SUMMARY[1]) or {}
+    lines = summary.get("forces") or {}
+    rows = []
+    for slug in sorted(set(slugs) & set(lines)):
+        line = lines[slug]
+        statement = line.get("statement") or {}
+        rows.append(
+            ReauditRow(
+                slug=slug,
+                audited_on=str(line.get("checked_at", ""))[:10],
+                status=str(line.get("status", "")),
+                new=len(line.get("new_regressions") or []),
+                open=len(line.get("open_regressions") or []),
+                fixed=len(line.get("fixed") or []),
+                statement_drafted=statement.get("drafted"),
+                statement_due=statement.get("review_due"),
+                statement_overdue=bool(statement.get("overdue")),
+                report=str(line.get("report", "")),
+            )
+        )
+    return rows

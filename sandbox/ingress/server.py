@@ -37,6 +37,7 @@ class RunningIngress:
             "SOH_GOLIVE_HTTP_PORT": str(self.ingress.ports["http"]),
             "SOH_GOLIVE_HTTPS_PORT": str(self.ingress.ports["https"]),
             "SOH_GOLIVE_CA_BUNDLE": str(self.ca.bundle),
+            "SOH_GOLIVE_LOCAL_TEST_CA": "1",  # the sandbox's own CA, made at its first start
         }
 
 

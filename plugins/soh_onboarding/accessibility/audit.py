@@ -43,9 +43,13 @@ class AuditOptions:
     max_tabs: int = 40
     """Tab presses the keyboard probe spends per page (traps further in are not found)."""
     host_rules: tuple[tuple[str, str], ...] = ()
-    """(host name, address:port) pairs Chromium connects to instead of looking the name up (`MAP` rules of
-    --host-resolver-rules): the spec's legacy_site.crawl.connect_to, so the legacy pages of the before-and-after
-    comparison load from where the crawl fetched them; URLs and the Host header keep the public names."""
+    """(host or host:port, address:port) pairs Chromium connects to instead of looking the name up (`MAP`
+    rules of --host-resolver-rules; a pattern with a port replaces the port too). Used for the spec's
+    legacy_site.crawl.connect_to, so the legacy pages of the before-and-after comparison load from where the
+    crawl fetched them, and for a live domain reached through the go-live settings' DNS (monitor.py). URLs
+    and the Host header keep the public names."""
+    ignore_https_errors: bool = False
+    """Skip certificate verification: only for a site behind a local test CA (see accessibility/monitor.py)."""
 
     def __post_init__(self) -> None:
         if self.standard not in wcag.STANDARDS:
@@ -161,7 +165,9 @@ async def _run_engines(page: Any, options: AuditOptions) -> list[EngineResult]:
 async def _audit_page(browser: Any, url: str, options: AuditOptions) -> PageResult:
     result = PageResult(url=url)
     started = time.perf_counter()
-    context = await browser.new_context(viewport=VIEWPORT, java_script_enabled=True)
+    context = await browser.new_context(
+        viewport=VIEWPORT, java_script_enabled=True, ignore_https_errors=options.ignore_https_errors
+    )
     try:
         page = await context.new_page()
         page.set_default_timeout(options.page_timeout * 1000)

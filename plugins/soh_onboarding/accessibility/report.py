@@ -76,6 +76,33 @@ def compliance_status(result: Any) -> str:
     return "not" if len(blocked) * 2 > pages else "partially"
 
 
+def render_report(
+    result: Any, gate: Any, *, site: str, comparison: Any = None, monitoring: dict[str, Any] | None = None
+) -> str:
+    """The HTML report of an audit; `monitoring` (a re-audit of a live site: its regressions against the
+    go-live audit and the statement's age, see monitor.py) adds a section "Since go-live"."""
+    data = result.as_dict() | {"gate": gate.as_dict(), "site": site}
+    if comparison is not None:
+        data["comparison"] = comparison.as_dict()
+    manual = [c for c in wcag.criteria_in(result.standard) if c.number not in wcag.PARTLY_AUTOMATED]
+    review = [f.as_dict() for f in result.needs_review]
+    return reports.render(
+        "accessibility_report.html.j2",
+        title=f"Accessibility {'re-audit' if monitoring else 'audit'}: {site}",
+        site=site,
+        result=data,
+        gate=gate.as_dict(),
+        pages=_pages(result),
+        criteria=wcag.CRITERIA,
+        manual=manual,
+        comparison=data.get("comparison"),
+        monitoring=monitoring,
+        review_rows=review[:REVIEW_ROWS],
+        review_shown=min(len(review), REVIEW_ROWS),
+        review_truncated=len(review) > REVIEW_ROWS,
+    )
+
+
 def write(
     folder: Any,
     result: Any,
@@ -92,21 +119,7 @@ def write(
         data["comparison"] = comparison.as_dict()
     write_json(folder / "audit.json", data)
     manual = [c for c in wcag.criteria_in(result.standard) if c.number not in wcag.PARTLY_AUTOMATED]
-    review = [f.as_dict() for f in result.needs_review]
-    html = reports.render(
-        "accessibility_report.html.j2",
-        title=f"Accessibility audit: {site}",
-        site=site,
-        result=data,
-        gate=gate.as_dict(),
-        pages=_pages(result),
-        criteria=wcag.CRITERIA,
-        manual=manual,
-        comparison=data.get("comparison"),
-        review_rows=review[:REVIEW_ROWS],
-        review_shown=min(len(review), REVIEW_ROWS),
-        review_truncated=len(review) > REVIEW_ROWS,
-    )
+    html = render_report(result, gate, site=site, comparison=comparison)
     (folder / "accessibility-report.html").write_text(html, encoding="utf-8")
     statement = reports.render(
         "accessibility_statement.md.j2",

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
@@ -45,14 +46,17 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def read_sitemap(url: str, *, timeout: float = 30.0, _seen: set[str] | None = None) -> list[str]:
-    """Page URLs listed by a sitemap, following a sitemap index (at most MAX_SITEMAPS sitemaps)."""
+def read_sitemap(url: str, *, timeout: float = 30.0, _seen: set[str] | None = None, session: Any = None) -> list[str]:
+    """Page URLs listed by a sitemap, following a sitemap index (at most MAX_SITEMAPS sitemaps).
+
+    `session`: a requests session to fetch with (e.g. the go-live Network's, for a live domain reached
+    through a chosen resolver); by default a plain request."""
     seen = _seen if _seen is not None else set()
     if url in seen or len(seen) >= MAX_SITEMAPS:
         return []
     seen.add(url)
     try:
-        response = requests.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
+        response = (session or requests).get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
     except requests.RequestException as exc:
         raise SitemapError(f"{url}: could not fetch the sitemap ({type(exc).__name__}: {exc})") from exc
     if response.status_code != 200:
@@ -65,7 +69,7 @@ def read_sitemap(url: str, *, timeout: float = 30.0, _seen: set[str] | None = No
     if _local(root.tag) == "sitemapindex":
         pages: list[str] = []
         for loc in locs:
-            pages += read_sitemap(urljoin(url, loc), timeout=timeout, _seen=seen)
+            pages += read_sitemap(urljoin(url, loc), timeout=timeout, _seen=seen, session=session)
         return pages
     if _local(root.tag) != "urlset":
         raise SitemapError(f"{url}: the XML is a <{_local(root.tag)}>, not a sitemap <urlset> or <sitemapindex>")
@@ -128,14 +132,16 @@ def site_base(item: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def discover(inputs: Iterable[str], *, max_pages: int | None = None, key_paths: Iterable[str] = ()) -> Discovery:
+def discover(
+    inputs: Iterable[str], *, max_pages: int | None = None, key_paths: Iterable[str] = (), session: Any = None
+) -> Discovery:
     """The pages to audit from URLs and sitemaps (a URL ending in .xml is read as a sitemap)."""
     inputs = list(inputs)
     urls: list[str] = []
     for item in inputs:
         if not re.match(r"^https?://", item):
             raise SitemapError(f"{item}: not an http(s) URL; give a page URL or a sitemap URL (…/sitemap.xml)")
-        urls += read_sitemap(item) if looks_like_sitemap(item) else [item]
+        urls += read_sitemap(item, session=session) if looks_like_sitemap(item) else [item]
     urls = list(dict.fromkeys(urls))
     base = site_base(inputs[0]) if inputs else ""
     chosen = sample(urls, max_pages, key_paths, base) if max_pages else urls

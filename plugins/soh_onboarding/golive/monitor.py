@@ -50,41 +50,55 @@ class Outcome:
 def compare(checklist: Checklist, baseline: list[str], previous: list[str] | None) -> Outcome:
     """What is wrong now that was fine at go-live, and what of it is new since the last check."""
     now = checklist.findings()
-    regressions = sorted(now - set(baseline))
-    before = set(previous if previous is not None else baseline)
+    new, open_, fixed = changes(now - set(baseline), None if previous is None else set(previous) - set(baseline))
     return Outcome(
         force=checklist.force,
         checked_at=checklist.checked_at,
         status=checklist.status,
-        new=sorted(set(regressions) - before),
-        open=regressions,
-        fixed=sorted(before - now - set(baseline)),
+        new=new,
+        open=open_,
+        fixed=fixed,
         failed_checks=[check.key for check in checklist.checks if check.status == FAIL],
     )
 
 
-def last_result(store: Any, slug: str) -> dict[str, Any] | None:
-    path = force_folder(store, slug) / "monitoring" / "latest.json"
+def changes(regressions: set[str], previous_open: set[str] | None) -> tuple[list[str], list[str], list[str]]:
+    """(new, open, fixed): every regression is open; new if the last check did not have it open (with no
+    last check, all are new); fixed if the last check had it open and it is gone. Shared by the daily
+    checks and the monthly accessibility re-audit (accessibility/monitor.py)."""
+    before = previous_open or set()
+    return sorted(regressions - before), sorted(regressions), sorted(before - regressions)
+
+
+def last_result(store: Any, slug: str, folder: str = "monitoring") -> dict[str, Any] | None:
+    path = force_folder(store, slug) / folder / "latest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_result(store: Any, slug: str, folder: str, day: str, document: dict[str, Any]) -> Any:
+    """`<store>/<force>/<folder>/<day>.json` and latest.json; returns the dated file."""
+    out = force_folder(store, slug) / folder
+    out.mkdir(parents=True, exist_ok=True)
+    dated = out / f"{day}.json"
+    write_json(dated, document)
+    write_json(out / "latest.json", document)
+    return dated
 
 
 def record(store: Any, checklist: Checklist, outcome: Outcome) -> dict[str, Any]:
     """The force's result, dated and as latest.json; returns its line for the platform-wide summary."""
-    folder = force_folder(store, checklist.force) / "monitoring"
-    folder.mkdir(parents=True, exist_ok=True)
     document = outcome.as_dict() | {"findings": sorted(checklist.findings()), "checklist": checklist.as_dict()}
-    dated = folder / f"{checklist.checked_at[:10]}.json"
-    write_json(dated, document)
-    write_json(folder / "latest.json", document)
+    dated = write_result(store, checklist.force, "monitoring", checklist.checked_at[:10], document)
     return outcome.as_dict() | {"counts": checklist.counts(), "result": str(dated)}
 
 
-def summarise(store: Any, lines: list[dict[str, Any]], checked_at: str) -> Any:
-    """<store>/platform/monitoring.json: every live force's latest line, for the operators' dashboard.
+def summarise(store: Any, lines: list[dict[str, Any]], checked_at: str, summary_file: tuple[str, str] = SUMMARY) -> Any:
+    """<store>/platform/monitoring.json (or `summary_file`): every live force's latest line, for the
+    operators' dashboard.
 
     Written once per monitoring run, after every force's check (one writer, no race between forces).
     """
-    path = store / SUMMARY[0] / SUMMARY[1]
+    path = store / summary_file[0] / summary_file[1]
     path.parent.mkdir(parents=True, exist_ok=True)
     summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"forces": {}}
     for line in lines:

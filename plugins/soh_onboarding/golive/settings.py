@@ -1,8 +1,9 @@
 """The go-live checks' configuration: config/go-live.yaml, its scoring table, and environment overrides.
 
 How the checks connect depends on where they run (a deployment's resolver and CA bundle, a test's
-local ports), so four environment variables override the file: SOH_GOLIVE_RESOLVER (address or
-address:port), SOH_GOLIVE_HTTP_PORT, SOH_GOLIVE_HTTPS_PORT and SOH_GOLIVE_CA_BUNDLE.
+local ports), so environment variables override the file: SOH_GOLIVE_RESOLVER (address or
+address:port), SOH_GOLIVE_HTTP_PORT, SOH_GOLIVE_HTTPS_PORT, SOH_GOLIVE_CA_BUNDLE and SOH_GOLIVE_LOCAL_TEST_CA
+("1" or "true": the CA bundle is a local test CA, e.g. the sandbox ingress's).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Settings:
     concurrency: int
     certificate_min_days: int
     scoring: ScoringTable
+    local_test_ca: bool = False
+    """The CA bundle is a local test CA (a sandbox's), not a deployment's: only then may a browser, which
+    cannot be handed a CA bundle, skip certificate verification (the accessibility re-audit)."""
 
 
 def parse_resolver(text: str) -> tuple[str, int]:
@@ -94,6 +98,14 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     ca_bundle = environ.get("SOH_GOLIVE_CA_BUNDLE") or data.get("ca_bundle")
     if ca_bundle and not Path(ca_bundle).is_file():
         problem("ca_bundle", f"no such file: {ca_bundle}", "a PEM file of CA certificates")
+    local_test_ca = bool(data.get("local_test_ca", False))
+    flag = environ.get("SOH_GOLIVE_LOCAL_TEST_CA")
+    if flag:
+        if flag.lower() not in ("1", "true", "0", "false"):
+            problem("local_test_ca", f"SOH_GOLIVE_LOCAL_TEST_CA={flag!r} is not 1, true, 0 or false")
+        local_test_ca = flag.lower() in ("1", "true")
+    if local_test_ca and not ca_bundle:
+        problem("local_test_ca", "a local test CA is declared but no ca_bundle is set", "set ca_bundle to its PEM file")
     scoring_path = path.parent / data["scoring"]
     scoring = _scoring(scoring_path, problem)
     if errors or scoring is None:
@@ -113,6 +125,7 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
         concurrency=int(data["concurrency"]),
         certificate_min_days=int(data["certificate_min_days"]),
         scoring=scoring,
+        local_test_ca=local_test_ca,
     )
 
 
