@@ -45,7 +45,9 @@ FIXED_PAGE = (
 
 
 def spec_for(slug: str, domain: str) -> dict:
-    data = copy.deepcopy(yaml.safe_load((ROOT / "onboarding_specs" / "demo.yaml").read_text()))
+    """The demo's spec for force `slug`, with its own legacy domains (two forces may not claim one)."""
+    text = (ROOT / "onboarding_specs" / "demo.yaml").read_text()
+    data = copy.deepcopy(yaml.safe_load(text.replace("demoshire-police.example", f"{slug}shire-police.example")))
     data["force"]["slug"] = slug
     data["tenant"]["tenant_id"] = slug
     data["tenant"]["domains"] = [domain]
