@@ -290,5 +290,7 @@ def test_an_alt_text_that_is_not_text_is_an_error(tmp_path: Path, value: str, me
 
 
 def test_an_empty_alt_text_is_a_valid_editor_decision(tmp_path: Path) -> None:
-    result = check(tmp_path, with_entries('/images/border.gif: ""', 'http://www.demoshire-police.example/images/x.png: "X"'))
+    result = check(
+        tmp_path, with_entries('/images/border.gif: ""', 'http://www.demoshire-police.example/images/x.png: "X"')
+    )
     assert result.valid, [e.format() for e in result.errors]
