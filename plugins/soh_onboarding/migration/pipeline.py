@@ -306,7 +306,7 @@ class MigrationSummary:
     traffic_hits: int = 0  # hits in the traffic data for the legacy site's URLs (0: no traffic data)
     traffic_redirected_share: float | None = None  # share of those hits on URLs redirected to a new page
     images_alt_from_spec: int = 0  # images without alt in the source that got the editors' text from the spec
-    alt_text_unused: list[str] = field(default_factory=list)  # the spec's alt_text keys that matched no image
+    alt_text_unused: int = 0  # the spec's alt_text entries that matched no image (listed in the report)
 
 
 def _plan_items(folder: Any, section: str) -> Iterator[dict[str, Any]]:
@@ -363,7 +363,8 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
 
     summary = urls.summarise(pages, assets)
     summary.images_alt_from_spec = alt_text.filled
-    summary.alt_text_unused = alt_text.unused(spec_data["content_mapping"].get("alt_text") or {})
+    alt_text.find_unused(spec_data["content_mapping"].get("alt_text") or {})
+    summary.alt_text_unused = len(alt_text.unused)
     quality = check_quality(spec_data, folder)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
