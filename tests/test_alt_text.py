@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from soh_onboarding.migration.alttext import MISSING_ALT_COLUMNS, MISSING_ALT_CS
 from soh_onboarding.migration.sanitise import Finding, sanitise
 
 SITE = LegacySite(90, seed=5, slow_ms=0, fault_rate=0)
+PNG = LegacySite(50).respond("/images/logo-1.png").body
 ONE_MB = 1024 * 1024  # the sandbox's disclosure log is about 5 MB
 KEPT = "/images/banner-1.png"  # the home page's banner: its alt is in the source
 
@@ -156,10 +159,11 @@ def test_the_report_counts_what_the_spec_filled_and_what_is_left(runs: Runs) -> 
 
 
 def test_an_entry_that_matches_no_image_is_reported_unused(runs: Runs) -> None:
-    unused = summary(runs.after)["alt_text_unused"]
-    # The mistyped path, and the image whose source already has alt: neither filled anything.
-    assert unused == [KEPT, "/images/no-such-image.png"]
+    assert summary(runs.after)["alt_text_unused"] == 2
     report = (runs.after / "migration-report.md").read_text(encoding="utf-8")
+    # The mistyped path, and the image whose source already has alt: neither filled anything.
+    section = report[report.index("Unused entries") : report.index("Still without alt text")]
+    assert re.findall(r"^\| (/\S+) \|$", section, re.MULTILINE) == [KEPT, "/images/no-such-image.png"]
     assert "Unused entries in `content_mapping.alt_text`" in report
     assert "| /images/no-such-image.png |" in report
 
@@ -294,3 +298,50 @@ def test_an_empty_alt_text_is_a_valid_editor_decision(tmp_path: Path) -> None:
         tmp_path, with_entries('/images/border.gif: ""', 'http://www.demoshire-police.example/images/x.png: "X"')
     )
     assert result.valid, [e.format() for e in result.errors]
+
+
+class _BrokenImageSite(BaseHTTPRequestHandler):
+    """A one-page legacy site whose page shows two images without alt; one of them answers 404."""
+
+    PAGE = (
+        "<!DOCTYPE html><html><head><title>Home</title></head><body><div id='content'><h1>Home</h1>"
+        "<p>Welcome.</p><img src='/images/shown.png'><img src='/images/broken.png'></div></body></html>"
+    )
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            body, kind = self.PAGE.encode(), "text/html; charset=utf-8"
+        elif self.path == "/images/shown.png":
+            body, kind = PNG, "image/png"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_broken_image_is_dropped_and_not_listed_for_the_editors(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenImageSite)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        data = spec_for(url)
+        data["content_mapping"]["alt_text"] = {"/images/broken.png": "Never shown"}
+        pipeline.migrate(data, tmp_path, progress=lambda _line: None)
+    finally:
+        server.shutdown()
+        server.server_close()
+    home = content(tmp_path)[url]
+    (image,) = images(home["body_html"])  # re-linking dropped the image that answers 404
+    assert "alt" not in image
+    assert home["images_missing_alt"] == [url + "images/shown.png"]
+    assert home["images_alt_from_spec"] == {}
+    assert [row["spec_key"] for row in rows(tmp_path / MISSING_ALT_CSV)] == ["/images/shown.png"]
+    assert summary(tmp_path)["alt_text_unused"] == 1

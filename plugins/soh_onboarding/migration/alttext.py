@@ -98,6 +98,7 @@ class AltTextTally:
     missing: int = 0
     used: set[str] = field(default_factory=set)
     listed: list[dict[str, str]] = field(default_factory=list)  # the first REPORT_ROWS rows of the CSV
+    unused: list[str] = field(default_factory=list)  # the spec's keys that filled no image, once finished
 
     @classmethod
     def open(cls, handle: Any, scope: Scope) -> AltTextTally:
@@ -117,6 +118,7 @@ class AltTextTally:
             if len(self.listed) < REPORT_ROWS:
                 self.listed.append(dict(zip(MISSING_ALT_COLUMNS, row, strict=True)))
 
-    def unused(self, entries: Iterable[str]) -> list[str]:
-        """The spec's keys that filled no image in this run, in the spec's order."""
-        return [key for key in entries if key not in self.used]
+    def find_unused(self, entries: Iterable[str]) -> list[str]:
+        """The spec's keys that filled no image in this run, in the spec's order (kept in `unused`)."""
+        self.unused = [key for key in entries if key not in self.used]
+        return self.unused

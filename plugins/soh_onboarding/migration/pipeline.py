@@ -251,6 +251,14 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
         alt_text = alt_texts.for_page()
         clean = sanitise(found.body_html, base_url=job["final_url"], alt_text=alt_text)
         body, _changed, unresolved = rewrite_links(clean.html, job["final_url"], lookup)
+        # An image from an old URL with no new home (a broken image) is dropped by re-linking: it is no
+        # longer on the page, so it needs no alt and is not listed for the editors.
+        missing_alt = [
+            f.detail
+            for f in clean.findings
+            if f.kind == "image_missing_alt" and lookup.resolve(f.detail)[0] != "unresolved"
+        ]
+        filled = {src: key for src, key in alt_text.filled.items() if lookup.resolve(src)[0] != "unresolved"}
         record = {
             "old_url": job["url"],
             "new_path": job["new_path"],
@@ -262,8 +270,8 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
             "content_hash": job["sha256"],
             "found_by": found.found_by,
             "findings": clean.counts,
-            "images_missing_alt": [f.detail for f in clean.findings if f.kind == "image_missing_alt"],
-            "images_alt_from_spec": alt_text.filled,
+            "images_missing_alt": missing_alt,
+            "images_alt_from_spec": filled,
             "unresolved_links": unresolved,
         }
         lines.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
@@ -306,7 +314,7 @@ class MigrationSummary:
     traffic_hits: int = 0  # hits in the traffic data for the legacy site's URLs (0: no traffic data)
     traffic_redirected_share: float | None = None  # share of those hits on URLs redirected to a new page
     images_alt_from_spec: int = 0  # images without alt in the source that got the editors' text from the spec
-    alt_text_unused: list[str] = field(default_factory=list)  # the spec's alt_text keys that matched no image
+    alt_text_unused: int = 0  # the spec's alt_text entries that matched no image (listed in the report)
 
 
 def _plan_items(folder: Any, section: str) -> Iterator[dict[str, Any]]:
@@ -363,7 +371,8 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
 
     summary = urls.summarise(pages, assets)
     summary.images_alt_from_spec = alt_text.filled
-    summary.alt_text_unused = alt_text.unused(spec_data["content_mapping"].get("alt_text") or {})
+    alt_text.find_unused(spec_data["content_mapping"].get("alt_text") or {})
+    summary.alt_text_unused = len(alt_text.unused)
     quality = check_quality(spec_data, folder)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
