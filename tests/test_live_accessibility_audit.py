@@ -233,6 +233,15 @@ def test_the_monthly_dag_alerts_and_reports_a_force_without_baseline(
     summary = json.loads((store / "platform" / "accessibility-monitoring.json").read_text())
     assert summary["alerts"] == [] and summary["forces"]["demo"]["fixed"]
 
+    broken = spec_for("other", OTHER)
+    broken["tenant"]["domains"] = "not a list"  # a later change to the spec that no longer passes its check
+    (specs / "other.yaml").write_text(yaml.safe_dump(broken, sort_keys=False))
+    run = dag.test()
+    assert run.state == "failed"  # a live force that cannot be re-audited is an alert too, not a silent gap
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states[("summarise", -1)] == "failed"
+    assert sorted(state for (task, _), state in states.items() if task == "reaudit") == ["failed", "success"]
+
 
 def test_a_live_force_whose_spec_is_now_invalid_fails_with_its_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
