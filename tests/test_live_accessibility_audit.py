@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, soh
 from soh_onboarding import airflow_glue, liveforces, platform
 from soh_onboarding.accessibility import monitor
 from soh_onboarding.accessibility import run as accessibility_run
@@ -235,6 +235,15 @@ def test_the_monthly_dag_alerts_and_reports_a_force_without_baseline(
     summary = json.loads((store / "platform" / "accessibility-monitoring.json").read_text())
     assert summary["alerts"] == [] and summary["forces"]["demo"]["fixed"]
 
+    broken = spec_for("other", OTHER)
+    broken["tenant"]["domains"] = "not a list"  # a later change to the spec that no longer passes its check
+    (specs / "other.yaml").write_text(yaml.safe_dump(broken, sort_keys=False))
+    run = dag.test()
+    assert run.state == "failed"  # a live force that cannot be re-audited is an alert too, not a silent gap
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states[("summarise", -1)] == "failed"
+    assert sorted(state for (task, _), state in states.items() if task == "reaudit") == ["failed", "success"]
+
 
 def test_a_live_force_whose_spec_is_now_invalid_fails_with_its_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -247,3 +256,22 @@ def test_a_live_force_whose_spec_is_now_invalid_fails_with_its_errors(
     monkeypatch.setenv("SOH_SPECS_DIR", str(tmp_path))
     with pytest.raises(AirflowFailException, match=r"the spec of live force demo does not pass its check:\n.*domains"):
         airflow_glue.reaudit_force("demo", {})
+
+
+def test_the_cli_re_audits_a_force_without_baseline_and_explains_an_unreachable_one(
+    world, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in world["env"].items():
+        monkeypatch.setenv(name, value)
+    other, nowhere = tmp_path / "other.yaml", tmp_path / "nowhere.yaml"
+    other.write_text(yaml.safe_dump(spec_for("other", OTHER), sort_keys=False))
+    nowhere.write_text(yaml.safe_dump(spec_for("nowhere", "www.nowhere.example"), sort_keys=False))
+    done = soh("reaudit", str(other), "--store", str(tmp_path / "store"), "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = json.loads(done.stdout)
+    assert line["status"] == monitor.NO_BASELINE and line["new_regressions"] == [] and line["pages"] >= 10
+    assert (tmp_path / "store" / line["report"]).is_file()
+    failed = soh("reaudit", str(nowhere), "--store", str(tmp_path / "store"))
+    assert failed.returncode == 1
+    assert "nowhere: cannot reach the live site: www.nowhere.example does not resolve" in failed.stderr
+    assert "Traceback" not in failed.stderr

@@ -806,8 +806,9 @@ def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def reaudit_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
-    """Write the dashboard's summary of the re-audits; fail (the alert) on new regressions or a live site
-    none of whose pages could be audited."""
+    """Write the dashboard's summary of the re-audits; fail (the alert) on new regressions, a live site
+    none of whose pages could be audited, or a live force whose re-audit task failed (e.g. its spec no
+    longer passes its check: the task's log says why)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from .accessibility import monitor
@@ -815,12 +816,19 @@ def reaudit_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any])
     lines = [line for line in (lines or []) if line]
     path = monitor.summarise(artifact_store(), lines, _now())
     print(f"summary for the dashboard: {artifact_url(path)}")
+    listed = (context["ti"].xcom_pull(task_ids="live_forces") if "ti" in context else None) or []
     alerts = [f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in lines if line.get("alert")]
     alerts += [
         f"- {line['force']}: no page could be audited" for line in lines if line["status"] == monitor.NOT_AUDITED
     ]
+    alerts += [
+        f"- {slug}: not re-audited, its task failed (see its log)"
+        for slug in sorted(set(listed) - {line["force"] for line in lines})
+    ]
     if alerts:
-        raise AirflowFailException("New accessibility regressions (serious or critical):\n" + "\n".join(alerts))
+        raise AirflowFailException(
+            "Accessibility re-audit alerts (new serious or critical violations, or no audit):\n" + "\n".join(alerts)
+        )
     return {"forces": len(lines), "alerts": 0}
 
 
