@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow
 DAG_ID = "onboard_demo"
 DPO = "dpo@demoshire.police.example"
 THROUGH_PROVISIONING = ["dpia", "migration", "provisioning"]
-"""The phases these runs choose: the demo's accessibility gate stops a full run on barriers its legacy
-content carries (README: go-live locally); go-live is tested end to end in test_golive_approval.py."""
+"""The phases these runs choose: they are about the DPO's decision, and stop short of the audit and go-live
+(the full run, go-live approval included, is tests/test_operator_ui.py's)."""
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
 """The operators' view in a real browser: `bin/run` (Airflow standalone with the sandbox) driven by headless
 Debian Chromium through Playwright, as the National Live Service team and the DPO would use it.
 
-The tests run in order on one Airflow: the operator signs in and triggers the demo force from the trigger
-form; the DPO gets an e-mail (an SMTP server started here), follows its link and approves in the UI; the
-run succeeds; the dashboard, each task's report links and the charging model show what they should.
+The tests run in order on one Airflow: the operator signs in and triggers the demo force's full onboarding
+from the trigger form (every phase, with a page limit so it fits a test); the DPO gets an e-mail (an SMTP
+server started here), follows its link and approves in the UI; the run migrates, provisions, audits and
+checks the site, and the go-live approver, mailed in turn, approves going live in the UI; the run succeeds,
+the switch's asset event runs the charging model, and the dashboard and each task's report links show it.
 Screenshots go to docs/screenshots/ (the README's operator walkthrough uses them).
 """
 
@@ -37,9 +39,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DAG_ID = "onboard_demo"
-CHOSEN = ["dpia", "migration"]
-"""The phases the operator chooses in the trigger form (the platform's sandbox is not part of bin/run)."""
+PAGE_LIMIT = 120
+"""The trigger form's page limit: the whole flow on a sample of the demo's legacy site, so the test fits CI."""
 DPO = "dpo@demoshire.police.example"
+APPROVER = "sam.okafor@demoshire.police.example"
 TEAM = "live-service@soh.example"
 STATE: dict[str, Any] = {}
 """What one test hands the next (the run id, the e-mail's link)."""
@@ -142,11 +145,11 @@ def test_the_operator_triggers_the_demo_force_from_the_trigger_form(airflow: Air
         assert dialog.get_by_text("DPIA and the DPO's sign-off").is_visible()
         assert dialog.get_by_text("Content migration").first.is_visible()
         assert dialog.get_by_text("Dry run").is_visible()
-        # The phases beyond the DPIA and the migration need the platform: this run leaves them out.
-        for phase, label in airflow_glue.RUN_PHASES.items():
-            if phase not in CHOSEN:
-                dialog.locator(f'[aria-label="Remove {label}"] [role=button]').click()
+        for label in airflow_glue.RUN_PHASES.values():  # every phase is chosen unless the operator removes it
+            assert dialog.locator(f'[aria-label="Remove {label}"]').count() == 1, label
         shot(page, "02-trigger-form")
+        dialog.get_by_role("button", name="Content migration").click()
+        dialog.locator("input[name=element_page_limit]").fill(str(PAGE_LIMIT))
         dialog.get_by_role("button", name="About this run").click()
         dialog.locator("input[name=element_run_note], textarea[name=element_run_note]").fill("first onboarding run")
         dialog.get_by_role("button", name="Trigger").last.click()
@@ -154,7 +157,8 @@ def test_the_operator_triggers_the_demo_force_from_the_trigger_form(airflow: Air
         runs = airflow.wait_for("the triggered run", lambda: airflow.get(f"/dags/{DAG_ID}/dagRuns")["dag_runs"], 60)
     run = runs[0]
     assert run["conf"]["run_note"] == "first onboarding run"
-    assert run["conf"]["phases"] == CHOSEN and run["conf"]["dry_run"] is False
+    assert run["conf"]["phases"] == list(airflow_glue.RUN_PHASES) and run["conf"]["dry_run"] is False
+    assert run["conf"]["page_limit"] == PAGE_LIMIT
     STATE["run_id"] = run["dag_run_id"]
 
 
@@ -201,13 +205,44 @@ def test_the_dpo_follows_the_mail_and_approves_in_the_ui(airflow: Airflow, brows
     assert decision == ["Approve"]
     assert airflow.get(hitl)["responded_by_user"]["id"] == DPO
     assert airflow.get(hitl)["params_input"]["comment"] == "Measures agreed with the digital lead"
-    assert airflow.wait_for_run(DAG_ID, run_id, 300) == "success"
-    if "provisioning" in airflow_glue.RUN_PHASES:  # a phase not chosen is skipped, saying why in its log
-        assert airflow.task_state(DAG_ID, run_id, "provisioning.tenant") == "skipped"
-        log = json.dumps(
-            airflow.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/provisioning.tenant/logs/1?full_content=true")
-        )
-        assert "was not chosen in this run's trigger form" in log
+
+
+def test_the_approver_is_mailed_the_checklist_and_approves_going_live_in_the_ui(
+    airflow: Airflow, browser: Any, mailbox: Mailbox
+) -> None:
+    run_id = STATE["run_id"]
+    # Migration, provisioning, the accessibility audit and the go-live checks run first (minutes).
+    message = mailbox.wait_for("Go live: Demoshire Police waits for you", 1500)
+    assert APPROVER in str(message["X-Envelope-To"])
+    link = re.search(r'href="([^"]+/required_actions[^"]*)"', html_of(message)).group(1).replace("&amp;", "&")
+    for task in ("migration.finish", "provisioning.verify", "accessibility.audit", "go_live.check"):
+        assert airflow.task_state(DAG_ID, run_id, task) == "success", task
+    processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=go_live.decision, run_id={run_id},"
+    airflow.wait_for(
+        "the scheduler to see the approver's task paused", lambda: processed in airflow.log.read_text(), 180
+    )
+
+    with signed_in(browser, airflow, "admin") as page:
+        page.goto(f"{airflow.url}/soh/dashboard")
+        row = dashboard_row(page, "demo")
+        assert "Go live: Demoshire Police" in row["approvals"] and "Sam Okafor" in row["approvals"]
+        assert row["accessibility"].startswith("gate passed"), row["accessibility"]
+
+    with signed_in(browser, airflow, APPROVER) as page:
+        page.goto(link)
+        page.get_by_text("Go live: Demoshire Police").first.wait_for()
+        assert page.get_by_text("redirects").first.is_visible()  # the checklist is what the approver reads
+        page.locator("[name=element_comment]").fill("Press office ready; DNS moved at 09:00")
+        shot(page, "04b-approver-goes-live")
+        page.get_by_role("button", name="Go live", exact=True).click()
+        hitl = f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/go_live.decision/-1/hitlDetails"
+        decision = airflow.wait_for("the approver's answer", lambda: airflow.get(hitl)["chosen_options"], 60)
+
+    assert decision == ["Go live"]
+    assert airflow.get(hitl)["responded_by_user"]["id"] == APPROVER
+    assert airflow.wait_for_run(DAG_ID, run_id, 600) == "success"
+    assert airflow.task_state(DAG_ID, run_id, "go_live.switch") == "success"
+    assert airflow.task_state(DAG_ID, run_id, "outcome") == "skipped"  # runs only when a task failed
 
 
 def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
@@ -216,6 +251,15 @@ def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
         expected = {
             "dpia.record": ("DPIA document", "DPIA scoping: Demoshire Police"),
             "migration.finish": ("Migration report", "Content migration: Demoshire Police"),
+            "provisioning.verify": ("Provisioning report", "Provisioning: Demoshire Police"),
+            "accessibility.audit": ("Accessibility report", "Accessibility audit: http"),
+            "go_live.check": ("Go-live checklist", "Go-live checklist: Demoshire Police"),
+        }
+        shots = {
+            "migration.finish": "06-migration-report",
+            "dpia.record": "07-dpia-document",
+            "accessibility.audit": "10-accessibility-report",
+            "go_live.check": "11-go-live-checklist",
         }
         run = quote(run_id, safe="")
         page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
@@ -229,11 +273,9 @@ def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
             href = page.get_by_role("link", name=label).get_attribute("href")
             assert href.startswith(f"{airflow.url}/soh/artifacts/demo/")
             page.goto(href)
-            assert heading in page.locator("h1").first.inner_text()
-            if task_id == "migration.finish":
-                shot(page, "06-migration-report")
-            else:
-                shot(page, "07-dpia-document")
+            assert heading in page.locator("h1").first.inner_text(), task_id
+            if task_id in shots:
+                shot(page, shots[task_id])
         # A CSV is a download for the browser: fetched with the browser's session, it is the redirect map.
         page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
         csv = page.get_by_role("link", name="Redirect map (CSV)").get_attribute("href")
@@ -243,8 +285,7 @@ def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
 
 
 def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow, browser: Any) -> None:
-    live = airflow.trigger("mark_force_live", {"force": "demo"})
-    assert airflow.wait_for_run("mark_force_live", live) == "success"
+    # The switch emitted soh://platform/live-forces: the charging model runs from that asset event.
     charging = airflow.wait_for(
         "the charging model's run", lambda: airflow.get("/dags/charging_model/dagRuns")["dag_runs"], 120
     )[0]["dag_run_id"]
@@ -254,14 +295,17 @@ def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow
         page.goto(f"{airflow.url}/soh/dashboard")
         row = dashboard_row(page, "demo")
         assert row["last-run"].startswith("success")
-        assert row["phase"] == "Content migration: done"
+        assert row["phase"] == "Go-live: done"
         assert re.fullmatch(r"\d+ pages migrated; quality checks passed", row["pages"]), row["pages"]
         assert row["approvals"] == "none"
-        assert row["go-live"] == "live from 2026-06-01"
-        assert row["accessibility"] == "not run"
+        assert re.fullmatch(r"live from \d{4}-\d\d-\d\d", row["go-live"]), row["go-live"]
+        assert row["accessibility"].startswith("gate passed"), row["accessibility"]
         assert re.fullmatch(r"£[\d,]+\.\d\d", row["charge"]), row["charge"]
         assert page.locator("#phases tr[data-force='demo'] td[data-phase=dpia]").inner_text() == (
             "Approve by Priya Shah"
+        )
+        assert page.locator("#phases tr[data-force='demo'] td[data-phase=go_live]").inner_text() == (
+            "Go live by Sam Okafor"
         )
         assert dashboard_row(page, "thames-valley")["pages"] == "not run"
         summary = page.locator("#charging-summary").inner_text()
