@@ -154,3 +154,35 @@ def test_the_accessibility_re_audit_shows_its_date_regressions_and_the_statement
     assert 'href="/soh/artifacts/demo/accessibility-monitoring/2026-11-01.html"' in html
     assert "secret" not in html
     assert dashboard.reaudit_rows(tmp_path / "empty", ["demo"]) == []
+
+
+def test_the_daily_checks_show_their_date_and_regressions(tmp_path: Path) -> None:
+    from soh_onboarding import reports
+    from soh_onboarding.artifact_views import DashboardView
+
+    line = {
+        "force": "demo",
+        "checked_at": "2026-11-25T00:05:00+00:00",
+        "status": "fail",
+        "alert": True,
+        "new_regressions": ["hsts:www.demo.example:hsts-missing"],
+        "open_regressions": ["hsts:www.demo.example:hsts-missing", "tls:www.demo.example:certificate-expires-soon"],
+        "fixed": ["redirects::redirect-chain"],
+        "failed_checks": ["hsts"],
+        "counts": {"pass": 30, "warn": 2, "fail": 1},
+        "result": "/store/demo/monitoring/2026-11-25.json",
+    }
+    write(tmp_path / "platform" / "monitoring.json", {"forces": {"demo": line, "secret": line}})
+    rows = dashboard.live_check_rows(tmp_path, ["demo", "not-live"])  # only forces the user may see
+    assert [(r.slug, r.checked_on, r.ok, r.result) for r in rows] == [
+        ("demo", "2026-11-25", False, "demo/monitoring/2026-11-25.json")
+    ]
+    view = DashboardView([], None, False, {}, "now", live_checks=rows)
+    html = reports.render("dashboard.html.j2", view=view, prefix="/soh", base="http://x")
+    assert '<span class="bad">hsts:www.demo.example:hsts-missing</span>' in html
+    assert "tls:www.demo.example:certificate-expires-soon" in html and "redirects::redirect-chain" in html
+    assert 'href="/soh/artifacts/demo/monitoring/2026-11-25.json"' in html
+    assert "secret" not in html
+    assert dashboard.live_check_rows(tmp_path / "empty", ["demo"]) == []
+    empty = reports.render("dashboard.html.j2", view=DashboardView([], None, False, {}, "now"), prefix="/soh", base="")
+    assert "No live force has been checked yet" in empty

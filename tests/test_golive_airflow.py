@@ -14,7 +14,7 @@ from airflow.dag_processing.dagbag import DagBag
 from golive_servers import GOOD_MAP, SECURE_HEADERS, golive_env, run_folder, spec_for, standard_world
 
 from conftest import ROOT
-from soh_onboarding import liveforces
+from soh_onboarding import dashboard, liveforces
 from soh_onboarding.golive import decision
 
 
@@ -70,6 +70,10 @@ def test_the_daily_checks_alert_on_a_regression(
         assert summary["alerts"] == ["demo"]
         assert "hsts:good.example:hsts-missing" in summary["forces"]["demo"]["new_regressions"]
         assert "security-headers:good.example:hsts-not-implemented" in summary["forces"]["demo"]["new_regressions"]
+        # the operators' dashboard shows it, with the day's checklist one link away
+        (row,) = dashboard.live_check_rows(store, ["demo", "no-spec-force"])
+        assert row.slug == "demo" and not row.ok and "hsts:good.example:hsts-missing" in row.new
+        assert (store / row.result).is_file()
         # the next day it is still open, but not new: no second alert for the same fault
         assert dag.test().state == "success"
         latest = json.loads((store / "demo" / "monitoring" / "latest.json").read_text())

@@ -102,6 +102,7 @@ class DashboardView:
     charging_allowed: bool
     phase_labels: dict[str, str]
     generated: str
+    live_checks: list[dashboard.LiveCheckRow] = field(default_factory=list)
     reaudits: list[dashboard.ReauditRow] = field(default_factory=list)
 
 
@@ -179,6 +180,7 @@ def dashboard_view(user: Any) -> DashboardView:
         charging_allowed=charging_allowed,
         phase_labels=dashboard.PHASE_LABELS,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        live_checks=dashboard.live_check_rows(store, [row.slug for row in rows]),
         reaudits=dashboard.reaudit_rows(store, [row.slug for row in rows]),
     )
 

@@ -285,6 +285,51 @@ def charging_view(store: Any, run_ids: Iterable[str], today: date) -> ChargingVi
     return None
 
 
+# --- after go-live: the daily site checks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveCheckRow:
+    """One live force's latest daily site check (golive/monitor.py's summary line)."""
+
+    slug: str
+    checked_on: str
+    status: str
+    new: list[str]
+    open: list[str]
+    fixed: list[str]
+    result: str  # relative to the store
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "fail" and not self.new
+
+
+def live_check_rows(store: Any, slugs: Iterable[str]) -> list[LiveCheckRow]:
+    """The latest daily check of each of `slugs` (the forces the user may see) that has one."""
+    from .golive import monitor
+
+    summary = _json(store / monitor.SUMMARY[0] / monitor.SUMMARY[1]) or {}
+    lines = summary.get("forces") or {}
+    rows = []
+    for slug in sorted(set(slugs) & set(lines)):
+        line = lines[slug]
+        checked_on = str(line.get("checked_at", ""))[:10]
+        rows.append(
+            LiveCheckRow(
+                slug=slug,
+                checked_on=checked_on,
+                status=str(line.get("status", "")),
+                new=list(line.get("new_regressions") or []),
+                open=list(line.get("open_regressions") or []),
+                fixed=list(line.get("fixed") or []),
+                # monitor.record writes <force>/monitoring/<date>.json (the line's "result" is its full path)
+                result=f"{safe_name(slug)}/monitoring/{checked_on}.json" if checked_on else "",
+            )
+        )
+    return rows
+
+
 # --- after go-live: the monthly accessibility re-audit ------------------------------------------------
 
 
