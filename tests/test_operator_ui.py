@@ -248,18 +248,19 @@ def test_the_approver_is_mailed_the_checklist_and_approves_going_live_in_the_ui(
 def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
     run_id = STATE["run_id"]
     with signed_in(browser, airflow, "admin") as page:
-        expected = {
-            "dpia.record": ("DPIA document", "DPIA scoping: Demoshire Police"),
-            "migration.finish": ("Migration report", "Content migration: Demoshire Police"),
-            "provisioning.verify": ("Provisioning report", "Provisioning: Demoshire Police"),
-            "accessibility.audit": ("Accessibility report", "Accessibility audit: http"),
-            "go_live.check": ("Go-live checklist", "Go-live checklist: Demoshire Police"),
-        }
+        expected = [  # (task, link, what the report's heading says)
+            ("dpia.record", "DPIA document", "DPIA scoping: Demoshire Police"),
+            ("migration.finish", "Migration report", "Content migration: Demoshire Police"),
+            ("provisioning.verify", "Provisioning report", "Provisioning: Demoshire Police"),
+            ("accessibility.audit", "Accessibility report", "Accessibility audit: http"),
+            ("accessibility.audit", "Accessibility statement (draft)", "Accessibility statement"),
+            ("go_live.check", "Go-live checklist", "Go-live checklist: Demoshire Police"),
+        ]
         shots = {
-            "migration.finish": "06-migration-report",
-            "dpia.record": "07-dpia-document",
-            "accessibility.audit": "10-accessibility-report",
-            "go_live.check": "11-go-live-checklist",
+            "Migration report": "06-migration-report",
+            "DPIA document": "07-dpia-document",
+            "Accessibility report": "10-accessibility-report",
+            "Go-live checklist": "11-go-live-checklist",
         }
         run = quote(run_id, safe="")
         page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
@@ -268,20 +269,23 @@ def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
         assert page.get_by_role("link", name="DPIA document").count() == 0  # only the tasks that write a report link it
         shot(page, "05-task-report-links")
 
-        for task_id, (label, heading) in expected.items():
+        for task_id, label, heading in expected:
             page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/{task_id}/details")
             href = page.get_by_role("link", name=label).get_attribute("href")
             assert href.startswith(f"{airflow.url}/soh/artifacts/demo/")
             page.goto(href)
             assert heading in page.locator("h1").first.inner_text(), task_id
-            if task_id in shots:
-                shot(page, shots[task_id])
+            if label in shots:
+                shot(page, shots[label])
         # A CSV is a download for the browser: fetched with the browser's session, it is the redirect map.
         page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/migration.finish/details")
         csv = page.get_by_role("link", name="Redirect map (CSV)").get_attribute("href")
         reply = page.request.get(csv)
         assert reply.status == 200 and reply.headers["content-type"].startswith("text/csv")
         assert reply.text().startswith("old_url,new_url,type")
+        page.goto(f"{airflow.url}/dags/{DAG_ID}/runs/{run}/tasks/go_live.check/details")
+        checked = page.request.get(page.get_by_role("link", name="Old URLs checked (CSV)").get_attribute("href"))
+        assert checked.status == 200 and checked.text().startswith("old_url,type,expected,status")
 
 
 def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow, browser: Any) -> None:
@@ -318,6 +322,15 @@ def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow
             page.goto(f"{airflow.url}/soh/dashboard")
             page.locator("#forces tr[data-force='demo']").get_by_role("link", name=label).click()
             assert check in page.locator("h1").first.inner_text()
+
+        # After go-live the daily checks re-check the live site; the dashboard shows their result.
+        checks = airflow.trigger("live_site_checks", {})
+        assert airflow.wait_for_run("live_site_checks", checks, 600) == "success"
+        page.goto(f"{airflow.url}/soh/dashboard")
+        daily = page.locator("#live-checks-table tr[data-force='demo']")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d: (pass|warn)", daily.locator("td[data-col=check-date]").inner_text())
+        assert daily.locator("td[data-col=check-new]").inner_text() == "none"
+        daily.get_by_role("link", name="Checklist (JSON)").wait_for()
 
         page.goto(f"{airflow.url}/soh/dashboard")
         page.locator("img.chart").wait_for()
