@@ -253,8 +253,8 @@ def write_specs(folder: Path, n: int) -> list[str]:
         text = _replace(demo, r"^(\s+slug:) demo\s*$", rf"\1 {slug}")
         text = _replace(text, r"^(\s+tenant_id:) demo\s*$", rf"\1 {slug}")
         text = _replace(text, r"\bdemo\.soh\.localhost\b", f"{slug}.soh.localhost")
-        # legacy_site.other_domains must be each force's own too (the check refuses a domain claimed twice)
-        text = _replace(text, r"^(\s+- )localhost\b", rf"\1{slug}.legacy.localhost")
+        # the legacy site's names must be each force's own too (the check refuses a domain claimed twice)
+        text = _replace(text, r"\bdemoshire-police\.example\b", f"{slug}-police.example")
         (folder / f"{slug}.yaml").write_text(text, encoding="utf-8")
         slugs.append(slug)
     return slugs
