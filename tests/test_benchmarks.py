@@ -52,7 +52,9 @@ def test_migration_benchmark_runs_and_reports_a_ratio() -> None:
     """The whole migration and wget --mirror on a 50-page sandbox site (wget: bin/test installs it)."""
     # N, ours HTML pages, wget HTML pages, ours pages/s, wget pages/s, ratio ours/wget, ours peak MB, wget peak MB
     done, cells = run_benchmark(MIGRATION, 50, 7)
-    assert float(cells[5]) > 0
+    # At 50 pages ours is mostly start-up (imports), so the ratio can round to 0.00: check it is a number,
+    # and that both sides measured a speed.
+    assert float(cells[3]) > 0 and float(cells[4]) > 0 and float(cells[5]) >= 0
     assert int(cells[1]) == int(cells[2]) > 0  # both sides fetched the same pages
     assert "target >= 2" in done.stdout
 
