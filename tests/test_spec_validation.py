@@ -412,3 +412,12 @@ def test_contrast_ratio_matches_wcag_examples() -> None:
     assert spec.contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert spec.contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
     assert spec.contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def test_a_base_url_too_broken_to_parse_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    # urllib raises on 'http://[' ("Invalid IPv6 URL"); the rules across specs read base_url before the schema
+    # has judged it, so they must survive it (found by the fuzz test).
+    text = edit("base_url: http://www.demoshire-police.example/", 'base_url: "http://["')
+    result = check(tmp_path, text)
+    error = the_error(result, "legacy_site.base_url")
+    assert error.line == line_of(text, 'base_url: "http://["')

@@ -109,7 +109,12 @@ def contrast_ratio(foreground: str, background: str) -> float:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The URL's host name, lower-cased; "" for a URL too broken to have one (e.g. 'http://[', which the schema
+    reports: the rules across specs read base_url before the schema has judged it)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _get(data: Any, field_path: FieldPath) -> Any:
@@ -199,6 +204,12 @@ def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> Non
 
 def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
     legacy = data["legacy_site"]
+    if not _host(legacy["base_url"]):
+        fail(
+            ("legacy_site", "base_url"),
+            f"{legacy['base_url']} has no host name that can be read",
+            "write the legacy site's home page URL, e.g. https://www.force.police.uk/",
+        )
     legacy_hosts = {_host(legacy["base_url"]), *legacy.get("other_domains", [])}
     for index, url in enumerate(legacy.get("sitemap_urls", [])):
         if _host(url) not in legacy_hosts:
