@@ -26,18 +26,10 @@ from smtp_sink import Mailbox, html_of, smtp_server
 from airflow_server import Airflow, start_airflow
 from conftest import ROOT, copy_specs
 from soh_onboarding import airflow_glue
+from soh_onboarding.accessibility.audit import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DAG_ID = "onboard_demo"
 PAGE_LIMIT = 120
 """The trigger form's page limit: the whole flow on a sample of the demo's legacy site, so the test fits CI."""
