@@ -305,15 +305,18 @@ class LiveCheckRow:
         return self.status != "fail" and not self.new
 
 
+def _summary_lines(store: Any, summary: tuple[str, str], slugs: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(slug, line) of a monitoring summary file (`forces` by slug) for each of `slugs` that has one, sorted."""
+    lines = (_json(store / summary[0] / summary[1]) or {}).get("forces") or {}
+    return [(slug, lines[slug]) for slug in sorted(set(slugs) & set(lines))]
+
+
 def live_check_rows(store: Any, slugs: Iterable[str]) -> list[LiveCheckRow]:
     """The latest daily check of each of `slugs` (the forces the user may see) that has one."""
     from .golive import monitor
 
-    summary = _json(store / monitor.SUMMARY[0] / monitor.SUMMARY[1]) or {}
-    lines = summary.get("forces") or {}
     rows = []
-    for slug in sorted(set(slugs) & set(lines)):
-        line = lines[slug]
+    for slug, line in _summary_lines(store, monitor.SUMMARY, slugs):
         checked_on = str(line.get("checked_at", ""))[:10]
         rows.append(
             LiveCheckRow(
@@ -357,11 +360,8 @@ def reaudit_rows(store: Any, slugs: Iterable[str]) -> list[ReauditRow]:
     """The latest re-audit of each of `slugs` (the forces the user may see) that has one."""
     from .accessibility import monitor
 
-    summary = _json(store / monitor.SUMMARY[0] / monitor.SUMMARY[1]) or {}
-    lines = summary.get("forces") or {}
     rows = []
-    for slug in sorted(set(slugs) & set(lines)):
-        line = lines[slug]
+    for slug, line in _summary_lines(store, monitor.SUMMARY, slugs):
         statement = line.get("statement") or {}
         rows.append(
             ReauditRow(
