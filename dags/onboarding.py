@@ -64,7 +64,7 @@ PARAMS = {
         section="Content migration",
     ),
 }
-"""The trigger form (every task of every DAG gets a copy: see airflow_glue.share_params)."""
+"""The trigger form, attached to each DAG once its tasks are built (see airflow_glue.attach_params)."""
 
 
 # The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
@@ -252,7 +252,9 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
     )
 
 
-def build_dag(force: spec.ForceSpec) -> DAG:
+def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
+    """The force's onboarding DAG. `params_first` builds it the way Airflow does by default (the trigger form
+    given to the DAG, so copied into every task): the same DAG at run time, slower to parse; tests compare."""
     with DAG(
         dag_id=force.dag_id,
         dag_display_name=f"{force.name}: onboarding",
@@ -263,11 +265,10 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         max_active_runs=1,  # two runs of one force would publish over each other
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
-        params=PARAMS,
+        params=PARAMS if params_first else None,
         # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
         on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:
-        airflow_glue.share_params(dag)  # the tasks' copies of PARAMS share their schemas (parse time)
         checked = check_spec(str(force.path))
 
         with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
@@ -309,6 +310,8 @@ def build_dag(force: spec.ForceSpec) -> DAG:
         # when one of them failed, and fails the run (and so sends the failure e-mail).
         judge = outcome(force.slug)
         [other for other in dag.tasks if other is not judge.operator] >> judge
+    if not params_first:
+        airflow_glue.attach_params(dag, PARAMS)  # after the tasks: they need no copies of it (parse time)
     return dag
 
 
@@ -329,7 +332,4 @@ def build_shard(shard: int) -> dict[str, DAG]:
     specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
     checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
     with airflow_glue.bulk_build():
-        dags = {force.dag_id: build_dag(force) for force in checked.specs}
-    for dag in dags.values():
-        airflow_glue.drop_dag_param_copies(dag)  # the DAG's params reach its tasks at run time anyway
-    return dags
+        return {force.dag_id: build_dag(force) for force in checked.specs}

@@ -324,8 +324,8 @@ def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: P
 
 
 def test_tasks_see_the_trigger_form_at_run_time_and_keep_their_own_params() -> None:
-    """The shard files take the copies of the DAG's params off its tasks (airflow_glue.drop_dag_param_copies):
-    what a task sees at run time is still the DAG's params, then its own, then the run's conf."""
+    """The DAG gets its params after its tasks are built (airflow_glue.attach_params), so the tasks hold no
+    copies of them: what a task sees at run time is still the DAG's params, then its own, then the run's conf."""
     from airflow.sdk.definitions.param import process_params
 
     from soh_onboarding import airflow_glue
@@ -342,7 +342,7 @@ def test_tasks_see_the_trigger_form_at_run_time_and_keep_their_own_params() -> N
     assert list(dag.get_task("dpia.dpo_decision").params) == ["comment"]  # the DPO's form, its own
 
 
-def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees(monkeypatch) -> None:
+def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees() -> None:
     """Against the DAG as Airflow builds it by default (params deep-copied into every task): the same
     serialised DAG, but for the tasks' copies of the DAG's params; the same params at run time."""
     from airflow.sdk.definitions.param import process_params
@@ -353,8 +353,8 @@ def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees(mo
     builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
     force = next(s for s in spec.check().specs if s.slug == "thames-valley")
     ours = builder.build_shard(speccache_shard(force.path, builder.SHARDS))[force.dag_id]
-    monkeypatch.setattr(airflow_glue, "share_params", lambda dag: None)
-    default = builder.build_dag(force)
+    default = builder.build_dag(force, params_first=True)
+    assert all(task.params for task in default.tasks)  # Airflow's default: every task has copies of the form
 
     def stored(dag) -> dict:
         data = DagSerialization.to_dict(dag)

@@ -6,13 +6,11 @@ configuration into plain arguments for the domain modules, and their results bac
 
 from __future__ import annotations
 
-import copy
 import gc
 import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -568,54 +566,22 @@ def bulk_build() -> Iterator[None]:
             gc.enable()
 
 
-def share_params(dag: Any) -> None:
-    """Let the DAG's tasks copy its trigger form (params) cheaply.
+def attach_params(dag: Any, params: dict[str, Any]) -> None:
+    """Give a DAG built without params its trigger form, once its tasks exist.
 
-    Airflow deep-copies the DAG's params into each operator once per class of its hierarchy (four times
-    for a @task), so that every task has Param objects of its own. The deep copy walks every schema
-    (types, titles, descriptions): a third of the time it took to build a DAG. After this call the copies
-    are still new Param objects with their own values and sources, but they share the (never modified)
-    schema dicts, as Airflow's own Param.__copy__ does. The DAG's params keep their keys, values and
-    order, so the trigger form and the serialised DAG are unchanged."""
-    params = dag.params
-    object.__setattr__(dag, "params", _shared_schema_params()(params, params.suppress_exception))
-
-
-def drop_dag_param_copies(dag: Any) -> None:
-    """Take the copies of the DAG's params off its tasks, once the DAG is built; keep the tasks' own.
-
-    A task's params at run time are the DAG's, then the task's own, then the run's conf
-    (`airflow.sdk.definitions.param.process_params`), so the copies change nothing a task sees. But the
-    DAG processor serialises every task's params, and on the way Airflow validates each Param against
-    its JSON Schema several times per task (`ParamsDict.dump()` in `_is_excluded` and `str()`): three
-    quarters of the time to serialise one of our DAGs (23 to 5 ms), more than building it."""
+    Airflow deep-copies a DAG's params into every operator made inside it, once per class of the
+    operator's hierarchy (four times for a @task), and the DAG processor then serialises each task's copy,
+    validating every Param against its JSON Schema several times per task (`ParamsDict.dump()` in
+    `_is_excluded`). The copies change nothing a task sees: at run time a task's params are the DAG's,
+    then its own, then the run's conf (`airflow.sdk.definitions.param.process_params`). Building the tasks
+    first and attaching the form afterwards skips the copies altogether; the DAG's params, the trigger
+    form and every task's run-time params are those of Airflow's default build (tests/test_dags.py).
+    Airflow validates a DAG's params at construction only for a scheduled DAG; ours have no schedule."""
     from airflow.sdk.definitions.param import ParamsDict
 
-    for task in dag.tasks:
-        params = task.params
-        own = {key: params.get_param(key) for key in params if params.get_param(key).source != "dag"}
-        if len(own) < len(params):
-            task.params = ParamsDict(own, params.suppress_exception)
-
-
-@cache
-def _shared_schema_params() -> type:
-    from airflow.sdk.definitions.param import Param, ParamsDict
-
-    class SharedSchemaParams(ParamsDict):
-        """A DAG's params whose deep copy shares the schemas (see share_params)."""
-
-        __slots__ = ()
-
-        def __deepcopy__(self, memo: dict[int, Any] | None) -> ParamsDict:
-            copies = {}
-            for key in self:
-                param = self.get_param(key)
-                value = copy.deepcopy(param.value, memo)
-                copies[key] = Param(value, param.description, source=param.source, schema=param.schema)
-            return ParamsDict(copies, self.suppress_exception)
-
-    return SharedSchemaParams
+    if dag.timetable.can_be_scheduled:
+        raise ValueError(f"{dag.dag_id}: a scheduled DAG must get its params at construction, to be validated")
+    object.__setattr__(dag, "params", ParamsDict(params))
 
 
 # --- go-live -------------------------------------------------------------------------------------
