@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -552,24 +553,21 @@ def measure(
     else:
         their_bytes = write_hand_written_folder(their_folder, forces, warm["tasks"])
 
-    def theirs_once(how: str) -> dict[str, Any]:
-        return parse_once(how, their_folder, expected, env, their_folder, args.processes)
+    def other_side(name: str, folder: Path, extra_path: Path | None) -> Callable[[str], dict[str, Any]]:
+        """A side that parses `folder`, after one untimed warm-up parse that must build our very tasks."""
 
-    log(f"N={n}: warm-up parse of {theirs}", started)
-    their_warm = theirs_once("sequential")
-    if warm["tasks"] != their_warm["tasks"]:
-        raise SystemExit(f"N={n}: the two sides built different tasks; the comparison would be meaningless")
+        def parse(how: str) -> dict[str, Any]:
+            return parse_once(how, folder, expected, env, extra_path, args.processes)
 
+        log(f"N={n}: warm-up parse of {name}", started)
+        if parse("sequential")["tasks"] != warm["tasks"]:
+            raise SystemExit(f"N={n}: {name} built other tasks than ours; the comparison would be meaningless")
+        return parse
+
+    theirs_once = other_side(theirs, their_folder, their_folder)
     floor_folder = base / "floor"
     write_floor_folder(floor_folder, forces, warm["tasks"])
-
-    def floor_once(how: str) -> dict[str, Any]:
-        return parse_once(how, floor_folder, expected, env, None, args.processes)
-
-    log(f"N={n}: warm-up parse of the floor", started)
-    floor_warm = floor_once("sequential")
-    if warm["tasks"] != floor_warm["tasks"]:
-        raise SystemExit(f"N={n}: the floor's DAGs have other tasks than ours; the comparison would be meaningless")
+    floor_once = other_side("the floor", floor_folder, None)
 
     sides = {"ours": ours, "ours_cold": ours_cold, "theirs": theirs_once, "floor": floor_once}
     skipped = {"ours_cold"} if args.no_cold else set()
