@@ -393,3 +393,37 @@ def test_connections_are_kept_alive_and_a_closed_one_is_replaced() -> None:
         assert refusing.get(f"{url}/again").error.startswith("refused: 127.0.0.1 resolves to 127.0.0.1")
     finally:
         server.shutdown()
+
+
+def test_root_relative_links_resolve_by_origin_as_urljoin_resolves_them(tmp_path: Path) -> None:
+    """A root-relative link is looked up by (origin, link) before urljoin: the answer must be urljoin's.
+
+    The same links from pages in different folders and on other origins (one out of scope), some with dot segments,
+    queries, fragments, index pages and escapes; each asked twice (the second time from the cache).
+    """
+    data = spec_for("http://127.0.0.1:8081/")
+    fast, plain = Crawl(data, tmp_path / "a", settings(data)), Crawl(data, tmp_path / "b", settings(data))
+    links = [
+        "/news.aspx",
+        " /News/Item.aspx?utm_source=x&id=2#top ",
+        "/advice/../appeals/Default.aspx",
+        "/./stations/%7Ealpha/",
+        "/%2e%2e/neighbourhoods/",
+        "//evil.example/x",
+        "/",
+        "relative.aspx",
+    ]
+    bases = [
+        "http://127.0.0.1:8081/news/2019/a.aspx",
+        "http://127.0.0.1:8081/advice/b/",
+        "http://localhost:8081/c.aspx",
+        "https://127.0.0.1:8081/d.aspx",
+        "http://elsewhere.example/e.aspx",  # out of scope: its links are not the same links
+    ]
+    for _ in range(2):
+        for base in bases:
+            parts = urlsplit(base)
+            for link in links:
+                expected = plain._canonical(link, base)
+                assert fast._canonical(link, base, f"{parts.scheme}://{parts.netloc}") == expected, (link, base)
+    assert fast._root_relative  # the fast path was taken

@@ -355,6 +355,45 @@ def test_a_slow_page_is_slow_but_does_not_block_a_fast_one(site: LegacySite, ser
     assert finished["/cookies.aspx"] < finished[slow]
 
 
+def test_latency_delays_every_answer_without_holding_back_the_others() -> None:
+    """`latency_ms` is think time per answer (a real CMS and network), slept in the request's own thread.
+
+    Eight requests on eight connections at once: each waits at least the latency, and together they take far
+    less than eight latencies one after the other (they overlap). A server that did not sleep fails the first
+    bound; one that slept while holding the others back (a lock, one thread) fails the second.
+    """
+    latency = 0.4
+    site = LegacySite(50, seed=1, faults=False, latency_ms=latency * 1000)
+    urls = ["/robots.txt", "/sitemap.xml", *itertools.islice(site.canonical_urls(), 6)]
+    took: dict[str, float] = {}
+    with start(site) as running:
+        ready = threading.Barrier(len(urls) + 1)
+
+        def fetch(url: str) -> None:
+            with requests.Session() as session:  # a connection of its own
+                ready.wait()
+                began = time.monotonic()
+                assert session.get(urljoin(running.url, url), timeout=20, allow_redirects=False).status_code == 200
+                took[url] = time.monotonic() - began
+
+        threads = [threading.Thread(target=fetch, args=(url,)) for url in urls]
+        for thread in threads:
+            thread.start()
+        ready.wait()
+        began = time.monotonic()
+        for thread in threads:
+            thread.join()
+        together = time.monotonic() - began
+    assert len(took) == len(urls)
+    assert min(took.values()) >= latency
+    assert together < len(urls) * latency / 2, (together, took)
+
+
+def test_latency_is_checked() -> None:
+    with pytest.raises(ValueError, match="latency_ms"):
+        LegacySite(50, latency_ms=-1)
+
+
 def test_some_first_requests_fail_with_500_and_the_retry_succeeds() -> None:
     flaky = LegacySite(100, seed=5, fault_rate=0.3)
     failing = flaky.failing_urls()
@@ -393,7 +432,7 @@ def test_the_cli_serves_the_site_until_interrupted() -> None:
     port = free_port()
     command = [sys.executable, "-m", "soh_onboarding", "sandbox", "legacy-site", "--pages", "80", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--seed", "4", "--no-faults", "--quiet"],
+        [*command, "--seed", "4", "--no-faults", "--latency-ms", "5", "--quiet"],
         cwd=ROOT,
         env=airflow_env(),
         stdout=subprocess.PIPE,
@@ -417,7 +456,7 @@ def test_the_cli_serves_the_site_until_interrupted() -> None:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
-    assert f"on http://127.0.0.1:{port}/" in out and "80 pages" in out
+    assert f"on http://127.0.0.1:{port}/" in out and "80 pages" in out and "5 ms per answer" in out
 
 
 def test_the_cli_refuses_a_size_out_of_range() -> None:

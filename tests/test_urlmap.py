@@ -26,6 +26,8 @@ from soh_onboarding.migration.mapping import (
 from soh_onboarding.migration.urls import (
     NotAWebURL,
     Scope,
+    _normalise_escapes,
+    _walk_escapes,
     address_problem,
     canonicalise,
     check_resolved,
@@ -149,6 +151,17 @@ def test_canonicalise_parameters() -> None:
 def test_canonicalise_refuses_non_web_urls(url: str) -> None:
     with pytest.raises(NotAWebURL):
         canonicalise(url)
+
+
+@settings(max_examples=500)
+@given(
+    text=st.lists(st.sampled_from([*"aZ09-._~!$&'()*+,;=:@/%2Fc3A9é \"<>[]{}|^`#?\\", "%2F", "%c3%a9"])).map("".join),
+    lower=st.booleans(),
+)
+def test_the_fast_path_for_plain_paths_gives_what_the_byte_walk_gives(text: str, lower: bool) -> None:
+    """Paths with nothing to decode or encode skip the walk (most links): the answer must not change."""
+    safe = "-._~!$&'()*+,;=:@/"
+    assert _normalise_escapes(text, lower=lower, safe=safe) == _walk_escapes(text, lower=lower, safe=safe)
 
 
 def test_canonicalise_refuses_backslash_in_host() -> None:

@@ -356,7 +356,12 @@ def _legacy_site(args: argparse.Namespace) -> int:
 
     try:
         site = LegacySite(
-            args.pages, args.seed, faults=not args.no_faults, fault_rate=args.fault_rate, slow_ms=args.slow_ms
+            args.pages,
+            args.seed,
+            faults=not args.no_faults,
+            fault_rate=args.fault_rate,
+            slow_ms=args.slow_ms,
+            latency_ms=args.latency_ms,
         )
     except ValueError as error:
         print(f"sandbox legacy-site: {error}", file=sys.stderr)
@@ -609,6 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault-rate", type=float, default=0.05, metavar="R", help="share of URLs whose first request answers 500"
     )
     legacy.add_argument("--slow-ms", type=int, default=1500, metavar="MS", help="delay of slow pages (default 1500)")
+    legacy.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="server think time added to every answer, as a real CMS and network take (default 0; faults or not)",
+    )
     legacy.add_argument("--quiet", action="store_true", help="do not log each request")
     legacy.set_defaults(func=_legacy_site)
     platform = sandbox.add_parser(

@@ -36,8 +36,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a request the generator cannot parse must not kill the connection silently
             self.log_error("cannot answer %r", self.path)
             response = Response(500, "text/plain; charset=utf-8", b"Server Error in '/' Application.")
-        if response.delay_seconds:
-            time.sleep(response.delay_seconds)
+        # Think time: this request's thread sleeps, the others go on (a thread per connection).
+        delay = response.delay_seconds + self.server.site.latency_ms / 1000
+        if delay:
+            time.sleep(delay)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -109,8 +111,9 @@ def serve(site: LegacySite, port: int, verbose: bool = True) -> None:
         if site.faults
         else "faults off"
     )
+    latency = f", {site.latency_ms:g} ms per answer" if site.latency_ms else ""
     print(
-        f"Legacy Demoshire Police site ({site.pages} pages, seed {site.seed}, {faults}) "
+        f"Legacy Demoshire Police site ({site.pages} pages, seed {site.seed}, {faults}{latency}) "
         f"on http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)",
         flush=True,
     )

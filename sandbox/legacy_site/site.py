@@ -28,6 +28,7 @@ SITEMAP_CHUNK = 1000
 TODAY = date(2026, 3, 1)  # the site's "now": fixed, so pages never depend on the clock
 ARCHIVE_BEFORE = date(2021, 3, 1)  # news older than five years lives under /news/archive/<year>/
 ITEM_KINDS = ("news", "appeals", "advice", "stations", "documents", "neighbourhoods")
+MAX_LATENCY_MS = 10_000  # a per-answer delay longer than 10 s is a mistake, not a slow site
 ENORMOUS_ROWS = 40_000  # rows in the disclosure log when faults are on: about 5 MB
 LOOP = ("/Pages/Archive.aspx", "/archive.aspx")
 
@@ -81,16 +82,28 @@ class LegacySite:
     the home page and section listings come on top. `faults=False` gives a clean site: no broken links,
     redirects, duplicates, windows-1252, enormous page, calendar, missing alt text, active content,
     slow pages or 500s (robots.txt and the sitemap stay). `fault_rate` is the share of URLs whose first
-    request answers 500; `slow_ms` the delay of slow pages.
+    request answers 500; `slow_ms` the delay of slow pages. `latency_ms` is added to every answer, faults or
+    not: a real force site is never answered in 0 ms (its CMS renders each page and the network adds a round
+    trip), and a benchmark against a server that answers instantly on localhost measures only CPU.
     """
 
     def __init__(
-        self, pages: int = 200, seed: int = 0, *, faults: bool = True, fault_rate: float = 0.05, slow_ms: int = 1500
+        self,
+        pages: int = 200,
+        seed: int = 0,
+        *,
+        faults: bool = True,
+        fault_rate: float = 0.05,
+        slow_ms: int = 1500,
+        latency_ms: float = 0.0,
     ):
         if not MIN_PAGES <= pages <= MAX_PAGES:
             raise ValueError(f"pages must be from {MIN_PAGES} to {MAX_PAGES}, not {pages}")
         if not 0 <= fault_rate <= 1:
             raise ValueError(f"fault_rate must be from 0 to 1, not {fault_rate}")
+        if not 0 <= latency_ms <= MAX_LATENCY_MS:
+            raise ValueError(f"latency_ms must be from 0 to {MAX_LATENCY_MS}, not {latency_ms}")
+        self.latency_ms = latency_ms
         self.pages, self.seed, self.faults = pages, seed, faults
         self.fault_rate = fault_rate if faults else 0.0
         self.slow_ms = slow_ms if faults else 0

@@ -36,6 +36,7 @@ public names. The address check applies to where the connection really goes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import re
 import socket
@@ -92,6 +93,13 @@ class NotAWebURL(ValueError):
     """The URL is not an absolute http(s) URL with a host (mailto:, javascript:, a bare path without base)."""
 
 
+@functools.lru_cache(maxsize=8)
+def _plain(safe: str) -> re.Pattern[str]:
+    """Text that `_normalise_escapes` gives back as it is (lower-cased or not): no escape, and only characters
+    that `quote(..., safe=safe)` keeps, so decoding, quoting and re-joining would change nothing else."""
+    return re.compile("[" + re.escape("".join(sorted(_UNRESERVED | set(safe)))) + "]*")
+
+
 def _normalise_escapes(text: str, *, lower: bool, safe: str) -> str:
     """Decode escapes of unreserved characters, upper-case the others, encode what must be encoded.
 
@@ -99,6 +107,13 @@ def _normalise_escapes(text: str, *, lower: bool, safe: str) -> str:
     Everything else is decoded to bytes, read as UTF-8 (undecodable bytes survive as surrogates),
     optionally lower-cased, and quoted again, so `%c3%a9`, `%C3%A9` and `é` all become `%C3%A9`.
     """
+    if _plain(safe).fullmatch(text):  # most URLs: nothing to decode or encode, so skip the byte-by-byte walk
+        return text.lower() if lower else text
+    return _walk_escapes(text, lower=lower, safe=safe)
+
+
+def _walk_escapes(text: str, *, lower: bool, safe: str) -> str:
+    """`_normalise_escapes` the long way, byte by byte: for text with escapes or characters to encode."""
     out: list[str] = []
     pending = bytearray()
 
