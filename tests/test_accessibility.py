@@ -8,6 +8,7 @@ own below.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 
 from conftest import ROOT, airflow_env
 from soh_onboarding.accessibility import compare, findings, gate, report, sitemap, wcag
-from soh_onboarding.accessibility.audit import AuditOptions, AuditResult, audit
+from soh_onboarding.accessibility.audit import OMNIBOX_WEBUI_FEATURES, AuditOptions, AuditResult, audit, launch
 from soh_onboarding.accessibility.engines import EngineResult, keyboard_trap
 
 BARRIERS = {
@@ -53,6 +54,36 @@ def audited(served: str) -> AuditResult:
 
 def _page(result: AuditResult, url_end: str):
     return next(p for p in result.pages if p.url.endswith(url_end))
+
+
+async def _browser_switches_and_targets() -> tuple[list[str], list[str]]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            session = await browser.new_browser_cdp_session()
+            context = await browser.new_context()
+            page = await context.new_page()
+            await page.goto("chrome://version")
+            arguments = (await page.inner_text("#command_line")).split()
+            targets = [t["url"] for t in (await session.send("Target.getTargets"))["targetInfos"]]
+            await context.close()
+            return arguments, targets
+        finally:
+            await browser.close()
+
+
+def test_chromium_keeps_playwrights_disabled_features_and_opens_no_omnibox_popup_per_context() -> None:
+    """Chromium keeps only the last --disable-features: ours must still hold every feature Playwright
+    disables (its own switch comes first), and a context must not load the omnibox popup WebUI any more."""
+    arguments, targets = asyncio.run(_browser_switches_and_targets())
+    switches = [a.split("=", 1)[1].split(",") for a in arguments if a.startswith("--disable-features=")]
+    assert len(switches) >= 2, arguments
+    assert set(switches[0]) <= set(switches[-1]), set(switches[0]) - set(switches[-1])
+    assert set(OMNIBOX_WEBUI_FEATURES) <= set(switches[-1])
+    assert "chrome://version/" in targets
+    assert not [t for t in targets if "omnibox-popup" in t], targets
 
 
 @pytest.mark.parametrize("path", list(BARRIERS))

@@ -86,6 +86,30 @@ def test_audit_benchmark_runs_and_reports_a_ratio() -> None:
     assert "target: close to" in done.stdout
 
 
+def test_audit_profile_counts_the_cpu_of_every_chromium_process_and_times_the_steps() -> None:
+    """Where the cores go during one page at a time, on 3 sandbox pages: the renderers that live for one
+    page are counted, no omnibox WebUI renderer is left, and every engine's steps are timed."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "audit_profile.py"), "--pages", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    cpu = {
+        m.group(1).strip(): float(m.group(2))
+        for m in re.finditer(rf"^(\S.*?)\s+({NUMBER})\s+{NUMBER}\s+{NUMBER}$", done.stdout, re.MULTILINE)
+    }
+    renderers = [seconds for what, seconds in cpu.items() if what.startswith("Chromium renderer: pages")]
+    assert renderers and renderers[0] > 0, done.stdout
+    assert cpu["Chromium browser process"] > 0 and cpu["all of the audit"] > cpu["Chromium browser process"]
+    assert not [k for k in cpu if "omnibox" in k], done.stdout
+    for step in ("load (goto)", "axe: inject script", "axe: run", "ibm: run", "htmlcs: run", "keyboard probe"):
+        assert re.search(rf"^  {re.escape(step)}\s+{NUMBER}$", done.stdout, re.MULTILINE), (step, done.stdout)
+
+
 def test_publish_benchmark_runs_and_reports_a_ratio() -> None:
     """Batched publishing and one request per page, 40 pages each, to the sandbox platform."""
     # N, batched s, batched pages/s, single s, single pages/s, ratio, batched requests, single requests

@@ -21,6 +21,32 @@ from .engines import EngineResult
 from .findings import Finding
 
 CHROMIUM = "/usr/bin/chromium"
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+"""The features Playwright 1.65 disables itself (chromiumSwitches.ts). Chromium keeps only the last
+--disable-features switch, so ours must repeat them: without HttpsUpgrades in it, http:// pages would be
+upgraded to https://. tests/test_accessibility.py checks the launched browser's command line still holds
+every one of them, so a Playwright upgrade that changes its list fails there."""
+OMNIBOX_WEBUI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
+"""Chromium's headless mode opens a browser window per context, and each window loaded the omnibox popup
+(chrome://omnibox-popup.top-chrome/) in a renderer process of its own: about 0.85 CPU-seconds per audited
+page, a third of the audit's CPU (benchmarks/README.md, 2026-12-01). No page ever sees the omnibox."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -28,6 +54,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_WEBUI_FEATURES)),
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 
