@@ -67,17 +67,17 @@ class Airflow:
         self.session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
 
     def get(self, path: str) -> Any:
-        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=90)
+        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=10)
         reply.raise_for_status()
         return reply.json()
 
     def post(self, path: str, body: dict) -> Any:
-        reply = self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=90)
+        reply = self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=10)
         assert reply.status_code in (200, 201), reply.text
         return reply.json()
 
     def patch(self, path: str, body: dict) -> Any:
-        reply = self.session.patch(f"{self.url}/api/v2{path}", json=body, timeout=90)
+        reply = self.session.patch(f"{self.url}/api/v2{path}", json=body, timeout=10)
         assert reply.status_code == 200, reply.text
         return reply.json()
 

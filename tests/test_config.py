@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -64,31 +60,3 @@ def test_pools_import_into_airflow(airflow_db: Path) -> None:
     configured = json.loads((ROOT / "config" / "pools.json").read_text())
     for name, pool in configured.items():
         assert int(pools[name]["slots"]) == pool["slots"]
-
-
-def _airflow_env(**extra: str) -> dict[str, str]:
-    """The environment bin/airflow-env gives Airflow, sourced by bash as bin/run does."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__DATABASE__")} | extra
-    done = subprocess.run(
-        ["bash", "-c", "source bin/airflow-env && env -0"], cwd=ROOT, env=env, capture_output=True, check=True
-    )
-    return dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if "=" in item)
-
-
-def test_the_local_sqlite_database_waits_for_its_lock_and_other_databases_are_left_alone() -> None:
-    """On SQLite, Airflow's connections wait up to a minute for the one writer's lock (an operator's trigger
-    failed with "Database error" after the driver's 5 s while scheduled DAGs wrote beside it)."""
-    env = _airflow_env()
-    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS"] == "soh_onboarding.project.SQLITE_CONNECT_ARGS"
-    # Airflow resolves the setting to the project's dict, which the sqlite3 driver takes as its lock timeout
-    # (Airflow's engine set-up adds its own check_same_thread to it: the engine got it).
-    resolved = subprocess.run(
-        [sys.executable, "-c", "from airflow.configuration import conf; "
-         "print(conf.getimport('database', 'sql_alchemy_connect_args'))"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert ast.literal_eval(resolved.stdout.strip())["timeout"] == project.SQLITE_CONNECT_ARGS["timeout"]
-    assert project.SQLITE_CONNECT_ARGS["timeout"] >= 30
-    # PostgreSQL's driver has no such argument: a deployment's connection is not given it.
-    deployed = _airflow_env(AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://airflow@127.0.0.1/airflow")
-    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS" not in deployed

@@ -29,13 +29,6 @@ SERVICES_CATALOGUE = CONFIG_DIR / "services.yaml"
 DEFAULT_ARTIFACT_STORE = ROOT / "artifacts"
 POOLS_CONFIG = CONFIG_DIR / "pools.json"
 
-SQLITE_CONNECT_ARGS = {"timeout": 60}
-"""Connection arguments for Airflow's metadata database when it is the local SQLite file (bin/airflow-env
-sets `[database] sql_alchemy_connect_args` to this dict's import path, for SQLite only). SQLite allows one
-writer at a time and Python's driver gives up after 5 s of waiting for the lock: with the scheduled DAGs
-running beside an operator's trigger on a busy 2-core machine, a click then failed with "Database error".
-Waiting longer is what a one-machine install wants; PostgreSQL (the deployment) needs none of this."""
-
 
 def specs_dir(dag_file: str | os.PathLike[str] | None = None) -> Path:
     """The folder of force specs: SOH_SPECS_DIR (benchmarks and tests use it), else the onboarding_specs/
