@@ -36,10 +36,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a request the generator cannot parse must not kill the connection silently
             self.log_error("cannot answer %r", self.path)
             response = Response(500, "text/plain; charset=utf-8", b"Server Error in '/' Application.")
-        # Think time: this request's thread sleeps, the others go on (a thread per connection).
-        delay = response.delay_seconds + self.server.site.latency_ms / 1000
-        if delay:
-            time.sleep(delay)
+        if response.delay_seconds:  # a slow page, the site's latency: this thread sleeps, the others go on
+            time.sleep(response.delay_seconds)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))

@@ -14,7 +14,7 @@ import html
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -338,7 +338,14 @@ class LegacySite:
         return page.done()
 
     def respond(self, target: str, host: str = DEFAULT_HOST, attempt: int = 0) -> Response:
-        """The response to GET `target` (path and query as sent), the `attempt`-th time it is asked for."""
+        """The response to GET `target` (path and query as sent), the `attempt`-th time it is asked for,
+        with the site's `latency_ms` added to whatever delay the answer already has (a slow page's)."""
+        response = self._answer(target, host, attempt)
+        if not self.latency_ms:
+            return response
+        return replace(response, delay_seconds=response.delay_seconds + self.latency_ms / 1000)
+
+    def _answer(self, target: str, host: str, attempt: int) -> Response:
         parts = urlsplit(target)
         path = parts.path
         delay = self.slow_ms / 1000 if self.is_slow(target) else 0.0
