@@ -17,17 +17,18 @@ PUBLISH = ROOT / "benchmarks" / "publish.py"
 NUMBER = r"\d+(?:\.\d+)?"
 
 
-def run_benchmark(script: Path, size: int, columns: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """Run a benchmark at one size; return the process and the cells of its row for that size."""
+def run_script(script: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script from the project's root; it must succeed."""
     done = subprocess.run(
-        [sys.executable, str(script), "--sizes", str(size), "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=timeout, check=False, cwd=ROOT
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def run_benchmark(script: Path, size: int, columns: int) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run a benchmark at one size; return the process and the cells of its row for that size."""
+    done = run_script(script, "--sizes", str(size), "--repeat", "1")
     row = re.search(rf"^\s*{size}(\s+{NUMBER}){{{columns}}}\s*$", done.stdout, re.MULTILINE)
     assert row, done.stdout
     return done, row.group(0).split()
@@ -89,15 +90,7 @@ def test_audit_benchmark_runs_and_reports_a_ratio() -> None:
 def test_audit_profile_counts_the_cpu_of_every_chromium_process_and_times_the_steps() -> None:
     """Where the cores go during one page at a time, on 3 sandbox pages: the renderers that live for one
     page are counted, no omnibox WebUI renderer is left, and every engine's steps are timed."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "audit_profile.py"), "--pages", "3"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = run_script(ROOT / "benchmarks" / "audit_profile.py", "--pages", "3", timeout=300)
     cpu = {
         m.group(1).strip(): float(m.group(2))
         for m in re.finditer(rf"^(\S.*?)\s+({NUMBER})\s+{NUMBER}\s+{NUMBER}$", done.stdout, re.MULTILINE)
