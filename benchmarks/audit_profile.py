@@ -64,7 +64,8 @@ def sample(out: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     while not stop:
         for pid, (parent, cpu, command) in read_processes().items():
-            seen[pid] = (parent, cpu, seen[pid][2] if pid in seen else command)
+            # the first command line read that is not empty: a process just forked has none yet
+            seen[pid] = (parent, cpu, seen[pid][2] if pid in seen and seen[pid][2] else command)
         time.sleep(0.05)
     Path(out).write_text(json.dumps(seen))
 
@@ -127,12 +128,14 @@ class Steps:
                 await steps.timed("keyboard probe", self._keyboard.press(key))
 
         class Page:
+            """The audit's tab: its navigation and evaluations are timed; anything else passes through."""
+
             def __init__(self, page: Any) -> None:
                 self._page = page
                 self.keyboard = Keyboard(page.keyboard)
 
-            def set_default_timeout(self, ms: float) -> None:
-                self._page.set_default_timeout(ms)
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._page, name)
 
             async def goto(self, url: str, **options: Any) -> Any:
                 return await steps.timed("load (goto)", self._page.goto(url, **options))
@@ -140,12 +143,34 @@ class Steps:
             async def evaluate(self, script: str, *args: Any) -> Any:
                 return await steps.timed(steps.names.get(script, "other evaluate"), self._page.evaluate(script, *args))
 
+            async def bring_to_front(self) -> None:
+                await steps.timed("clear between pages", self._page.bring_to_front())
+
+        class Session:
+            def __init__(self, session: Any) -> None:
+                self._session = session
+
+            async def send(self, method: str, params: Any = None) -> Any:
+                return await steps.timed("clear between pages", self._session.send(method, params))
+
         class Context:
             def __init__(self, context: Any) -> None:
                 self._context = context
+                self._page: Page | None = None
+
+            @property
+            def pages(self) -> list[Any]:
+                return [self._page if self._page and p is self._page._page else p for p in self._context.pages]
 
             async def new_page(self) -> Page:
-                return Page(await steps.timed("new context + page", self._context.new_page()))
+                self._page = Page(await steps.timed("new context + page", self._context.new_page()))
+                return self._page
+
+            async def new_cdp_session(self, page: Page) -> Session:
+                return Session(await steps.timed("new context + page", self._context.new_cdp_session(page._page)))
+
+            async def clear_cookies(self) -> None:
+                await steps.timed("clear between pages", self._context.clear_cookies())
 
             async def close(self) -> None:
                 await steps.timed("close context", self._context.close())
@@ -169,12 +194,14 @@ async def profile(urls: list[str], server: int, samples: str) -> dict[str, Any]:
             sampler = subprocess.Popen([sys.executable, __file__, "--sample", samples])
             await asyncio.sleep(0.5)
             before, busy_before, began = read_processes(), machine_cpu(), time.perf_counter()
-            wrapped = steps.browser(browser)
+            wrapped, tab = steps.browser(browser), None
             for url in urls:
-                page = await audit._guarded(wrapped, url, options)
+                page, tab = await audit._guarded(wrapped, tab, url, options)
                 if page.error:
                     raise SystemExit(f"{url}: {page.error}")
                 # findings.merge and the engines' result parsing: what _audit_page spends beyond the calls
+            if tab is not None:
+                await tab.close()
             wall = time.perf_counter() - began
             after, busy_after = read_processes(), machine_cpu()
             sampler.terminate()

@@ -113,6 +113,78 @@ def test_a_page_that_hangs_or_fails_is_reported_and_the_rest_finish(audited: Aud
     assert {e["url"] for e in summary["errors"]} == {e["url"] for e in audited.errors}
 
 
+LEAVES_STATE = """<!DOCTYPE html><html lang="en"><head><title>Leaves state behind</title></head><body>
+<main><h1>Leaves state behind</h1><p><a href="/a">First link</a> <a href="/b">Second link</a></p></main>
+<script>
+document.cookie = "seen=1; path=/";
+localStorage.setItem("seen", "1");
+sessionStorage.setItem("seen", "1");
+indexedDB.open("seen", 1);
+addEventListener("beforeunload", (event) => { event.preventDefault(); event.returnValue = "stay"; });
+window.open("/popup");
+</script></body></html>"""
+POPUP = """<!DOCTYPE html><html lang="en"><head><title>Popup</title></head><body><main><h1>Popup</h1></main>
+<script>setInterval(() => localStorage.setItem("popup", "alive"), 20);</script></body></html>"""
+CHECKS_STATE = """<!DOCTYPE html><html lang="en"><head><title>Checks state</title></head><body>
+<main><h1>Checks state</h1><p id="state">none</p></main>
+<script>
+const left = [document.cookie && "cookie", localStorage.length && "localStorage",
+              sessionStorage.length && "sessionStorage"].filter(Boolean);
+if (left.length) {
+  document.getElementById("state").textContent = left.join(", ");
+  const img = document.createElement("img");  // no alt: a 1.1.1 violation the audit reports
+  img.src = "/pixel.png"; img.width = 20; img.height = 20;
+  document.querySelector("main").append(img);
+}
+</script></body></html>"""
+
+
+class _StateHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/sets-cookie-and-redirects":  # on http://localhost: an origin no frame ever shows
+            self.send_response(302)
+            self.send_header("Set-Cookie", "via=redirect; Path=/")
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/leaves-state")
+            self.end_headers()
+            return
+        pages = {"/leaves-state": LEAVES_STATE, "/popup": POPUP, "/checks-state": CHECKS_STATE}
+        body = pages.get(self.path.split("?", 1)[0])
+        if body is None:
+            self.send_response(204)
+            self.end_headers()
+            return
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_worker_leaves_nothing_of_one_page_for_the_next() -> None:
+    """Each worker keeps its context from page to page: a page reached through a redirect that sets a
+    cookie on another origin, which sets a cookie, local and session storage and IndexedDB, asks to stay
+    on leaving and opens a window that keeps writing storage, must leave nothing the next pages can see,
+    on either origin; they show an image without alt whenever they find state, and stay clean."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StateHandler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        other = base.replace("127.0.0.1", "localhost")
+        urls = [other + "/sets-cookie-and-redirects", base + "/checks-state", other + "/checks-state"]
+        urls += [base + "/leaves-state", base + "/checks-state?again"]
+        result = audit(urls, AuditOptions(concurrency=1, page_timeout=20))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [p.error for p in result.pages] == [None] * 5
+    for page in [result.pages[1], result.pages[2], result.pages[4]]:
+        assert page.violations == [], [f.as_dict(full=False) for f in page.violations]
+
+
 def test_findings_are_merged_across_engines(audited: AuditResult) -> None:
     """The empty link: axe's link-name (2.4.4, 4.1.2), IBM's a_text_purpose and HTML_CodeSniffer's H91 are one finding."""
     page = _page(audited, "/links/fail-empty-link.html")

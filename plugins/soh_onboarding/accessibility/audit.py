@@ -1,20 +1,28 @@
 """Running the audit: pages in a bounded pool of browser contexts, each page under a timeout.
 
-One Chromium (Debian's, through Playwright) serves the whole audit; each page gets a fresh browser
-context (no cookies or storage shared between pages) from a pool of `concurrency` workers, so a slow page
-holds one worker, not the audit. A page that does not answer, answers with an error status or breaks an
-engine is recorded with the reason and the others go on. Playwright is imported here only, when an audit
-runs (never at DAG-parse time).
+One Chromium (Debian's, through Playwright) serves the whole audit. Each of `concurrency` workers keeps
+one browser context with one tab and audits its pages in it one after another, so a slow page holds one
+worker, not the audit. Between two pages the worker clears everything the first could leave for the next
+(windows it opened, cookies, storage, service workers, caches), so a page's findings do not depend on the
+pages audited before it; a page that fails in any way gets its worker a fresh context.
+
+Why not a fresh context per page: a new context and tab cost Chromium a new renderer process, and a new
+renderer compiles the engines' 1.6 MB of scripts cold; a kept tab spends about 40% less CPU per page
+(benchmarks/README.md, 2026-12-02). A page that does not answer, answers with an error status or breaks
+an engine is recorded with the reason and the others go on. Playwright is imported here only, when an
+audit runs (never at DAG-parse time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import engines, findings, wcag
 from .engines import EngineResult
@@ -57,6 +65,9 @@ CHROMIUM_ARGS = [
     "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_WEBUI_FEATURES)),
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+PAGES_PER_TAB = 50
+"""Pages a worker audits in one context before it opens a fresh one: bounds whatever a long-lived tab and
+its renderer accumulate (memory, history), at the cost of one new context per 50 pages."""
 
 
 @dataclass(frozen=True)
@@ -189,45 +200,110 @@ async def _run_engines(page: Any, options: AuditOptions) -> list[EngineResult]:
     return [r for r in results if all(wcag.in_standard(n, options.standard) for n in r.criteria) and r.criteria]
 
 
-async def _audit_page(browser: Any, url: str, options: AuditOptions) -> PageResult:
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@dataclass
+class _Tab:
+    """One worker's browser context and tab, kept from one audited page to the next (see the module's
+    docstring for why), with the origins its pages used so that `reset` can clear their storage."""
+
+    context: Any
+    page: Any
+    session: Any
+    """A DevTools session on the tab, for Storage.clearDataForOrigin (Playwright has no call for it)."""
+    origins: set[str] = field(default_factory=set)
+    pages: int = 0
+
+    @classmethod
+    async def open(cls, browser: Any, options: AuditOptions) -> _Tab:
+        context = await browser.new_context(
+            viewport=VIEWPORT, java_script_enabled=True, ignore_https_errors=options.ignore_https_errors
+        )
+        try:
+            page = await context.new_page()
+            page.set_default_timeout(options.page_timeout * 1000)
+            tab = cls(context, page, await context.new_cdp_session(page))
+        except BaseException:
+            await context.close()
+            raise
+        page.on("framenavigated", lambda frame: tab.note(frame.url))
+        return tab
+
+    def note(self, url: str) -> None:
+        if origin := _origin(url):
+            self.origins.add(origin)
+
+    async def reset(self) -> None:
+        """Leave nothing of the page just audited for the next one: any window it opened, the storage of
+        every origin its frames showed (Chromium's "all": cookies, local and session storage, IndexedDB,
+        service workers, caches), and every cookie, whichever origin set it (a redirect on the way, say)."""
+        for other in self.context.pages:
+            for frame in other.frames:
+                self.note(frame.url)
+            if other is not self.page:
+                await other.close()
+        for origin in sorted(self.origins):
+            await self.session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        self.origins.clear()
+        await self.context.clear_cookies()
+        await self.page.bring_to_front()  # the keyboard probe may have tabbed focus out of the page
+
+    async def close(self) -> None:
+        """Close the context; one that cannot close (a crashed or hung browser) has nothing left to lose."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.context.close(), timeout=30)
+
+
+async def _audit_page(tab: _Tab, url: str, options: AuditOptions) -> PageResult:
     result = PageResult(url=url)
     started = time.perf_counter()
-    context = await browser.new_context(
-        viewport=VIEWPORT, java_script_enabled=True, ignore_https_errors=options.ignore_https_errors
-    )
     try:
-        page = await context.new_page()
-        page.set_default_timeout(options.page_timeout * 1000)
-        response = await page.goto(url, wait_until="load", timeout=options.page_timeout * 1000)
+        response = await tab.page.goto(url, wait_until="load", timeout=options.page_timeout * 1000)
         result.status = response.status if response is not None else None
         if response is not None and response.status >= 400:
             result.error = f"HTTP {response.status}: the page could not be audited"
             return result
-        result.results = await _run_engines(page, options)
+        result.results = await _run_engines(tab.page, options)
         result.violations, result.needs_review = findings.merge(url, result.results)
     finally:
         result.seconds = time.perf_counter() - started
-        await context.close()
     return result
 
 
-async def _guarded(browser: Any, url: str, options: AuditOptions) -> PageResult:
+async def _guarded(browser: Any, tab: _Tab | None, url: str, options: AuditOptions) -> tuple[PageResult, _Tab | None]:
+    """Audit one page in the worker's tab (a new one if None) within the page timeout. Returns the result
+    and the tab for the next page: None after any failure, so the next page starts in a fresh context."""
+    started = time.perf_counter()
     try:
-        return await asyncio.wait_for(_audit_page(browser, url, options), timeout=options.page_timeout)
+        async with asyncio.timeout(options.page_timeout):
+            if tab is None:
+                tab = await _Tab.open(browser, options)
+            result = await _audit_page(tab, url, options)
+            tab.pages += 1
+            if result.error is None and tab.pages < PAGES_PER_TAB:
+                await tab.reset()
+                return result, tab
     except TimeoutError:
-        return PageResult(url=url, seconds=options.page_timeout, error=f"timed out after {options.page_timeout:g} s")
+        result = PageResult(url=url, seconds=time.perf_counter() - started)
+        result.error = f"timed out after {options.page_timeout:g} s"
     except Exception as exc:  # one page's failure (network, engine, browser) must not stop the others
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "Timeout" in type(exc).__name__:
             message = f"timed out after {options.page_timeout:g} s"
-        return PageResult(url=url, error=message[:300])
+        result = PageResult(url=url, seconds=time.perf_counter() - started, error=message[:300])
+    if tab is not None:
+        await tab.close()
+    return result, None
 
 
 async def audit_pages(
     browser: Any, urls: list[str], options: AuditOptions, progress: Callable[[str], None] | None = None
 ) -> list[PageResult]:
-    """Audit the pages with an open Playwright browser: `options.concurrency` workers, each page in a
-    fresh browser context of its own. Results in the order of `urls`."""
+    """Audit the pages with an open Playwright browser: `options.concurrency` workers, each with a browser
+    context of its own, cleared between pages. Results in the order of `urls`."""
     engines.scripts()  # fail early, with how to install them, if an engine is missing
     results: dict[int, PageResult] = {}
     queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
@@ -235,16 +311,21 @@ async def audit_pages(
         queue.put_nowait(item)
 
     async def worker() -> None:
-        while True:
-            try:
-                index, url = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            results[index] = await _guarded(browser, url, options)
-            if progress:
-                page = results[index]
-                state = page.error or f"{len(page.violations)} violation(s), {len(page.needs_review)} to review"
-                progress(f"[{len(results)}/{len(urls)}] {url}: {state}")
+        tab: _Tab | None = None
+        try:
+            while True:
+                try:
+                    index, url = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                results[index], tab = await _guarded(browser, tab, url, options)
+                if progress:
+                    page = results[index]
+                    state = page.error or f"{len(page.violations)} violation(s), {len(page.needs_review)} to review"
+                    progress(f"[{len(results)}/{len(urls)}] {url}: {state}")
+        finally:
+            if tab is not None:
+                await tab.close()
 
     await asyncio.gather(*(worker() for _ in range(min(options.concurrency, max(len(urls), 1)))))
     return [results[i] for i in range(len(urls))]
