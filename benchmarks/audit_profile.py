@@ -34,11 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT), str(ROOT / "benchmarks")]
 
-from audit import start_platform_tenant  # noqa: E402  (benchmarks/audit.py)
+from audit import TICK, machine_cpu, start_platform_tenant  # noqa: E402  (benchmarks/audit.py)
 
 from soh_onboarding.accessibility import audit, engines, sitemap  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def read_processes() -> dict[int, tuple[int, float, list[str]]]:
@@ -200,16 +198,17 @@ async def profile(urls: list[str], server: int, samples: str) -> dict[str, Any]:
                 if page.error:
                     raise SystemExit(f"{url}: {page.error}")
                 # findings.merge and the engines' result parsing: what _audit_page spends beyond the calls
-            if tab is not None:
-                await tab.close()
             wall = time.perf_counter() - began
             after, busy_after = read_processes(), machine_cpu()
             sampler.terminate()
             sampler.wait()
+            if tab is not None:
+                await tab.close()
         finally:
             await browser.close()
     seen = {int(pid): tuple(v) for pid, v in json.loads(Path(samples).read_text()).items()}
-    table = {**seen, **after}
+    # the last CPU reading of every process, with the first command line read that was not empty
+    table = {pid: (v[0], v[1], v[2] or seen.get(pid, v)[2]) for pid, v in {**seen, **after}.items()}
     cpu: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     for pid in table:
@@ -226,12 +225,6 @@ async def profile(urls: list[str], server: int, samples: str) -> dict[str, Any]:
         "steps": dict(steps.seconds),
         "machine": (busy_after[0] - busy_before[0], busy_after[1] - busy_before[1]),
     }
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, every core summed."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / TICK, sum(values) / TICK
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -81,10 +82,12 @@ AUDIT = ROOT / "benchmarks" / "audit.py"
 
 def test_audit_benchmark_runs_and_reports_a_ratio() -> None:
     """The accessibility audit, pool against one page at a time, on 4 sandbox pages (Chromium: bin/setup)."""
-    # N, one-at-a-time s, pool s, one p/s, pool p/s, ratio pool/one
-    done, cells = run_benchmark(AUDIT, 4, 5)
-    assert float(cells[5]) > 0
-    assert "target: close to" in done.stdout
+    # N, one-at-a-time s, pool s, one p/s, pool p/s, ratio pool/one, one cores, pool cores, ceiling
+    done, cells = run_benchmark(AUDIT, 4, 8)
+    ratio, one_cores, pool_cores, ceiling = (float(c) for c in cells[5:])
+    assert ratio > 0 and one_cores > 0 and pool_cores > 0
+    assert ceiling == pytest.approx((os.cpu_count() or 1) / one_cores, rel=0.02, abs=0.01)
+    assert "target: close to" in done.stdout and "ceiling = " in done.stdout
 
 
 def test_audit_profile_counts_the_cpu_of_every_chromium_process_and_times_the_steps() -> None:
