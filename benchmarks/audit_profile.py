@@ -149,7 +149,10 @@ class Steps:
                 self._session = session
 
             async def send(self, method: str, params: Any = None) -> Any:
-                return await steps.timed("clear between pages", self._session.send(method, params))
+                step = "clear between pages"
+                if method == "Runtime.evaluate":
+                    step = steps.names.get(params["expression"], "other evaluate")
+                return await steps.timed(step, self._session.send(method, params))
 
         class Context:
             def __init__(self, context: Any) -> None:

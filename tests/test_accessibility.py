@@ -139,6 +139,12 @@ if (left.length) {
 </script></body></html>"""
 
 
+BREAKS_AXE = """<!DOCTYPE html><html lang="en"><head><title>Breaks axe</title></head><body>
+<main><h1>Breaks axe</h1></main>
+<script>Object.defineProperty(window, "axe", { get() { return undefined; }, set() { throw new Error("axe is not welcome here"); } });</script>
+</body></html>"""
+
+
 class _StateHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/sets-cookie-and-redirects":  # on http://localhost: an origin no frame ever shows
@@ -147,7 +153,12 @@ class _StateHandler(BaseHTTPRequestHandler):
             self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/leaves-state")
             self.end_headers()
             return
-        pages = {"/leaves-state": LEAVES_STATE, "/popup": POPUP, "/checks-state": CHECKS_STATE}
+        pages = {
+            "/leaves-state": LEAVES_STATE,
+            "/popup": POPUP,
+            "/checks-state": CHECKS_STATE,
+            "/breaks-axe": BREAKS_AXE,
+        }
         body = pages.get(self.path.split("?", 1)[0])
         if body is None:
             self.send_response(204)
@@ -183,6 +194,21 @@ def test_a_worker_leaves_nothing_of_one_page_for_the_next() -> None:
     assert [p.error for p in result.pages] == [None] * 5
     for page in [result.pages[1], result.pages[2], result.pages[4]]:
         assert page.violations == [], [f.as_dict(full=False) for f in page.violations]
+
+
+def test_a_page_that_breaks_an_engine_is_reported_and_the_next_page_is_audited() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StateHandler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = audit([base + "/breaks-axe", base + "/checks-state"], AuditOptions(concurrency=1, page_timeout=20))
+    finally:
+        server.shutdown()
+        server.server_close()
+    broken, after = result.pages
+    assert broken.error and "axe engine failed to start in the page" in broken.error, broken.error
+    assert "axe is not welcome here" in broken.error
+    assert after.error is None and after.violations == []
 
 
 def test_findings_are_merged_across_engines(audited: AuditResult) -> None:

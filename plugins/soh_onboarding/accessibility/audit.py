@@ -178,19 +178,28 @@ class AuditResult:
         }
 
 
-async def _run_engines(page: Any, options: AuditOptions) -> list[EngineResult]:
-    scripts = engines.scripts()
+async def _inject(session: Any, engine: str) -> None:
+    """Run an engine's script in the page's main world through the tab's DevTools session, as the page's
+    own scripts would run: Playwright's evaluate wraps the script in its own and compiles it again, about
+    50 ms of CPU a page more for the engines' 1.6 MB (benchmarks/README.md, 2026-12-02)."""
+    reply = await session.send("Runtime.evaluate", {"expression": engines.scripts()[engine]})
+    if details := reply.get("exceptionDetails"):
+        reason = (details.get("exception") or {}).get("description") or details.get("text") or "an exception"
+        raise RuntimeError(f"the {engine} engine failed to start in the page: {reason.splitlines()[0]}")
+
+
+async def _run_engines(page: Any, session: Any, options: AuditOptions) -> list[EngineResult]:
     await page.evaluate(engines.HELPERS_JS)
     results: list[EngineResult] = []
     if "axe" in options.engines:
-        await page.evaluate(scripts["axe"])
+        await _inject(session, "axe")
         raw = await page.evaluate(engines.AXE_JS, engines.AXE_TAGS[options.standard])
         results += engines.from_axe(raw)
     if "ibm" in options.engines:
-        await page.evaluate(scripts["ibm"])
+        await _inject(session, "ibm")
         results += engines.from_ibm(await page.evaluate(engines.IBM_JS, engines.IBM_RULESETS[options.standard]))
     if "htmlcs" in options.engines:
-        await page.evaluate(scripts["htmlcs"])
+        await _inject(session, "htmlcs")
         results += engines.from_htmlcs(await page.evaluate(engines.HTMLCS_JS))
     if "keyboard" in options.engines:
         tabbables = await page.evaluate(engines.TABBABLES_JS)
@@ -218,7 +227,8 @@ class _Tab:
     context: Any
     page: Any
     session: Any
-    """A DevTools session on the tab, for Storage.clearDataForOrigin (Playwright has no call for it)."""
+    """A DevTools session on the tab: to inject the engines (`_inject`) and clear storage between pages
+    (Storage.clearDataForOrigin, for which Playwright has no call)."""
     origins: set[str] = field(default_factory=set)
     pages: int = 0
 
@@ -271,7 +281,7 @@ async def _audit_page(tab: _Tab, url: str, options: AuditOptions) -> PageResult:
         if response is not None and response.status >= 400:
             result.error = f"HTTP {response.status}: the page could not be audited"
             return result
-        result.results = await _run_engines(tab.page, options)
+        result.results = await _run_engines(tab.page, tab.session, options)
         result.violations, result.needs_review = findings.merge(url, result.results)
     finally:
         result.seconds = time.perf_counter() - started
