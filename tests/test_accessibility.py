@@ -145,6 +145,17 @@ BREAKS_AXE = """<!DOCTYPE html><html lang="en"><head><title>Breaks axe</title></
 </body></html>"""
 
 
+COUNTS_HISTORY = """<!DOCTYPE html><html lang="en"><head><title>Counts history</title></head><body>
+<main><h1>Counts history</h1></main>
+<script>
+if (history.length > 3) {  // a new tab's about:blank, then a third page in it: an image without alt (1.1.1)
+  const img = document.createElement("img");
+  img.src = "/pixel.png"; img.width = 20; img.height = 20;
+  document.querySelector("main").append(img);
+}
+</script></body></html>"""
+
+
 class _StateHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/sets-cookie-and-redirects":  # on http://localhost: an origin no frame ever shows
@@ -158,6 +169,7 @@ class _StateHandler(BaseHTTPRequestHandler):
             "/popup": POPUP,
             "/checks-state": CHECKS_STATE,
             "/breaks-axe": BREAKS_AXE,
+            "/counts-history": COUNTS_HISTORY,
         }
         body = pages.get(self.path.split("?", 1)[0])
         if body is None:
@@ -209,6 +221,26 @@ def test_a_page_that_breaks_an_engine_is_reported_and_the_next_page_is_audited()
     assert broken.error and "axe engine failed to start in the page" in broken.error, broken.error
     assert "axe is not welcome here" in broken.error
     assert after.error is None and after.violations == []
+
+
+def test_a_worker_opens_a_fresh_context_after_pages_per_tab_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tab is kept for PAGES_PER_TAB pages, then replaced: with 2, the third page opens in a new tab.
+    The test page shows a violation when its tab's history holds more than two pages."""
+    from soh_onboarding.accessibility import audit as audit_module
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StateHandler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/counts-history?"
+    urls = [base + str(n) for n in range(1, 5)]
+    try:
+        kept = audit(urls, AuditOptions(concurrency=1, page_timeout=20))
+        monkeypatch.setattr(audit_module, "PAGES_PER_TAB", 2)
+        renewed = audit(urls, AuditOptions(concurrency=1, page_timeout=20))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [len(p.violations) for p in kept.pages] == [0, 0, 1, 1]
+    assert [len(p.violations) for p in renewed.pages] == [0, 0, 0, 0]
 
 
 def test_findings_are_merged_across_engines(audited: AuditResult) -> None:

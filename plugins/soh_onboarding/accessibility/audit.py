@@ -251,20 +251,27 @@ class _Tab:
         if origin := _origin(url):
             self.origins.add(origin)
 
-    async def reset(self) -> None:
+    async def reset(self) -> bool:
         """Leave nothing of the page just audited for the next one: any window it opened, the storage of
         every origin its frames showed (Chromium's "all": cookies, local and session storage, IndexedDB,
-        service workers, caches), and every cookie, whichever origin set it (a redirect on the way, say)."""
-        for other in self.context.pages:
-            for frame in other.frames:
-                self.note(frame.url)
-            if other is not self.page:
-                await other.close()
-        for origin in sorted(self.origins):
-            await self.session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-        self.origins.clear()
-        await self.context.clear_cookies()
-        await self.page.bring_to_front()  # the keyboard probe may have tabbed focus out of the page
+        service workers, caches), and every cookie, whichever origin set it (a redirect on the way, say).
+        False if any of it failed or took over 30 s: the worker then opens a fresh context instead, and
+        the page's result stands."""
+        try:
+            async with asyncio.timeout(30):
+                for other in self.context.pages:
+                    for frame in other.frames:
+                        self.note(frame.url)
+                    if other is not self.page:
+                        await other.close()
+                for origin in sorted(self.origins):
+                    await self.session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+                self.origins.clear()
+                await self.context.clear_cookies()
+                await self.page.bring_to_front()  # the keyboard probe may have tabbed focus out of the page
+        except Exception:  # a page that broke the tab must not cost its own result
+            return False
+        return True
 
     async def close(self) -> None:
         """Close the context; one that cannot close (a crashed or hung browser) has nothing left to lose."""
@@ -297,10 +304,9 @@ async def _guarded(browser: Any, tab: _Tab | None, url: str, options: AuditOptio
             if tab is None:
                 tab = await _Tab.open(browser, options)
             result = await _audit_page(tab, url, options)
-            tab.pages += 1
-            if result.error is None and tab.pages < PAGES_PER_TAB:
-                await tab.reset()
-                return result, tab
+        tab.pages += 1
+        if result.error is None and tab.pages < PAGES_PER_TAB and await tab.reset():
+            return result, tab
     except TimeoutError:
         result = PageResult(url=url, seconds=time.perf_counter() - started)
         result.error = f"timed out after {options.page_timeout:g} s"
