@@ -63,11 +63,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_WEBUI_FEATURES)),
-    # Composite on the renderer's main thread: the compositor thread exists for smooth scrolling and
-    # animation while scripts run, which nobody watches here; without it the keyboard probe's 20 focus
-    # changes a page cost a third less CPU and the whole audit about 20% less, with every finding of the
-    # labelled and tenant pages unchanged (benchmarks/README.md, 2026-12-02).
-    "--disable-threaded-compositing",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 PAGES_PER_TAB = 50
