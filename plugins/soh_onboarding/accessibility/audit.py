@@ -68,6 +68,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 PAGES_PER_TAB = 50
 """Pages a worker audits in one context before it opens a fresh one: bounds whatever a long-lived tab and
 its renderer accumulate (memory, history), at the cost of one new context per 50 pages."""
+TAB_CHORE_SECONDS = 30
+"""The longest clearing a tab between pages, or closing it, may take before it is given up."""
 
 
 @dataclass(frozen=True)
@@ -250,10 +252,10 @@ class _Tab:
         """Leave nothing of the page just audited for the next one: any window it opened, the storage of
         every origin its frames showed (Chromium's "all": cookies, local and session storage, IndexedDB,
         service workers, caches), and every cookie, whichever origin set it (a redirect on the way, say).
-        False if any of it failed or took over 30 s: the worker then opens a fresh context instead, and
-        the page's result stands."""
+        False if any of it failed or took over TAB_CHORE_SECONDS: the worker then opens a fresh context
+        instead, and the page's result stands."""
         try:
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(TAB_CHORE_SECONDS):
                 for other in self.context.pages:
                     for frame in other.frames:
                         self.note(frame.url)
@@ -271,7 +273,7 @@ class _Tab:
     async def close(self) -> None:
         """Close the context; one that cannot close (a crashed or hung browser) has nothing left to lose."""
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.context.close(), timeout=30)
+            await asyncio.wait_for(self.context.close(), timeout=TAB_CHORE_SECONDS)
 
 
 async def _audit_page(tab: _Tab, url: str, options: AuditOptions) -> PageResult:
