@@ -122,6 +122,18 @@ def test_a_broken_spec_never_hides_the_others(spec_dir: Path) -> None:
     assert f"hampshire.yaml:{line}:11: force.nation: 'Englnd' is not an allowed value" in message
 
 
+def test_a_deeply_nested_spec_never_hides_the_others(spec_dir: Path) -> None:
+    """A few kilobytes nested 300 deep ended every shard in a RecursionError: no force had a DAG."""
+    broken = spec_dir / "hampshire.yaml"
+    fragment = (ROOT / "tests" / "data" / "hostile" / "deep_flow_mapping.yaml").read_text(encoding="utf-8")
+    broken.write_text(broken.read_text(encoding="utf-8") + fragment, encoding="utf-8")
+    bag = load_dagbag()
+    assert onboarding_ids(bag) == ["onboard_demo", "onboard_metropolitan", "onboard_thames-valley"]
+    assert list(bag.import_errors) == [ERRORS_FILE]
+    assert "hampshire.yaml:" in bag.import_errors[ERRORS_FILE]
+    assert "nest more than 16 levels deep" in bag.import_errors[ERRORS_FILE]
+
+
 def test_an_unreadable_spec_is_reported_too(spec_dir: Path) -> None:
     (spec_dir / "garbage.yaml").write_bytes(b"\xff\xfe not yaml")
     bag = load_dagbag()

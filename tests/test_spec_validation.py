@@ -421,3 +421,48 @@ def test_a_base_url_too_broken_to_parse_is_an_error_not_a_traceback(tmp_path: Pa
     result = check(tmp_path, text)
     error = the_error(result, "legacy_site.base_url")
     assert error.line == line_of(text, 'base_url: "http://["')
+
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+def hostile_lines(name: str) -> list[str]:
+    """The non-comment lines of a file of hostile inputs in tests/data/hostile/."""
+    text = (HOSTILE / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("fragment", ["deep_flow_mapping.yaml", "deep_block_sequence.yaml"])
+def test_deep_nesting_is_a_located_error_and_hides_no_force(tmp_path: Path, fragment: str) -> None:
+    (tmp_path / "thames-valley.yaml").write_bytes((SPECS / "thames-valley.yaml").read_bytes())
+    text = DEMO_TEXT + (HOSTILE / fragment).read_text(encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
+
+    result = spec.check([tmp_path])  # a RecursionError traceback before the reader had a depth limit
+
+    assert [s.slug for s in result.specs] == ["thames-valley"]
+    nested = [e for e in result.errors if "nest more than" in e.message]
+    assert len(nested) == 1, [e.format() for e in result.errors]
+    assert nested[0].path.endswith("demo.yaml")
+    assert nested[0].line == line_of(text, "extra:") + (fragment == "deep_block_sequence.yaml")
+    assert nested[0].field.startswith("extra")
+    assert f"more than {yamlsource.MAX_DEPTH} levels" in nested[0].message
+
+
+def test_a_check_that_breaks_on_a_file_is_that_files_error(tmp_path: Path, monkeypatch) -> None:
+    """Defence in depth: whatever a rule trips over, the file gets a located error, the others still pass."""
+
+    def broken_rule(data: dict, path: Path, fail: object) -> None:
+        if path.stem == "demo":
+            raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(spec, "RULES", (*spec.RULES, broken_rule))
+    for name in ("demo.yaml", "thames-valley.yaml"):
+        (tmp_path / name).write_bytes((SPECS / name).read_bytes())
+
+    result = spec.check([tmp_path])
+
+    assert [s.slug for s in result.specs] == ["thames-valley"]
+    [error] = result.errors
+    assert (error.path.endswith("demo.yaml"), error.line, error.column) == (True, 1, 1)
+    assert "RecursionError" in error.message

@@ -4,7 +4,8 @@ Why not `yaml.safe_load`: a force's digital team needs each error at its line an
 features are hazards in a spec reviewed by pull request. So this reader, built on libyaml's event stream:
 - records the line and column of every key and value, keyed by its path (("tenant", "domains", 0));
 - refuses duplicate keys (safe_load silently keeps the last one), anchors and aliases (a reviewer cannot
-  see what `*x` expands to), custom tags, non-UTF-8 bytes, empty files and files over a size limit;
+  see what `*x` expands to), custom tags, non-UTF-8 bytes, empty files, files over a size limit and
+  lists or mappings nested deeper than a limit (the reader takes a Python frame per level);
 - resolves plain scalars by the YAML 1.2 core schema: only true/false are booleans (`no` stays the string
   "no", the "Norway problem"), and dates stay strings so JSON Schema can check their format.
 Every problem is collected (the reader goes on after a duplicate key or an alias), never raised.
@@ -25,6 +26,11 @@ _EventLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 MAX_BYTES = 256 * 1024
 """A spec is a few kilobytes; anything this large is a mistake (or an attack on the parser)."""
+
+MAX_DEPTH = 16
+"""Lists and mappings nested deeper than this are refused. The schema nests four levels at most; a few kilobytes
+of `{a: {a: ...` nest hundreds deep, and each level costs the reader (and the schema's validators) a Python
+frame, so without a limit such a file ended the whole check in a RecursionError and no force had a DAG."""
 
 Path = tuple[str | int, ...]
 
@@ -249,6 +255,15 @@ class _Builder:
             )
         if isinstance(event, yaml.ScalarEvent):
             return self.scalar(event, path)
+        if isinstance(event, yaml.CollectionStartEvent) and len(path) >= MAX_DEPTH:
+            self.problem(
+                event,
+                f"lists and mappings nest more than {MAX_DEPTH} levels deep here",
+                path,
+                "a spec nests a few levels deep; look for a stray indent or unclosed { or [ above this line",
+            )
+            _skip_collection(events)
+            return None
         if isinstance(event, yaml.SequenceStartEvent):
             self.check_tag(event, "tag:yaml.org,2002:seq", path)
             items: list[Any] = []
@@ -311,3 +326,15 @@ class _Builder:
     def check_tag(self, event: Any, allowed: str, path: Path) -> None:
         if event.tag not in (None, "!", allowed):
             self.problem(event, f"custom YAML tag {event.tag} is not allowed", path, "remove the tag")
+
+
+def _skip_collection(events: Any) -> None:
+    """Read past the rest of a list or mapping whose start event was just read, without a frame per level."""
+    depth = 1
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            if depth == 0:
+                return
