@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -426,6 +427,11 @@ def test_a_base_url_too_broken_to_parse_is_an_error_not_a_traceback(tmp_path: Pa
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 
 
+def json_string(text: str) -> str:
+    """A YAML double-quoted scalar for any text (JSON's form is one)."""
+    return json.dumps(text)
+
+
 def hostile_lines(name: str) -> list[str]:
     """The non-comment lines of a file of hostile inputs in tests/data/hostile/."""
     text = (HOSTILE / name).read_text(encoding="utf-8")
@@ -466,3 +472,27 @@ def test_a_check_that_breaks_on_a_file_is_that_files_error(tmp_path: Path, monke
     [error] = result.errors
     assert (error.path.endswith("demo.yaml"), error.line, error.column) == (True, 1, 1)
     assert "RecursionError" in error.message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("^/news/(?!archive)", "lookarounds"),
+        ("^/(?<=x)a", "lookarounds"),
+        ("^/(a)\\\\1$", "backreferences"),
+        ("^/news/\\\\Z", "write \\z"),
+        ("^/a{1001}$", "invalid repetition size"),
+    ],
+)
+def test_a_pattern_re2_cannot_run_is_refused_with_its_reason(tmp_path: Path, pattern: str, reason: str) -> None:
+    text = edit("- ^/calendar/ ", f'- "{pattern}" ')
+    error = the_error(check(tmp_path, text), "legacy_site.exclude_patterns[0]")
+    assert "is not a valid regex" in error.message
+    assert reason in error.message
+    assert error.line == line_of(text, pattern)
+
+
+@pytest.mark.parametrize("pattern", hostile_lines("catastrophic_patterns.txt"))
+def test_a_catastrophic_pattern_is_accepted_since_re2_matches_it_in_linear_time(tmp_path: Path, pattern: str) -> None:
+    text = edit("- ^/calendar/ ", f"- {json_string(pattern)} ")
+    assert check(tmp_path, text).valid, [e.format() for e in check(tmp_path, text).errors]

@@ -28,7 +28,7 @@ import jsonschema
 import jsonschema_rs
 from email_validator import EmailNotValidError, validate_email
 
-from . import yamlsource
+from . import patterns, yamlsource
 from .yamlsource import Path as FieldPath
 
 
@@ -106,18 +106,22 @@ def _is_email(value: object) -> bool:
 
 
 def _is_regex(value: object) -> bool:
-    # Python's syntax, since the crawler and the URL mapping compile these with `re`.
-    if not isinstance(value, str):
-        return True
-    try:
-        re.compile(value)
-    except re.error:
-        return False
+    # RE2's syntax, since the crawler and the URL mapping match these with RE2 (patterns.py: linear time).
+    return patterns.problem(value) is None
+
+
+def _explain_regex(value: object) -> bool:
+    """The same verdict as _is_regex, raising RE2's reason so the detailed validator can report it."""
+    if isinstance(value, str):
+        patterns.compile(value)
     return True
 
 
 FORMATS = {"date": _is_date, "email": _is_email, "regex": _is_regex}
 """The formats the schemas use, checked by the same functions in both validators."""
+
+_EXPLAINED_FORMATS = {"regex": (_explain_regex, patterns.PatternError)}
+"""Formats whose failure has a reason worth showing: the detailed validator raises it as the error's cause."""
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
@@ -152,7 +156,8 @@ class Schema:
         """The validator whose errors are reported: complete, and rich enough to explain each error."""
         checker = jsonschema.FormatChecker(formats=[])
         for name, check in FORMATS.items():
-            checker.checks(name)(check)
+            explained, raises = _EXPLAINED_FORMATS.get(name, (check, ()))
+            checker.checks(name, raises=raises)(explained)
         return _Draft202012(self.data, format_checker=checker)
 
     @cached_property
@@ -300,7 +305,8 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
             tip = "put the value in quotes"
         yield at(path, f"expected {names}, got {_describe(value)}", tip)
     elif kind == "format":
-        yield at(path, f"{_short(value)} is not a valid {error.validator_value}", hint or _format_hint(error))
+        reason = f": {error.cause}" if error.cause else ""
+        yield at(path, f"{_short(value)} is not a valid {error.validator_value}{reason}", hint)
     elif kind == "pattern":
         yield at(path, f"{_short(value)} is not in the expected form", hint or f"must match {error.validator_value}")
     elif kind == "maxLength" and isinstance(value, str):
@@ -321,8 +327,3 @@ def _translate(shown: str, source: yamlsource.Source, error: jsonschema.Validati
         )
     else:
         yield at(path, error.message, hint)
-
-
-def _format_hint(error: jsonschema.ValidationError) -> str:
-    cause = error.cause
-    return str(cause) if cause else ""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from . import documents, project, yamlsource
+from . import documents, patterns, project, yamlsource
 from .documents import Document, DocumentError, format_field
 from .migration.urls import split_host_port
 from .yamlsource import Path as FieldPath
@@ -206,8 +206,8 @@ def _rule_charged_from_go_live(data: dict[str, Any], path: Path, fail: Fail) -> 
 def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> None:
     for index, rule in enumerate(data["content_mapping"]["rules"]):
         try:
-            groups = set(re.compile(rule["match"]).groupindex) | {"force"}
-        except (re.error, TypeError, KeyError):
+            groups = set(patterns.compile(rule["match"]).groupindex) | {"force"}
+        except (patterns.PatternError, TypeError, KeyError):
             continue  # the schema reports the pattern itself
         used = set(re.findall(r"\{([^{}]*)\}", rule["new_path"]))
         for name in sorted(used - groups):

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import project, spec, yamlsource
+from . import documents, patterns, project, spec, yamlsource
 
 PRUNE_AFTER_SECONDS = 86_400
 """Cached specs of a fingerprint untouched this long are deleted when a new set is cached."""
@@ -37,7 +37,8 @@ def cache_dir() -> Path:
 @cache
 def _rules_digest() -> bytes:
     digest = hashlib.sha256()
-    for path in (Path(spec.__file__), Path(yamlsource.__file__), project.SPEC_SCHEMA, project.SERVICES_CATALOGUE):
+    checking_code = (spec, yamlsource, documents, patterns)
+    for path in (*(Path(m.__file__) for m in checking_code), project.SPEC_SCHEMA, project.SERVICES_CATALOGUE):
         digest.update(path.read_bytes())
     return digest.digest()
 

@@ -6,7 +6,7 @@ a deliberate 410 beats a generic pattern), and archive patterns are usually narr
 while mapping rules are broad (`^/news/(?P<slug>…)`), so checking the rules first would silently
 migrate what the force decided to drop.
 
-Rules match the canonical old URL's *path* (no query), with `re.search`, so a pattern anchors itself with ^
+Rules match the canonical old URL's *path* (no query), searched with RE2 (patterns.py: linear time), so a pattern anchors itself with ^
 and $. New paths are lower-cased, single-slashed and keep the template's trailing slash (or its absence,
 e.g. `/media/documents/{name}`). They must be unique: `map_all` gives two different old URLs that land on
 the same new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first keeps the plain
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
+from soh_onboarding import patterns
 from soh_onboarding.migration.urls import Scope, _normalise_escapes, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
@@ -56,7 +57,7 @@ class Mapping:
 
 @dataclass(frozen=True)
 class _Rule:
-    pattern: re.Pattern[str]
+    pattern: patterns.Pattern
     content_type: str
     new_path: str
     description: str
@@ -64,7 +65,7 @@ class _Rule:
 
 @dataclass(frozen=True)
 class _ArchiveRule:
-    pattern: re.Pattern[str]
+    pattern: patterns.Pattern
     action: str
     reason: str
 
@@ -115,10 +116,12 @@ class Mapper:
         data = getattr(spec_data, "data", spec_data)
         section = data["content_mapping"]
         rules = [
-            _Rule(re.compile(r["match"]), r["content_type"], r["new_path"], r.get("description", ""))
+            _Rule(patterns.compile(r["match"]), r["content_type"], r["new_path"], r.get("description", ""))
             for r in section["rules"]
         ]
-        archive = [_ArchiveRule(re.compile(a["match"]), a["action"], a["reason"]) for a in section.get("archive", [])]
+        archive = [
+            _ArchiveRule(patterns.compile(a["match"]), a["action"], a["reason"]) for a in section.get("archive", [])
+        ]
         scope = Scope.from_spec(data) if "legacy_site" in data else None
         return cls(
             data["force"]["slug"],

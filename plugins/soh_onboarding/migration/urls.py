@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
+from soh_onboarding import patterns
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 WEB_SCHEMES = frozenset(DEFAULT_PORTS)
 
@@ -339,8 +341,8 @@ class Scope:
     base_url: str
     hosts: frozenset[str]
     ports: frozenset[int]
-    include: tuple[re.Pattern[str], ...] = ()
-    exclude: tuple[re.Pattern[str], ...] = ()
+    include: tuple[patterns.Pattern, ...] = ()
+    exclude: tuple[patterns.Pattern, ...] = ()
     allow_private_addresses: bool = False
     case_insensitive: bool = True
     connect_to: ConnectTo = field(default_factory=dict, hash=False, compare=False)
@@ -362,8 +364,8 @@ class Scope:
             base_url=base_url,
             hosts=frozenset(hosts),
             ports=frozenset({80, 443, base.port or DEFAULT_PORTS[base.scheme]}),
-            include=tuple(re.compile(p) for p in legacy.get("include_patterns", [])),
-            exclude=tuple(re.compile(p) for p in legacy.get("exclude_patterns", [])),
+            include=tuple(patterns.compile(p) for p in legacy.get("include_patterns", [])),
+            exclude=tuple(patterns.compile(p) for p in legacy.get("exclude_patterns", [])),
             allow_private_addresses=bool(crawl.get("allow_private_addresses", False)),
             case_insensitive=case_insensitive,
             connect_to=parse_connect_to(crawl.get("connect_to")),
