@@ -474,6 +474,50 @@ def test_a_check_that_breaks_on_a_file_is_that_files_error(tmp_path: Path, monke
     assert "RecursionError" in error.message
 
 
+@pytest.mark.parametrize("template", hostile_lines("climbing_new_paths.txt"))
+def test_a_new_path_with_dot_segments_is_refused(tmp_path: Path, template: str) -> None:
+    old = "new_path: /advice/advice-and-information/{slug}/"
+    text = edit(old, f"new_path: {json_string(template)}")
+    error = the_error(check(tmp_path, text), "content_mapping.rules[3].new_path")
+    assert error.line == line_of(text, json_string(template))
+    climbs = spec.dot_segments(template)[1]
+    assert climbs == (template != "/news/./{slug}/")
+    assert ("climbs out of the site's root" if climbs else "has a '.' segment") in error.message
+
+
+def test_dot_segments_reads_a_path_as_a_server_would() -> None:
+    assert spec.dot_segments("/news/{slug}/") == ("", False)
+    assert spec.dot_segments("/a/b/../c/") == ("..", False)
+    assert spec.dot_segments("/a/../../c/") == ("..", True)
+    assert spec.dot_segments("/a/%2E%2E/%2e%2e/") == ("..", True)
+    assert spec.dot_segments("/a..b/.hidden/") == ("", False)
+
+
+@pytest.mark.parametrize("traffic", ["../../etc/passwd.csv", "onboarding_specs/../../outside.csv", "/etc/x.csv"])
+def test_traffic_data_outside_the_repository_is_refused(tmp_path: Path, traffic: str) -> None:
+    text = edit("\ncontent_mapping:", f"  traffic_data: {traffic}\n\ncontent_mapping:")
+    result = check(tmp_path, text)
+    assert any(e.field == "legacy_site.traffic_data" and e.line == line_of(text, "traffic_data") for e in result.errors)
+    if not traffic.startswith("/"):  # the schema's form refuses an absolute path; the rule refuses the rest
+        assert "outside the repository" in the_error(result, "legacy_site.traffic_data").message
+
+
+@pytest.mark.parametrize("selector", hostile_lines("bad_selectors.txt"))
+def test_an_invalid_css_selector_is_refused_at_its_line(tmp_path: Path, selector: str) -> None:
+    text = edit("    - .share-links", f"    - {json_string(selector)}")
+    error = the_error(check(tmp_path, text), "legacy_site.content_selectors.remove[1]")
+    assert "is not a CSS selector" in error.message
+    assert error.line == line_of(text, json_string(selector))
+
+
+def test_an_invalid_main_selector_is_refused_and_a_valid_one_passes(tmp_path: Path) -> None:
+    error = the_error(
+        check(tmp_path, edit('main: "#content"', 'main: "#content >> p"')), "legacy_site.content_selectors.main"
+    )
+    assert error.line == line_of(DEMO_TEXT, 'main: "#content"')
+    assert check(tmp_path, edit('main: "#content"', 'main: "main article:not(.teaser) > div"')).valid
+
+
 @pytest.mark.parametrize(
     ("pattern", "reason"),
     [

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from . import documents, patterns, project, yamlsource
 from .documents import Document, DocumentError, format_field
@@ -218,6 +218,77 @@ def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> Non
             )
 
 
+def dot_segments(path: str) -> tuple[str, bool]:
+    """The first '.' or '..' segment of a path ("" if none), and whether the path climbs above its root.
+
+    Segments are read as a web server and a file system would read them: percent-escapes decoded (twice,
+    for %252e), backslashes taken as slashes.
+    """
+    decoded = unquote(unquote(path)).replace("\\", "/")
+    first, depth, climbs = "", 0, False
+    for segment in decoded.split("/"):
+        if segment in (".", ".."):
+            first = first or segment
+            depth -= segment == ".."
+            climbs = climbs or depth < 0
+        elif segment:
+            depth += 1
+    return first, climbs
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    """Whether `path`, symbolic links followed, is inside `folder`."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _rule_new_paths_stay_on_the_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    """A new path is a path from the new site's root: no '.' or '..' segment, so it can never leave it."""
+    for index, rule in enumerate(data["content_mapping"]["rules"]):
+        template = rule.get("new_path")
+        if not isinstance(template, str):
+            continue
+        segment, climbs = dot_segments(template)
+        if climbs:
+            fail(
+                ("content_mapping", "rules", index, "new_path"),
+                f"'{template}' climbs out of the site's root with '..'",
+                "a new path starts at the new site's root: write it without '..', e.g. /news/{force}/{slug}/",
+            )
+        elif segment:
+            fail(
+                ("content_mapping", "rules", index, "new_path"),
+                f"'{template}' has a '{segment}' segment",
+                "write the path without '.' or '..' segments, e.g. /advice/{slug}/",
+            )
+
+
+def _rule_content_selectors(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    """Every selector compiles in the engine the extraction uses, so a typo fails here, not after the crawl."""
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError  # loaded when a spec has selectors
+
+    selectors = data["legacy_site"].get("content_selectors")
+    if not isinstance(selectors, dict):
+        return
+    named: list[tuple[FieldPath, Any]] = [
+        (("legacy_site", "content_selectors", k), selectors.get(k)) for k in ("main", "title", "published")
+    ]
+    removed = selectors.get("remove")
+    if isinstance(removed, list):
+        named += [(("legacy_site", "content_selectors", "remove", i), v) for i, v in enumerate(removed)]
+    empty = LexborHTMLParser("")
+    for field_path, selector in named:
+        if not isinstance(selector, str) or not selector.strip():
+            continue  # the schema reports a missing or empty selector
+        try:
+            empty.css_first(selector)
+        except SelectolaxError:
+            fail(
+                field_path,
+                f"'{selector}' is not a CSS selector the extraction can use",
+                "check brackets, quotes and combinators, e.g. #content, main article, .news-date",
+            )
+
+
 def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
     legacy = data["legacy_site"]
     if not _host(legacy["base_url"]):
@@ -235,7 +306,13 @@ def _rule_legacy_site(data: dict[str, Any], path: Path, fail: Fail) -> None:
                 "add the host to legacy_site.other_domains, or fix the URL",
             )
     traffic = legacy.get("traffic_data")
-    if traffic and not (project.ROOT / traffic).is_file():
+    if isinstance(traffic, str) and (dot_segments(traffic)[0] or not _inside(project.ROOT, project.ROOT / traffic)):
+        fail(
+            ("legacy_site", "traffic_data"),
+            f"{traffic} is outside the repository",
+            "give the CSV's path from the repository's root, without '..', e.g. onboarding_specs/demo-traffic.csv",
+        )
+    elif traffic and not (project.ROOT / traffic).is_file():
         fail(
             ("legacy_site", "traffic_data"),
             f"no file at {traffic}",
@@ -380,7 +457,9 @@ RULES = (
     _rule_signed_before_go_live,
     _rule_charged_from_go_live,
     _rule_mapping_templates,
+    _rule_new_paths_stay_on_the_site,
     _rule_legacy_site,
+    _rule_content_selectors,
     _rule_alt_text_keys,
     _rule_connect_to,
     _rule_brand_contrast,
