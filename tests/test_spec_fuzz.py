@@ -111,3 +111,38 @@ def test_the_fast_and_the_detailed_validator_agree(target: tuple, value: Any) ->
     data = yamlsource.read(yaml.safe_dump(data, allow_unicode=True).encode("utf-8")).data
     detailed = not any(True for _ in spec.spec_schema().detailed.iter_errors(data))
     assert spec.spec_schema().fast.is_valid(data) == detailed
+
+
+_OPEN = {"flow-map": ("{a: ", "}"), "flow-list": ("[", "]")}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kinds=st.lists(st.sampled_from(["flow-map", "flow-list", "block-map", "block-list"]), min_size=1, max_size=4),
+    depth=st.integers(1, 1500),
+)
+@example(kinds=["flow-map"], depth=300)
+@example(kinds=["block-list"], depth=1200)
+def test_nesting_of_any_depth_and_kind_gets_a_located_answer(kinds: list[str], depth: int) -> None:
+    """Before the reader's depth limit, a few hundred levels ended the check in a RecursionError."""
+    text, closing, indent, levels = "extra:", "", 1, 0
+    for level in range(depth):
+        kind = kinds[level % len(kinds)]
+        if kind in _OPEN:
+            text += " " + _OPEN[kind][0]
+            closing = _OPEN[kind][1] + closing
+        elif closing:
+            continue  # a block collection cannot open inside a flow one
+        elif kind == "block-map":
+            text += "\n" + " " * indent + f"k{level}:"
+            indent += 1
+        else:
+            text += "\n" + " " * indent + "-"
+            indent += 2
+        levels += 1
+    raw = DEMO_BYTES + (text + " 1" + closing + "\n").encode("utf-8")
+    result = assert_answer_is_located(raw)
+    if levels >= yamlsource.MAX_DEPTH:  # the innermost list or mapping sits `levels` deep
+        assert not result.valid
+        refusals = ("nest more than", "nesting depth", "over the limit")  # ours, libyaml's, the size limit
+        assert any(any(r in e.message for r in refusals) for e in result.errors), [e.format() for e in result.errors]
