@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from soh_onboarding.migration.urls import Scope, _normalise_escapes, canonicalise
+from soh_onboarding.migration.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
 #: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive
@@ -77,10 +77,31 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
 
 
+class ClimbsOutOfRoot(ValueError):
+    """A new path whose `..` segments climb above the site root, e.g. `/docs/../../escaped/x.pdf`."""
+
+
 def normalise_new_path(path: str) -> str:
-    """Lower-case, one slash between segments, escapes normalised; the trailing slash is kept as given."""
+    """Lower-case, one slash between segments, escapes normalised, dot segments resolved; the trailing
+    slash is kept as given.
+
+    A mapped path names a page on the new site and a file under the run's assets/ folder, so it never
+    keeps a `.` or `..` segment: `/docs/./a/../b` is `/docs/b`. Escapes are decoded first, so `%2e%2e`
+    is a `..` too; a backslash or NUL is encoded (%5C, %00), so it is never a separator or terminator.
+    A path that climbs above the root raises ClimbsOutOfRoot: clamping it at the root, as a browser
+    would, would publish the page (and write its file) somewhere the rule's author did not mean.
+    """
     path = re.sub("/{2,}", "/", "/" + path.strip())
-    return _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
+    path = _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
+    depth = 0
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            depth -= 1
+        elif segment not in (".", ""):
+            depth += 1
+        if depth < 0:
+            raise ClimbsOutOfRoot(f"new path {path} climbs above the site root")
+    return _remove_dot_segments(path)
 
 
 def _with_suffix(path: str, number: int) -> str:
@@ -144,8 +165,11 @@ class Mapper:
             match = rule.pattern.search(path)
             if match:
                 values = {**{k: v or "" for k, v in match.groupdict().items()}, "force": self.force}
-                new_path = normalise_new_path(_fill(rule.new_path, values))
                 reason = rule.description or f"rule {index + 1}: {rule.pattern.pattern}"
+                try:
+                    new_path = normalise_new_path(_fill(rule.new_path, values))
+                except ClimbsOutOfRoot as refused:  # never clamped, never dropped: a person decides
+                    return Mapping(old_url, None, "unresolved", None, index, f"{refused} ({reason}): a person decides")
                 return Mapping(old_url, new_path, "redirect", rule.content_type, index, reason)
         if self.unmatched == "gone":
             return Mapping(old_url, None, "archive", None, None, "no rule matches; unmatched URLs are gone", "gone")
