@@ -7,10 +7,12 @@ while mapping rules are broad (`^/news/(?P<slug>…)`), so checking the rules fi
 migrate what the force decided to drop.
 
 Rules match the canonical old URL's *path* (no query), with `re.search`, so a pattern anchors itself with ^
-and $. New paths are lower-cased, single-slashed and keep the template's trailing slash (or its absence,
-e.g. `/media/documents/{name}`). They must be unique: `map_all` gives two different old URLs that land on
-the same new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first keeps the plain
-path) and says so in the mapping's reason; the same old URL twice is one mapping.
+and $. New paths are lower-cased, single-slashed, without dot segments, and keep the template's trailing
+slash (or its absence, e.g. `/media/documents/{name}`); a filled template that climbs above the site root
+(`/docs/../../x`) leaves the old URL unresolved, with that reason (`normalise_new_path`). They must be
+unique: `map_all` gives two different old URLs that land on the same new path `-2`, `-3`, … suffixes in
+the sorted order of the old URLs (the first keeps the plain path) and says so in the mapping's reason; the
+same old URL twice is one mapping.
 
 An archive rule's action says what the old URL answers: `gone` (410) or `archive_link`, a redirect to the
 page's copy in the web archive (`archive_url`: by default the UK Government Web Archive's link to the
