@@ -62,3 +62,22 @@ def test_a_triggered_demo_run_snapshots_its_spec_and_waits_for_the_dpo(airflow: 
     assert airflow.task_state("onboard_demo", run_id, "dpia.screen") == "success"
     snapshots = list((airflow.home.parent / "artifacts" / "demo").glob("*/spec/snapshot.json"))
     assert [json.loads(p.read_text())["note"] for p in snapshots] == ["from the REST API"]
+
+
+def test_the_artifact_view_serves_no_symbolic_link_out_of_the_store(airflow: Airflow) -> None:
+    """A link left in the store (to /etc/passwd, to another force's folder) is a 404, as `..` is."""
+    store = airflow.home.parent / "artifacts"
+    run = store / "demo" / "links-test"
+    run.mkdir(parents=True)
+    (store / "other-force").mkdir()
+    (store / "other-force" / "secret.json").write_text('{"secret": true}', encoding="utf-8")
+    (run / "report.json").write_text('{"ok": true}', encoding="utf-8")
+    (run / "passwd").symlink_to("/etc/passwd")
+    (run / "other").symlink_to(store / "other-force", target_is_directory=True)
+    (run / "copy.json").symlink_to(store / "other-force" / "secret.json")
+    served = airflow.session.get(f"{airflow.url}/soh/artifacts/demo/links-test/report.json", timeout=10)
+    assert served.status_code == 200 and served.json() == {"ok": True}
+    for name in ("passwd", "other/secret.json", "copy.json"):
+        reply = airflow.session.get(f"{airflow.url}/soh/artifacts/demo/links-test/{name}", timeout=10)
+        assert reply.status_code == 404, name
+        assert "root:" not in reply.text and "secret" not in reply.text

@@ -22,6 +22,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
 from . import airflow_glue, dashboard, reports
+from .artifacts import OutsideFolder, within
 
 PREFIX = "/soh"
 DASHBOARD = "/dashboard"
@@ -33,15 +34,21 @@ PAGE_HEADERS = {
 TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
 
-def artifact_path(relative: str) -> Any:
-    """The store path for a URL path, refusing anything that climbs out of the store."""
+def artifact_file(relative: str) -> Any | None:
+    """The store's file for a URL path, or None: nothing there, a hidden name, or a way out of the store.
+
+    `within` refuses `..` and, on a local store, a symbolic link anywhere below the store's root, so a
+    link left in a run folder serves neither /etc/passwd nor another force's files (object storage has
+    no links: its paths are only checked segment by segment).
+    """
     parts = [part for part in relative.split("/") if part]
-    if not parts or any(part in (".", "..") or part.startswith(".") for part in parts):
-        raise HTTPException(status_code=404, detail="no such artifact")
-    path = airflow_glue.artifact_store()
-    for part in parts:
-        path = path / part
-    return path
+    if any(part.startswith(".") for part in parts):
+        return None
+    try:
+        path = within(airflow_glue.artifact_store(), "/".join(parts))
+    except OutsideFolder:
+        return None
+    return path if path.is_file() else None
 
 
 def build_app() -> FastAPI:
@@ -53,8 +60,8 @@ def build_app() -> FastAPI:
 
     @app.get("/artifacts/{relative:path}")
     def artifact(relative: str, user: Any = signed_in) -> Response:
-        path = artifact_path(relative)
-        if not path.is_file():
+        path = artifact_file(relative)
+        if path is None:
             raise HTTPException(status_code=404, detail="no such artifact")
         suffix = "." + path.name.rsplit(".", 1)[-1] if "." in path.name else ""
         media_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -227,7 +234,7 @@ def _reports(store: Any, dag_id: str, slug: str, results: dict[str, Any]) -> lis
         if report.platform or not entry:
             continue
         relative = dashboard.report_relative(report, dag_id, entry[1], report.tasks[-1])
-        if relative and artifact_path(relative).is_file():
+        if relative and artifact_file(relative) is not None:
             links.append({"label": report.label, "url": f"{PREFIX}/artifacts/{relative}"})
     return links
 
@@ -248,6 +255,6 @@ class ReportLink(BaseOperatorLink):
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         relative = dashboard.report_relative(self.report, ti_key.dag_id, ti_key.run_id, ti_key.task_id)
-        if relative is None or not artifact_path(relative).is_file():
+        if relative is None or artifact_file(relative) is None:
             return ""
         return f"{airflow_glue.ui_base()}{PREFIX}/artifacts/{relative}"

@@ -281,7 +281,7 @@ def write(
     quality: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write charges.csv, summary.json, the charts and report.html into `folder`; return the summary."""
-    from .artifacts import write_json
+    from .artifacts import within, write_json
 
     data = summary(model, results, growth)
     (folder / "charges.csv").write_text(charges_csv(results), encoding="utf-8")
@@ -289,7 +289,8 @@ def write(
     charts = {}
     for result in results:
         svg = reports.render("charges_heatmap.svg.j2", chart=heatmap(result))
-        (folder / f"charges-{result.scenario}.svg").write_text(svg, encoding="utf-8")
+        # The scenario id is the model's (a slug, by its schema): joined with `within` all the same.
+        within(folder, f"charges-{result.scenario}.svg").write_text(svg, encoding="utf-8")
         charts[result.scenario] = svg
     growth_layout = growth_chart(model, growth)
     growth_svg = reports.render("growth.svg.j2", chart=growth_layout) if growth_layout else ""

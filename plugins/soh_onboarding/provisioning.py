@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from . import reports
-from .artifacts import write_json
+from .artifacts import within, write_json
 from .platform import PlatformClient, content_hash
 
 PAGES_PER_BATCH = 250
@@ -117,7 +117,11 @@ def publishable(page: dict[str, Any]) -> bool:
 
 
 def read_assets(migration: Any) -> list[dict[str, Any]]:
-    """The documents and images: path, media type, sha256 and where the bytes are (read when sent)."""
+    """The documents and images: path, media type, sha256 and where the bytes are (read when sent).
+
+    Each file is found with `within` (OutsideFolder otherwise): assets.csv names it, and a table from an
+    older run, or one edited, must not make provisioning read and publish a file from outside assets/.
+    """
     table = migration / "assets.csv"
     if not table.exists():
         return []
@@ -135,7 +139,7 @@ def read_assets(migration: Any) -> list[dict[str, Any]]:
                 "path": row["new_path"],
                 "content_type": media_type,
                 "sha256": row["sha256"],
-                "file": migration / "assets" / row["new_path"].lstrip("/"),
+                "file": within(migration / "assets", row["new_path"].lstrip("/")),
             }
         )
     return assets

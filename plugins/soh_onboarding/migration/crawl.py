@@ -37,6 +37,7 @@ from urllib.parse import urljoin, urlsplit
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
+from ..artifacts import is_local, within
 from .fetch import USER_AGENT, Fetched, Fetcher
 from .urls import ConnectTo, NotAWebURL, Scope, parse_connect_to
 
@@ -66,12 +67,6 @@ SEGMENTS = "journal"  # the journal's segment files, on a store that cannot appe
 FLUSH_SECONDS = 0.2  # a local journal is flushed at least this often
 SEGMENT_SECONDS = 5.0  # and a segment written at least this often on object storage
 SEGMENT_LINES = 2000
-
-
-def is_local(folder: Any) -> bool:
-    """A folder on this machine's file system (a pathlib.Path, or an ObjectStoragePath of file://)."""
-    protocol = getattr(folder, "protocol", "file")
-    return protocol in ("file", "local", "") or (isinstance(protocol, tuple) and "file" in protocol)
 
 
 class Journal:
@@ -553,4 +548,5 @@ def read_pages(folder: Any) -> Iterator[PageRecord]:
 
 
 def read_body(folder: Any, sha256: str) -> bytes:
-    return gzip.decompress((folder / "bodies" / sha256[:2] / f"{sha256}.gz").read_bytes())
+    """A stored body by its hash; the hash comes from the plan's files, so it is joined with `within`."""
+    return gzip.decompress(within(folder / "bodies", f"{sha256[:2]}/{sha256}.gz").read_bytes())

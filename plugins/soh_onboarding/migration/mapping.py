@@ -6,11 +6,13 @@ a deliberate 410 beats a generic pattern), and archive patterns are usually narr
 while mapping rules are broad (`^/news/(?P<slug>…)`), so checking the rules first would silently
 migrate what the force decided to drop.
 
-Rules match the canonical old URL's *path* (no query), searched with RE2 (patterns.py: linear time), so a pattern anchors itself with ^
-and $. New paths are lower-cased, single-slashed and keep the template's trailing slash (or its absence,
-e.g. `/media/documents/{name}`). They must be unique: `map_all` gives two different old URLs that land on
-the same new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first keeps the plain
-path) and says so in the mapping's reason; the same old URL twice is one mapping.
+Rules match the canonical old URL's *path* (no query), searched with RE2 (patterns.py: linear time), so
+a pattern anchors itself with ^ and $. New paths are lower-cased, single-slashed, without dot segments,
+and keep the template's trailing slash (or its absence, e.g. `/media/documents/{name}`); a filled template
+that climbs above the site root (`/docs/../../x`) leaves the old URL unresolved, with that reason
+(`normalise_new_path`). They must be unique: `map_all` gives two different old URLs that land on the same
+new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first keeps the plain path) and
+says so in the mapping's reason; the same old URL twice is one mapping.
 
 An archive rule's action says what the old URL answers: `gone` (410) or `archive_link`, a redirect to the
 page's copy in the web archive (`archive_url`: by default the UK Government Web Archive's link to the
@@ -33,7 +35,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from soh_onboarding import patterns
-from soh_onboarding.migration.urls import Scope, _normalise_escapes, canonicalise
+from soh_onboarding.migration.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
 #: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive
@@ -78,10 +80,31 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
 
 
+class ClimbsOutOfRoot(ValueError):
+    """A new path whose `..` segments climb above the site root, e.g. `/docs/../../escaped/x.pdf`."""
+
+
 def normalise_new_path(path: str) -> str:
-    """Lower-case, one slash between segments, escapes normalised; the trailing slash is kept as given."""
+    """Lower-case, one slash between segments, escapes normalised, dot segments resolved; the trailing
+    slash is kept as given.
+
+    A mapped path names a page on the new site and a file under the run's assets/ folder, so it never
+    keeps a `.` or `..` segment: `/docs/./a/../b` is `/docs/b`. Escapes are decoded first, so `%2e%2e`
+    is a `..` too; a backslash or NUL is encoded (%5C, %00), so it is never a separator or terminator.
+    A path that climbs above the root raises ClimbsOutOfRoot: clamping it at the root, as a browser
+    would, would publish the page (and write its file) somewhere the rule's author did not mean.
+    """
     path = re.sub("/{2,}", "/", "/" + path.strip())
-    return _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
+    path = _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
+    depth = 0
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            depth -= 1
+        elif segment not in (".", ""):
+            depth += 1
+        if depth < 0:
+            raise ClimbsOutOfRoot(f"new path {path} climbs above the site root")
+    return _remove_dot_segments(path)
 
 
 def _with_suffix(path: str, number: int) -> str:
@@ -147,8 +170,11 @@ class Mapper:
             match = rule.pattern.search(path)
             if match:
                 values = {**{k: v or "" for k, v in match.groupdict().items()}, "force": self.force}
-                new_path = normalise_new_path(_fill(rule.new_path, values))
                 reason = rule.description or f"rule {index + 1}: {rule.pattern.pattern}"
+                try:
+                    new_path = normalise_new_path(_fill(rule.new_path, values))
+                except ClimbsOutOfRoot as refused:  # never clamped, never dropped: a person decides
+                    return Mapping(old_url, None, "unresolved", None, index, f"{refused} ({reason}): a person decides")
                 return Mapping(old_url, new_path, "redirect", rule.content_type, index, reason)
         if self.unmatched == "gone":
             return Mapping(old_url, None, "archive", None, None, "no rule matches; unmatched URLs are gone", "gone")

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import reports
-from ..artifacts import write_json
+from ..artifacts import within, write_json
 from . import traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
@@ -85,9 +85,13 @@ def _originals(records: list[PageRecord]) -> dict[str, str]:
 
 
 def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
-    """Documents and images: by the spec's rules when one matches, else kept under /media/legacy/."""
+    """Documents and images: by the spec's rules when one matches, else kept under /media/legacy/.
+
+    A rule that matched but whose new path was refused (it climbs above the site root) leaves the file
+    unresolved, with that reason: keeping it under its old path would hide the rule's mistake.
+    """
     mapping = mapper.map(url)
-    if mapping.type == "redirect":
+    if mapping.type == "redirect" or mapping.rule_index is not None:
         return mapping
     path = urlsplit(url).path
     return Mapping(
@@ -363,9 +367,7 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
         asset_writer = csv.writer(table, lineterminator="\n")
         asset_writer.writerow(["old_url", "new_path", "sha256", "content_type"])
         for asset in _plan_items(folder, "assets"):
-            target = folder / "assets" / asset["new_path"].lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(read_body(folder / "crawl", asset["sha256"]))
+            write_asset(folder / "assets", asset["new_path"], read_body(folder / "crawl", asset["sha256"]))
             asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
             assets += 1
 
@@ -391,6 +393,19 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
     (folder / "migration-report.html").write_text(reports.markdown_to_html(markdown, title), encoding="utf-8")
     write_json(folder / "summary.json", asdict(summary))
     return summary
+
+
+def write_asset(assets: Any, new_path: str, body: bytes) -> Any:
+    """A document's or image's bytes at its new path under `assets` (the run's migration/assets/).
+
+    The path comes from the plan, which came from the spec's templates and the crawled URLs: `within`
+    refuses (OutsideFolder) one that would land outside `assets`, by `..` or by a symbolic link, rather
+    than trusting that the mapping normalised it. Returns the file written.
+    """
+    target = within(assets, new_path.lstrip("/"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return target
 
 
 def check_quality(spec_data: dict[str, Any], folder: Any) -> QualityResult:
