@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -540,3 +541,25 @@ def test_a_pattern_re2_cannot_run_is_refused_with_its_reason(tmp_path: Path, pat
 def test_a_catastrophic_pattern_is_accepted_since_re2_matches_it_in_linear_time(tmp_path: Path, pattern: str) -> None:
     text = edit("- ^/calendar/ ", f"- {json_string(pattern)} ")
     assert check(tmp_path, text).valid, [e.format() for e in check(tmp_path, text).errors]
+
+
+def test_a_pipe_or_a_device_named_like_a_spec_is_reported_not_read(tmp_path: Path) -> None:
+    """`validate` read a FIFO for ever (and /dev/zero until memory ran out); now each is the file's error."""
+    (tmp_path / "demo.yaml").write_text(DEMO_TEXT, encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    result = spec.check([tmp_path])
+    assert [s.slug for s in result.specs] == ["demo"]
+    assert sorted((Path(e.path).name, e.message) for e in result.errors) == [
+        ("pipe.yaml", "cannot read the file: not a regular file"),
+        ("zero.yaml", "cannot read the file: not a regular file"),
+    ]
+
+
+def test_a_huge_file_is_refused_after_reading_only_past_the_limit(tmp_path: Path) -> None:
+    big = tmp_path / "demo.yaml"
+    with big.open("wb") as handle:
+        handle.write(DEMO_TEXT.encode("utf-8"))
+        handle.truncate(8 << 30)  # 8 GiB, sparse: reading it all would take the machine's memory
+    [error] = spec.check([big]).errors
+    assert "over the limit of 262,144 bytes" in error.message

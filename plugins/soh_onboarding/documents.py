@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -196,11 +197,20 @@ class Document:
         return self.source.data
 
 
+def read_bounded(path: Path) -> bytes:
+    """The file's bytes, but never more than one byte over the reader's limit (yamlsource reports the size),
+    and never from a device or a pipe: `validate` on a FIFO or /dev/zero would wait or read for ever."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read(yamlsource.MAX_BYTES + 1)
+
+
 def load(path: Path, schema: Schema) -> Document:
     """Read and validate one YAML file. Never raises for bad input: the errors say what is wrong."""
     shown = display_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as exc:
         error = DocumentError(shown, 1, 1, "", f"cannot read the file: {exc.strerror or exc}")
         return Document(path, shown, "", yamlsource.Source(), [error])

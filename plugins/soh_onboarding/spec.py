@@ -537,7 +537,8 @@ def spec_files(paths: Iterable[Path] | None = None) -> list[Path]:
     found: list[Path] = []
     for path in [project.specs_dir()] if paths is None else paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file())
+            # Not only regular files: a pipe or a link to a device named *.yaml is reported, not skipped.
+            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and not p.is_dir())
         else:
             found.append(path)
     return list(dict.fromkeys(found))

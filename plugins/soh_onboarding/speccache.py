@@ -47,7 +47,7 @@ def _read(files: list[Path]) -> dict[Path, bytes | None]:
     contents: dict[Path, bytes | None] = {}
     for path in files:
         try:
-            contents[path] = path.read_bytes()
+            contents[path] = documents.read_bounded(path)  # what the check reads, and no more
         except OSError:
             contents[path] = None
     return contents

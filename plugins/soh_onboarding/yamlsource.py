@@ -140,7 +140,7 @@ def decode(raw: bytes) -> tuple[str | None, list[Problem]]:
             Problem(
                 1,
                 1,
-                f"file is {len(raw):,} bytes, over the limit of {MAX_BYTES:,}",
+                f"file is over the limit of {MAX_BYTES:,} bytes",
                 hint="a spec is a few kilobytes; split out or remove the bulk",
             )
         ]
