@@ -1,24 +1,33 @@
-"""An empty or shrunken migration fails its checks.
+"""An empty or shrunken migration fails its checks, and pruning never empties a tenant by mistake.
 
 A legacy site that is down, or whose address the crawler refuses, once gave a migration with no page that
-passed every check. Here the real sandbox legacy site, on 127.0.0.1, runs each way it can go wrong.
+passed every check; `provision --prune` from it then deleted the tenant's pages and redirects. Here the
+real sandbox legacy site and platform, on 127.0.0.1, run each way it can go wrong.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from test_provisioning import SPEC, TOKEN, client_for, make_migration
 
-from conftest import DEMO, demo_on_legacy_site, soh
+from conftest import DEMO, ROOT, airflow_env, demo_on_legacy_site, soh
 from sandbox.legacy_site import LegacySite, start
+from sandbox.platform import SandboxPlatform
+from sandbox.platform import start as start_platform
+from soh_onboarding import provisioning
 from soh_onboarding.migration import pipeline
 from soh_onboarding.migration.quality import PreviousMigration
 
+HOSTILE = Path(__file__).parent / "data" / "hostile"
 QUIET = lambda _line: None  # noqa: E731
 
 
@@ -106,3 +115,97 @@ def test_a_recrawl_that_finds_far_fewer_pages_than_the_previous_run_fails(tmp_pa
     assert summary(second)["quality_passed"] is False
     # A failed migration is never the reference (it would lower the bar for the next run): run 1 still is.
     assert pipeline.previous_migration(store, "demo") == PreviousMigration(before, str(first / "summary.json"))
+
+
+# --- pruning ------------------------------------------------------------------------------------
+
+
+def passed(folder: Path, pages: int) -> Path:
+    """The recorded outcome of a migration that passed its checks, as finish() writes it."""
+    (folder / "summary.json").write_text(json.dumps({"pages_migrated": pages, "quality_passed": True}), "utf-8")
+    return folder
+
+
+def provision(spec_file: Path, run_dir: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "soh_onboarding", "provision", str(spec_file), "--from", str(run_dir), *extra]
+    env = airflow_env(SOH_PLATFORM_URL=url, SOH_PLATFORM_TOKEN=TOKEN)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False)
+
+
+@pytest.fixture
+def live_tenant(tmp_path: Path) -> Iterator[tuple[SandboxPlatform, object, Path]]:
+    """The demo tenant with a published site of 120 pages, 4 documents and 122 redirects."""
+    platform = SandboxPlatform(tmp_path / "p.sqlite3", token=TOKEN)
+    spec_file = tmp_path / "demo.yaml"
+    spec_file.write_bytes(DEMO.read_bytes())
+    with start_platform(platform) as running, client_for(running) as client:
+        migration = passed(make_migration(tmp_path / "published"), 120)
+        assert provisioning.provision(client, SPEC, migration, tmp_path / "out", progress=QUIET).ok
+        yield running, client, spec_file
+
+
+def content_of(client, tenant_id: str = "demo") -> dict[str, int]:
+    """What the platform serves for the tenant, read back through its API."""
+    return {kind: len(list(client.listing(tenant_id, kind))) for kind in ("pages", "assets", "redirects")}
+
+
+FULL = {"pages": 120, "assets": 4, "redirects": 122}
+
+
+def test_prune_from_an_empty_or_failed_migration_is_refused_and_the_tenant_keeps_its_content(
+    live_tenant, down, tmp_path: Path
+) -> None:
+    running, client, spec_file = live_tenant
+    assert content_of(client) == FULL
+    # The legacy site was down: the migration now fails its checks, and provisioning refuses it.
+    failed = provision(spec_file, down[1], running.url, "--prune")
+    assert failed.returncode == 1 and "failed its quality checks" in failed.stderr, failed.stderr[-2000:]
+    assert content_of(client) == FULL
+    # The same empty migration as the old code recorded it ("all 11 migration checks passed", 0 pages).
+    empty = shutil.copytree(HOSTILE / "empty-migration", tmp_path / "empty")
+    for override in ((), ("--allow-large-prune",)):  # no override for an empty migration
+        refused = provision(spec_file, empty, running.url, "--prune", *override)
+        assert refused.returncode == 1, refused.stdout[-2000:]
+        assert f"refusing to prune the tenant demo: the migration in {empty} has no page (summary.json)" in (
+            refused.stderr
+        )
+        assert "Nothing was sent or removed." in refused.stderr and "Traceback" not in refused.stderr
+        assert content_of(client) == FULL
+    # Without its recorded outcome a migration is not trusted to prune either.
+    unrecorded = make_migration(tmp_path / "unrecorded", pages=120)
+    with pytest.raises(provisioning.PruneRefused, match=r"has no recorded outcome \(summary\.json\)"):
+        provisioning.publish(client, "demo", unrecorded, prune=True, allow_large_prune=True, progress=QUIET)
+    assert content_of(client) == FULL
+
+
+def test_a_prune_over_the_share_is_refused_without_the_override_and_done_with_it(live_tenant, tmp_path) -> None:
+    running, client, spec_file = live_tenant
+    smaller = passed(make_migration(tmp_path / "smaller", pages=100, assets=3), 100)
+    refused = provision(spec_file, smaller, running.url, "--prune")
+    assert refused.returncode == 1, refused.stdout[-2000:]
+    assert (
+        "refusing to prune the tenant demo: it would remove 20 of 120 pages (16.7%), 1 of 4 documents and images "
+        "(25%), 20 of 122 redirects (16.4%), over the limit of 10% of each (tenant.max_prune_share in the spec). "
+        "Nothing was sent or removed. If these removals are intended, run again with --allow-large-prune."
+    ) in refused.stderr
+    assert content_of(client) == FULL
+
+    done = provision(spec_file, smaller, running.url, "--prune", "--allow-large-prune", "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["published"]["pages"]["deleted"] == 20
+    assert content_of(client) == {"pages": 100, "assets": 3, "redirects": 102}
+
+    # Within the spec's share a prune needs no override (and the share is the spec's to set).
+    fewer = passed(make_migration(tmp_path / "fewer", pages=95, assets=3), 95)
+    within = provision(spec_file, fewer, running.url, "--prune")
+    assert within.returncode == 0, within.stderr[-2000:]
+    assert content_of(client) == {"pages": 95, "assets": 3, "redirects": 97}
+    strict = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    strict["tenant"]["max_prune_share"] = 0.0
+    tight = passed(make_migration(tmp_path / "tight", pages=94, assets=3), 94)
+    with pytest.raises(
+        provisioning.PruneRefused,
+        match=r"1 of 95 pages \(1\.05%\), 1 of 97 redirects \(1\.03%\), over the limit of 0% of each",
+    ):
+        provisioning.provision(client, strict, tight, tmp_path / "out", prune=True, progress=QUIET)
+    assert content_of(client) == {"pages": 95, "assets": 3, "redirects": 97}

@@ -246,8 +246,12 @@ def _audit(args: argparse.Namespace) -> int:
 def _provision(args: argparse.Namespace) -> int:
     """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
     from . import provisioning
+    from .migration.quality import recorded_outcome
     from .platform import Credentials, PlatformClient, PlatformError
 
+    if args.allow_large_prune and not args.prune:
+        print("provision: --allow-large-prune goes with --prune", file=sys.stderr)
+        return 2
     force = _checked_spec(args.spec)
     if force is None:
         return 1
@@ -260,8 +264,8 @@ def _provision(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    checked = migration / "summary.json"
-    if checked.is_file() and not json.loads(checked.read_text(encoding="utf-8")).get("quality_passed", True):
+    outcome = recorded_outcome(migration)
+    if (migration / "summary.json").is_file() and not (outcome and outcome.passed):
         print(
             f"provision: the migration in {migration} failed its quality checks; fix and re-run it first",
             file=sys.stderr,
@@ -277,9 +281,20 @@ def _provision(args: argparse.Namespace) -> int:
     progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
     with PlatformClient(credentials) as client:
         try:
-            result = provisioning.provision(client, force.data, migration, out, prune=args.prune, progress=progress)
+            result = provisioning.provision(
+                client,
+                force.data,
+                migration,
+                out,
+                prune=args.prune,
+                allow_large_prune=args.allow_large_prune,
+                progress=progress,
+            )
         except PlatformError as error:
             print(f"provision: the platform refused: {error}", file=sys.stderr)
+            return 1
+        except provisioning.PruneRefused as refused:
+            print(f"provision: {refused}", file=sys.stderr)
             return 1
     if args.json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
@@ -546,7 +561,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a `migrate --out` folder, or an onboarding run's folder (with migration/)",
     )
     provision.add_argument(
-        "--prune", action="store_true", help="also remove what the platform has and the migration no longer has"
+        "--prune",
+        action="store_true",
+        help="also remove what the platform has and the migration no longer has: refused from a migration that "
+        "failed its checks or has no page, and beyond the spec's tenant.max_prune_share (default 10%%) of the "
+        "pages, assets or redirects; nothing is sent or removed when refused",
+    )
+    provision.add_argument(
+        "--allow-large-prune",
+        action="store_true",
+        help="with --prune: remove even more than tenant.max_prune_share (never from a failed or empty migration)",
     )
     provision.add_argument("--json", action="store_true", help="print the result as JSON (progress goes to stderr)")
     provision.set_defaults(func=_provision)
