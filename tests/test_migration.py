@@ -131,6 +131,6 @@ def test_the_cli_migrates_a_spec(tmp_path: Path) -> None:
     summary = json.loads(done.stdout)
     assert summary["pages_migrated"] > 20
     assert "crawled" in done.stderr and "migrated" in done.stderr
-    assert "quality: all 11 migration checks passed" in done.stderr
+    assert "quality: all 13 migration checks passed" in done.stderr
     invalid = soh("migrate", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "x"))
     assert invalid.returncode == 1 and "cannot read the file" in invalid.stderr

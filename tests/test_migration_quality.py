@@ -107,9 +107,9 @@ def assert_readable(summary: str) -> None:
 def test_a_valid_output_passes_every_check(tmp_path) -> None:
     result = run(tmp_path, valid_output())
     assert result.success, result.summary()
-    assert len(result.results) == 11 and all(isinstance(r, tuple) and len(r) == 3 for r in result.results)
-    assert result.summary() == "all 11 migration checks passed"
-    assert result.as_dict()["passed"] == 11
+    assert len(result.results) == 13 and all(isinstance(r, tuple) and len(r) == 3 for r in result.results)
+    assert result.summary() == "all 13 migration checks passed"
+    assert result.as_dict()["passed"] == 13
 
 
 def test_duplicate_new_paths_fail(tmp_path) -> None:
@@ -275,3 +275,31 @@ def test_an_injected_script_fails_the_whole_suite(tmp_path) -> None:
     output["content"][0]["body_html"] = body[:10] + "<script>x()</script>" + body[10:]
     result = run(tmp_path, output)
     assert list(failed(result)) == ["no unsafe markup in page bodies"]
+
+
+def test_no_page_or_most_of_the_previous_pages_lost_fail(tmp_path) -> None:
+    """A legacy site that is down gives an output with no page; one failing part-way, far fewer pages."""
+    down = {"inventory": [inventory_row(f"{OLD}/", "error", status=0)], "redirects": [], "content": []}
+    result = run(tmp_path, down)
+    assert_readable(result.summary())
+    assert failed(result) == {
+        "the migration has pages": f"no page was migrated: the crawl found 1 URL, 1 of them could not be fetched, "
+        f"e.g. {OLD}/. Is the legacy site up, and does the crawl allow its address (legacy_site.base_url, "
+        "legacy_site.crawl.connect_to and allow_private_addresses)?"
+    }
+    folder = write(tmp_path, valid_output())  # 3 pages, one URL not fetched
+
+    def against(pages: int, **options: object) -> quality.QualityResult:
+        previous = quality.PreviousMigration(pages, "run-1/migration/summary.json")
+        return check_migration(
+            folder, legacy_hosts=HOSTS, new_base_url=NEW, max_unresolved_share=0.25, previous=previous, **options
+        )
+
+    assert failed(against(7, unfetched=[f"{OLD}/broken (HTTP 503)"])) == {
+        "pages lost since the previous migration within the spec's threshold": "3 pages, 57.1% fewer than the 7 of "
+        "the previous migration (run-1/migration/summary.json); the spec allows 50% fewer "
+        f"(content_mapping.max_page_loss_share); the crawl found 7 URLs, 1 of them could not be fetched, e.g. "
+        f"{OLD}/broken (HTTP 503)"
+    }
+    assert against(6).success  # half of them lost: "most" is more than the share
+    assert against(7, max_page_loss_share=0.6).success

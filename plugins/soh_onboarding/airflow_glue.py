@@ -418,7 +418,8 @@ def migration_finish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
     spec_data, folder = _migration(slug, context)
     crawled = context["ti"].xcom_pull(task_ids="migration.crawl")
-    summary = pipeline.finish(spec_data, folder, crawled)
+    previous = pipeline.previous_migration(artifact_store(), slug)  # before this run writes its summary.json
+    summary = pipeline.finish(spec_data, folder, crawled, previous)
     report = artifact_url(folder / "migration-report.html")
     print(f"migrated {summary.pages_migrated} pages; report: {report}")
     if not summary.quality_passed:

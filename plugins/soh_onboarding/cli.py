@@ -81,6 +81,7 @@ def _migrate(args: argparse.Namespace) -> int:
     """Crawl, extract, sanitise and map a force's legacy site into --out; resumable."""
     from dataclasses import asdict
 
+    from . import project
     from .migration import pipeline
     from .migration.traffic import TrafficDataError
 
@@ -90,14 +91,20 @@ def _migrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    # Read before this run replaces --out's summary.json: the page count a re-crawl is compared with.
+    previous = pipeline.previous_migration(Path(args.store or project.DEFAULT_ARTIFACT_STORE), force.slug, out)
     try:
-        summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, progress=progress)
+        summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, previous=previous, progress=progress)
     except TrafficDataError as error:  # the spec's traffic CSV: which line, and what to fix
         print(f"{args.spec}: legacy_site.traffic_data: {error}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
-    return 0 if summary.quality_passed else 1
+    if not summary.quality_passed:  # with --json the checks' lines are on stderr already (progress)
+        why = "" if args.json else f"\n{summary.quality}"
+        print(f"migrate: FAILED (report: {out / 'migration-report.html'}){why}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _golive_check(args: argparse.Namespace) -> int:
@@ -239,8 +246,12 @@ def _audit(args: argparse.Namespace) -> int:
 def _provision(args: argparse.Namespace) -> int:
     """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
     from . import provisioning
+    from .migration.quality import recorded_outcome
     from .platform import Credentials, PlatformClient, PlatformError
 
+    if args.allow_large_prune and not args.prune:
+        print("provision: --allow-large-prune goes with --prune", file=sys.stderr)
+        return 2
     force = _checked_spec(args.spec)
     if force is None:
         return 1
@@ -253,8 +264,8 @@ def _provision(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    checked = migration / "summary.json"
-    if checked.is_file() and not json.loads(checked.read_text(encoding="utf-8")).get("quality_passed", True):
+    outcome = recorded_outcome(migration)
+    if (migration / "summary.json").is_file() and not (outcome and outcome.passed):
         print(
             f"provision: the migration in {migration} failed its quality checks; fix and re-run it first",
             file=sys.stderr,
@@ -270,9 +281,20 @@ def _provision(args: argparse.Namespace) -> int:
     progress = (lambda line: print(line, file=sys.stderr)) if args.json else print
     with PlatformClient(credentials) as client:
         try:
-            result = provisioning.provision(client, force.data, migration, out, prune=args.prune, progress=progress)
+            result = provisioning.provision(
+                client,
+                force.data,
+                migration,
+                out,
+                prune=args.prune,
+                allow_large_prune=args.allow_large_prune,
+                progress=progress,
+            )
         except PlatformError as error:
             print(f"provision: the platform refused: {error}", file=sys.stderr)
+            return 1
+        except provisioning.PruneRefused as refused:
+            print(f"provision: {refused}", file=sys.stderr)
             return 1
     if args.json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
@@ -475,12 +497,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="migrate a force's legacy site: crawl, extract, sanitise, map URLs",
         description="Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise "
         "each page, map every old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the "
-        "migration report to --out.",
+        "migration report to --out. Exit 1 when a quality check fails, e.g. no page was migrated (the legacy site "
+        "down, or its address refused) or most of the previous migration's pages were lost.",
     )
     migrate.add_argument("spec", metavar="SPEC", help="the force's spec file")
     migrate.add_argument("--out", required=True, metavar="DIR", help="folder for the migration (and its checkpoint)")
     migrate.add_argument("--max-pages", type=int, metavar="N", help="stop crawling after N pages (a trial run)")
     migrate.add_argument("--json", action="store_true", help="print the summary as JSON (progress goes to stderr)")
+    migrate.add_argument(
+        "--store",
+        metavar="DIR",
+        help="artifact store holding the force's earlier runs (default: artifacts/): the checks fail when this "
+        "migration lost more than content_mapping.max_page_loss_share of the pages of the latest one that passed "
+        "(or of --out's own previous run)",
+    )
     migrate.set_defaults(func=_migrate)
 
     golive = commands.add_parser(
@@ -531,7 +561,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a `migrate --out` folder, or an onboarding run's folder (with migration/)",
     )
     provision.add_argument(
-        "--prune", action="store_true", help="also remove what the platform has and the migration no longer has"
+        "--prune",
+        action="store_true",
+        help="also remove what the platform has and the migration no longer has: refused from a migration that "
+        "failed its checks or has no page, and beyond the spec's tenant.max_prune_share (default 10%%) of the "
+        "pages, assets or redirects; nothing is sent or removed when refused",
+    )
+    provision.add_argument(
+        "--allow-large-prune",
+        action="store_true",
+        help="with --prune: remove even more than tenant.max_prune_share (never from a failed or empty migration)",
     )
     provision.add_argument("--json", action="store_true", help="print the result as JSON (progress goes to stderr)")
     provision.set_defaults(func=_provision)

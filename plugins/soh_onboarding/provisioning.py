@@ -10,6 +10,12 @@ and hash of every item), then sends only the items that are missing or differ, i
 commits whole. A run killed half-way leaves whole batches behind; the next run reads them back and sends
 the rest. Items on the platform that the migration no longer has are reported, and removed only when
 asked (`prune`), since the force's editors may have added them.
+
+Pruning trusts the migration to be whole, so it is checked first (`check_prune`), before anything is sent
+or removed: never from a migration whose recorded outcome (summary.json) is missing, failed or has no
+page (a legacy site that was down gives an empty migration, and pruning to it would empty the live
+site), and never more than `tenant.max_prune_share` of the tenant's pages, assets or redirects without
+an explicit `allow_large_prune`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from urllib.parse import quote, urlsplit
 
 from . import reports
 from .artifacts import within, write_json
+from .migration.quality import recorded_outcome
 from .platform import PlatformClient, content_hash
 
 PAGES_PER_BATCH = 250
@@ -38,6 +45,15 @@ MAX_BODY_CHARS = 10_000_000
 _SAFE_PATH = "/._~!$&'()*+,;=:@%-"
 _SEGMENT = re.compile(r"^/(?:[^./][^/]*/)*(?:[^./][^/]*)?$")
 """A path the contract accepts: no empty, '.' or '..' segment (other characters are percent-encoded)."""
+MAX_PRUNE_SHARE = 0.1
+"""Default of the spec's tenant.max_prune_share: a prune that would remove more than a tenth of a tenant's
+pages, assets or redirects is more likely a broken migration than a site that shrank, so it needs saying so."""
+KINDS = {"pages": "pages", "assets": "documents and images", "redirects": "redirects"}
+"""What is published, in order (a redirect should land on something already there), with its name for people."""
+
+
+class PruneRefused(Exception):
+    """Pruning was refused before anything was sent or removed; the message says why and how to go on."""
 
 
 @dataclass
@@ -303,16 +319,71 @@ def publish_redirects(
     return result
 
 
+def _outcome_problem(migration: Any) -> str | None:
+    """Why the migration's recorded outcome forbids pruning to it, or None when it passed with pages."""
+    outcome = recorded_outcome(migration)
+    if outcome is None:
+        return f"the migration in {migration} has no recorded outcome (summary.json): it may not have finished"
+    if not outcome.passed:
+        return f"the migration in {migration} failed its quality checks (summary.json)"
+    if outcome.pages < 1:
+        return f"the migration in {migration} has no page (summary.json)"
+    return None
+
+
+def check_prune(
+    client: PlatformClient,
+    tenant_id: str,
+    migration: Any,
+    *,
+    max_share: float = MAX_PRUNE_SHARE,
+    allow_large: bool = False,
+) -> dict[str, int]:
+    """Raise PruneRefused unless pruning the tenant to this migration is safe; else how many of each kind
+    it removes. Called before anything is sent, so a refusal leaves the tenant's content as it was.
+
+    Never from a failed or empty migration (no override: re-run the migration); more than `max_share` of
+    any kind only with `allow_large`. It reads the platform's listings once more than publishing alone.
+    """
+    problem = _outcome_problem(migration)
+    wanted = _expected(migration)
+    if problem is None and not wanted["pages"]:
+        problem = f"the migration in {migration} has no page to publish (content.jsonl)"
+    if problem:
+        raise PruneRefused(f"refusing to prune the tenant {tenant_id}: {problem}. Nothing was sent or removed.")
+    there = _listed(client, tenant_id)
+    removed = {kind: len(set(there[kind]) - set(wanted[kind])) for kind in KINDS}
+    over = [
+        f"{removed[kind]:,} of {len(there[kind]):,} {name} ({removed[kind] / len(there[kind]) * 100:.3g}%)"
+        for kind, name in KINDS.items()
+        if there[kind] and removed[kind] / len(there[kind]) > max_share
+    ]
+    if over and not allow_large:
+        raise PruneRefused(
+            f"refusing to prune the tenant {tenant_id}: it would remove {', '.join(over)}, over the limit of "
+            f"{max_share * 100:g}% of each (tenant.max_prune_share in the spec). Nothing was sent or removed. "
+            "If these removals are intended, run again with --allow-large-prune."
+        )
+    return removed
+
+
 def publish(
     client: PlatformClient,
     tenant_id: str,
     migration: Any,
     *,
     prune: bool = False,
+    max_prune_share: float = MAX_PRUNE_SHARE,
+    allow_large_prune: bool = False,
     batch_size: int = PAGES_PER_BATCH,
     progress: Callable[[str], None] = print,
 ) -> dict[str, Published]:
-    """Pages, then assets, then redirects (a redirect should land on something already there)."""
+    """Pages, then assets, then redirects (a redirect should land on something already there).
+
+    With `prune`, check_prune first: it raises PruneRefused before anything is sent or removed."""
+    if prune:
+        removing = check_prune(client, tenant_id, migration, max_share=max_prune_share, allow_large=allow_large_prune)
+        progress("prune: " + ", ".join(f"{count} {KINDS[kind]}" for kind, count in removing.items()) + " to remove")
     return {
         "pages": publish_pages(client, tenant_id, migration, batch_size=batch_size, prune=prune, progress=progress),
         "assets": publish_assets(client, tenant_id, migration, prune=prune, progress=progress),
@@ -328,21 +399,31 @@ def digest(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def verify(client: PlatformClient, tenant_id: str, migration: Any) -> Verification:
-    """Read back every page, asset and redirect: each must be there with what we sent, and the platform's
-    own counts and digests must agree with what it lists."""
-    expected = {
+def _expected(migration: Any) -> dict[str, dict[str, str]]:
+    """What the migration publishes, by kind: key (path, or old path of a redirect) -> hash or target."""
+    return {
         "pages": {p["path"]: p["content_hash"] for p in read_pages(migration) if publishable(p)},
         "assets": {a["path"]: a["sha256"] for a in read_assets(migration)},
         "redirects": {r["from_path"]: f"{r['to_path'] or ''}\t{r['status']}" for r in read_redirects(migration)[0]},
     }
-    listed = {
+
+
+def _listed(client: PlatformClient, tenant_id: str) -> dict[str, dict[str, str]]:
+    """What the platform holds for the tenant, by kind, keyed and valued as `_expected`."""
+    return {
         "pages": {i["path"]: i["content_hash"] for i in client.listing(tenant_id, "pages")},
         "assets": {i["path"]: i["sha256"] for i in client.listing(tenant_id, "assets")},
         "redirects": {
             i["from_path"]: f"{i['to_path'] or ''}\t{i['status']}" for i in client.listing(tenant_id, "redirects")
         },
     }
+
+
+def verify(client: PlatformClient, tenant_id: str, migration: Any) -> Verification:
+    """Read back every page, asset and redirect: each must be there with what we sent, and the platform's
+    own counts and digests must agree with what it lists."""
+    expected = _expected(migration)
+    listed = _listed(client, tenant_id)
     summary = client.summary(tenant_id)
     problems: list[str] = []
     for kind, wanted in expected.items():
@@ -412,15 +493,25 @@ def provision(
     out: Any,
     *,
     prune: bool = False,
+    allow_large_prune: bool = False,
     progress: Callable[[str], None] = print,
 ) -> ProvisioningResult:
-    """Everything in order, in this process: what the CLI runs."""
+    """Everything in order, in this process: what the CLI runs. With `prune`, PruneRefused (see
+    check_prune) leaves the tenant's content as it was."""
     tenant_id = spec_data["tenant"]["tenant_id"]
     out.mkdir(parents=True, exist_ok=True)
     ensure_tenant(client, spec_data)
     enable_services(client, spec_data)
     progress(f"tenant {tenant_id}: name, domains, branding and {len(spec_data['tenant']['services'])} services set")
-    published = publish(client, tenant_id, migration, prune=prune, progress=progress)
+    published = publish(
+        client,
+        tenant_id,
+        migration,
+        prune=prune,
+        max_prune_share=spec_data["tenant"].get("max_prune_share", MAX_PRUNE_SHARE),
+        allow_large_prune=allow_large_prune,
+        progress=progress,
+    )
     checked = verify(client, tenant_id, migration)
     result = write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
     result.calls = client.stats.as_dict()

@@ -9,7 +9,8 @@
     finish   content.jsonl, inventory.csv, redirects.csv, assets.csv and the migration report
 
 `migrate()` runs them all, as the CLI does. Every step reads and writes only its own folder, so a
-re-run repeats the same work and writes the same files.
+re-run repeats the same work and writes the same files. The one thing read from outside it is the force's
+previous passing migration (`previous_migration`), whose page count the quality checks compare with.
 """
 
 from __future__ import annotations
@@ -25,13 +26,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import reports
-from ..artifacts import within, write_json
+from ..artifacts import force_folder, within, write_json
 from . import traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
 from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, rewrite_links, write_redirects
-from .quality import INVENTORY_COLUMNS, QualityResult, check_migration
+from .quality import (
+    INVENTORY_COLUMNS,
+    MAX_PAGE_LOSS_SHARE,
+    PreviousMigration,
+    QualityResult,
+    check_migration,
+    recorded_outcome,
+)
 from .sanitise import sanitise
 from .urls import Scope
 
@@ -329,11 +337,42 @@ def _plan_items(folder: Any, section: str) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any] | None = None) -> MigrationSummary:
+def previous_migration(store: Any, slug: str, also: Any = None) -> PreviousMigration | None:
+    """The force's latest migration that passed its checks with pages: what a new one's page count is
+    compared with (quality check 9), or None when there is none.
+
+    The candidates are the summary.json of every run of the force in the artifact store
+    (<store>/<slug>/<run>/migration/, as the onboarding DAG writes them; the CLI reads the same store) and
+    of `also` (the CLI's --out folder, whose previous run this one replaces). The latest is the one written
+    last. Call it before this run's finish() writes its own summary.json. A failed migration is never the
+    reference: one that lost pages would lower the bar for the next.
+    """
+    runs = force_folder(store, slug)
+    folders = [path.parent for path in runs.glob("*/migration/summary.json")] if runs.exists() else []
+    found: list[tuple[float, int, str]] = []
+    for folder in [*folders, *([also] if also is not None else [])]:
+        outcome = recorded_outcome(folder)
+        if outcome is not None and outcome.passed and outcome.pages > 0:
+            found.append(((folder / "summary.json").stat().st_mtime, outcome.pages, str(folder / "summary.json")))
+    if not found:
+        return None
+    _, pages, source = max(found)
+    return PreviousMigration(pages, source)
+
+
+def finish(
+    spec_data: dict[str, Any],
+    folder: Any,
+    crawl_summary: dict[str, Any] | None = None,
+    previous: PreviousMigration | None = None,
+) -> MigrationSummary:
     """Write content.jsonl, inventory.csv, redirects.csv, assets.csv, the report and summary.json.
 
     Every table is streamed from the plan's files to its CSV: memory holds the migrated pages' titles
-    and the counts, not the site.
+    and the counts, not the site. `previous` is the force's previous passing migration (previous_migration),
+    whose page count the checks compare with unless the crawl stopped at its page limit: then it found as
+    many pages as it was allowed to, and a trial run (--max-pages, the trigger form's page limit) is not
+    a loss.
     """
     titles: dict[str, str] = {}
     pages = _PageTally()
@@ -375,7 +414,9 @@ def finish(spec_data: dict[str, Any], folder: Any, crawl_summary: dict[str, Any]
     summary.images_alt_from_spec = alt_text.filled
     alt_text.find_unused(spec_data["content_mapping"].get("alt_text") or {})
     summary.alt_text_unused = len(alt_text.unused)
-    quality = check_quality(spec_data, folder)
+    if (crawl_summary or {}).get("stopped_by") == "max_pages":
+        previous = None
+    quality = check_quality(spec_data, folder, previous, urls.unfetched)
     summary.quality_passed, summary.quality = quality.success, quality.summary()
     values = {
         "spec": spec_data,
@@ -408,14 +449,23 @@ def write_asset(assets: Any, new_path: str, body: bytes) -> Any:
     return target
 
 
-def check_quality(spec_data: dict[str, Any], folder: Any) -> QualityResult:
+def check_quality(
+    spec_data: dict[str, Any],
+    folder: Any,
+    previous: PreviousMigration | None = None,
+    unfetched: list[str] | None = None,
+) -> QualityResult:
     """The Great Expectations suite over the outputs; quality.json beside them."""
     scope = Scope.from_spec(spec_data)
+    mapping = spec_data["content_mapping"]
     result = check_migration(
         folder,
         legacy_hosts=[*scope.hosts, scope.base_host],
         new_base_url=new_base_url(spec_data),
-        max_unresolved_share=spec_data["content_mapping"].get("max_unresolved_share", 0.1),
+        max_unresolved_share=mapping.get("max_unresolved_share", 0.1),
+        previous=previous,
+        max_page_loss_share=mapping.get("max_page_loss_share", MAX_PAGE_LOSS_SHARE),
+        unfetched=unfetched or (),
     )
     write_json(folder / "quality.json", result.as_dict())
     return result
@@ -439,6 +489,10 @@ class _PageTally:
         self.removed.update({k: v for k, v in record["findings"].items() if k.startswith("removed")})
 
 
+UNFETCHED_EXAMPLES = 10
+"""URLs the crawl could not fetch kept, with why, for the reason of a failed page check."""
+
+
 @dataclass
 class _InventoryTally:
     """What the summary and the report need from the inventory, counted as its rows stream past."""
@@ -448,9 +502,13 @@ class _InventoryTally:
     problems: Counter[str] = field(default_factory=Counter)
     unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (old URL, kind, reason)
     redirected_hits: int = 0
+    unfetched: list[str] = field(default_factory=list)  # the first URLs not fetched, with why: "URL (error)"
 
     def add(self, row: dict[str, Any]) -> None:
         self.by_mapping[row["mapping"]] += 1
+        if row["mapping"] == "error" and len(self.unfetched) < UNFETCHED_EXAMPLES:
+            why = row["error"] or f"HTTP {row['http_status']}"
+            self.unfetched.append(f"{row['old_url']} ({why})")
         if row["mapping"] == "unresolved":
             self.unresolved.append((row["old_url"], row["kind"], row.get("reason", "")))
         if row["mapping"] in ("redirect", "duplicate") and row["new_path"]:
@@ -505,9 +563,10 @@ def migrate(
     *,
     max_pages: int | None = None,
     chunks: int = 1,
+    previous: PreviousMigration | None = None,
     progress: Callable[[str], None] = print,
 ) -> MigrationSummary:
-    """The whole migration in this process: what the CLI runs."""
+    """The whole migration in this process: what the CLI runs (`previous`: see finish())."""
     crawled = crawl_site(spec_data, folder, max_pages=max_pages, progress=progress)
     decided = plan(spec_data, folder)
     progress(
@@ -516,7 +575,9 @@ def migrate(
     for chunk in range(chunks):
         done = process(spec_data, folder, chunk, chunks)
         progress(f"processed chunk {chunk + 1}/{chunks}: {done} pages")
-    summary = finish(spec_data, folder, crawled.as_dict())
+    if previous is not None:
+        progress(f"previous migration: {previous.pages} pages ({previous.source})")
+    summary = finish(spec_data, folder, crawled.as_dict(), previous)
     progress(
         f"migrated {summary.pages_migrated} pages; unresolved share {summary.unresolved_share:.1%}; report in {folder / 'migration-report.html'}"
     )

@@ -22,7 +22,16 @@ when GE has no direct expectation for it):
    migrated document or image, listed in `assets.csv` when there is one);
 6. every URL found is mapped: a known mapping, a new path for every redirect and duplicate, and every
    redirect/archive/unresolved URL in redirects.csv;
-7. the unresolved share (unresolved / (redirect + archive + unresolved)) is at most the spec's threshold.
+7. the unresolved share (unresolved / (redirect + archive + unresolved)) is at most the spec's threshold;
+8. the migration has pages: a legacy site that is down, or whose address the crawler refuses, gives an
+   output with no page, which would otherwise pass every check above (and publishing it with prune would
+   empty the tenant);
+9. it has not lost more than `content_mapping.max_page_loss_share` of the pages of the force's previous
+   migration that passed (`previous`, found by the pipeline; no comparison without one): a crawl cut short
+   by a failing site looks like a smaller site.
+
+Checks 8 and 9 say why when they fail: how many URLs the crawl found and could not fetch, with examples
+(`unfetched`: the crawl's reasons, e.g. "refused: … is a loopback address").
 
 `check_migration` never raises for a failed check; the task fails with `QualityResult.summary()`, one
 readable line per failed check with a few examples. Pandas and Great Expectations are imported inside
@@ -35,7 +44,7 @@ import contextlib
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -63,6 +72,35 @@ UNSAFE_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "obje
 _UNSAFE_RAW = re.compile(r"<\s*(script|style|iframe)(?=[\s/>]|$)", re.IGNORECASE)
 _SCRIPT_SCHEMES = ("vbscript", "livescript")
 EXAMPLES = 3
+MAX_PAGE_LOSS_SHARE = 0.5
+"""Default of the spec's content_mapping.max_page_loss_share: a migration with fewer than half the pages of
+the previous one lost most of them, which a site that broke or blocked the crawler does."""
+
+
+@dataclass(frozen=True)
+class PreviousMigration:
+    """The pages of the force's previous migration that passed its checks: what a new one is compared with."""
+
+    pages: int
+    source: str  # where it is recorded (its summary.json), for the reason of a failed check
+
+
+@dataclass(frozen=True)
+class RecordedOutcome:
+    """What a finished migration recorded in its summary.json: whether its checks passed, and its pages."""
+
+    passed: bool
+    pages: int
+
+
+def recorded_outcome(folder: Any) -> RecordedOutcome | None:
+    """The outcome in folder/summary.json; None when there is none or it cannot be read (the migration did
+    not finish, or the folder is not a migration's): never taken for a pass."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return RecordedOutcome(summary.get("quality_passed") is True, int(summary.get("pages_migrated") or 0))
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
 
 
 class CheckResult(NamedTuple):
@@ -256,8 +294,15 @@ def check_migration(
     legacy_hosts: Iterable[str],
     new_base_url: str,
     max_unresolved_share: float,
+    previous: PreviousMigration | None = None,
+    max_page_loss_share: float = MAX_PAGE_LOSS_SHARE,
+    unfetched: Sequence[str] = (),
 ) -> QualityResult:
-    """Run the suite over a migration output folder; never raises for a failed check."""
+    """Run the suite over a migration output folder; never raises for a failed check.
+
+    `previous` is the force's previous passing migration (None: nothing to compare the page count with);
+    `unfetched` a few URLs the crawl could not fetch, each with why, for the reason of checks 8 and 9.
+    """
     import great_expectations.expectations as gxe
     import pandas as pd
 
@@ -304,7 +349,9 @@ def check_migration(
     mapped = mapped.assign(in_redirects=mapped["old_url"].isin(listed))
     unresolved = mapped.loc[mapped["mapping"] == "unresolved", "old_url"].tolist()
     share = len(unresolved) / len(mapped) if len(mapped) else 0.0
-    totals = pd.DataFrame({"unresolved_share": [share]})
+    migrated_pages = len(content)
+    lost = max(0.0, 1 - migrated_pages / previous.pages) if previous and previous.pages else 0.0
+    totals = pd.DataFrame({"unresolved_share": [share], "pages": [migrated_pages], "lost_share": [lost]})
 
     def row_examples(frame: Any, noun: str, describe: Callable[[Any], str]) -> Callable[[Any], str]:
         def details(result: Any) -> str:
@@ -325,6 +372,29 @@ def check_migration(
         return (
             f"{share * 100:.3g}% ({len(unresolved)} of {len(mapped)} old URLs) is over the spec's "
             f"{max_unresolved_share * 100:.3g}%, e.g. {_some(unresolved)}"
+        )
+
+    def not_fetched() -> str:
+        """What the crawl could not fetch: the likely reason a migration has no or too few pages."""
+        failed = inventory.loc[inventory["mapping"] == "error", "old_url"].tolist()
+        if not failed:
+            return f"the crawl found {_plural(len(inventory), 'URL')} and fetched them all"
+        return (
+            f"the crawl found {_plural(len(inventory), 'URL')}, {len(failed)} of them could not be fetched, "
+            f"e.g. {_some(unfetched or failed)}"
+        )
+
+    def no_pages(result: Any) -> str:
+        return (
+            f"no page was migrated: {not_fetched()}. Is the legacy site up, and does the crawl allow its address "
+            "(legacy_site.base_url, legacy_site.crawl.connect_to and allow_private_addresses)?"
+        )
+
+    def pages_lost(result: Any) -> str:
+        return (
+            f"{_plural(migrated_pages, 'page')}, {lost * 100:.3g}% fewer than the {previous.pages} of the previous "
+            f"migration ({previous.source}); the spec allows {max_page_loss_share * 100:.3g}% fewer "
+            f"(content_mapping.max_page_loss_share); {not_fetched()}"
         )
 
     suites = [
@@ -446,6 +516,21 @@ def check_migration(
                         description="unresolved share within the spec's threshold",
                     ),
                     too_many_unresolved,
+                ),
+                (
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="pages", min_value=1, description="the migration has pages"
+                    ),
+                    no_pages,
+                ),
+                (
+                    gxe.ExpectColumnValuesToBeBetween(
+                        column="lost_share",
+                        min_value=0,
+                        max_value=max_page_loss_share,
+                        description="pages lost since the previous migration within the spec's threshold",
+                    ),
+                    pages_lost,
                 ),
             ],
         ),
