@@ -24,6 +24,7 @@ def test_an_smtp_refusal_echoing_the_password_is_logged_without_it(
     from soh_onboarding import notifications
 
     caplog.set_level(logging.DEBUG)  # the logging module's records, and below what Airflow's logging prints
+    caplog.set_level(logging.WARNING, logger="mail.log")  # the test server's own log shows what it answered
     with smtp_server(echo_the_credentials) as mailbox:
         uri = mailbox.conn_uri.replace("smtp://", f"smtp://soh:{quote(PASSWORD, safe='')}@", 1)
         monkeypatch.setenv("AIRFLOW_CONN_SOH_SMTP", uri)
