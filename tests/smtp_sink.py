@@ -6,12 +6,13 @@ from __future__ import annotations
 import email
 import email.policy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from airflow_server import free_port
 
@@ -51,9 +52,11 @@ def html_of(message: EmailMessage) -> str:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Mailbox]:
+def smtp_server(authenticator: Callable[..., AuthResult] | None = None) -> Iterator[Mailbox]:
+    """The sink on a free port; with `authenticator`, it offers AUTH (without TLS: loopback) and asks it."""
     mailbox = Mailbox(free_port())
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    auth = {"authenticator": authenticator, "auth_require_tls": False} if authenticator else {}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port, **auth)
     controller.start()
     try:
         yield mailbox

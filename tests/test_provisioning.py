@@ -256,11 +256,14 @@ def test_the_cli_explains_bad_input(tmp_path: Path) -> None:
     make_migration(tmp_path / "run")
     no_token = run(str(spec_file), "--from", str(tmp_path / "run"))
     assert no_token.returncode == 2 and "set SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN" in no_token.stderr
-    unreachable = run(
-        str(spec_file),
-        "--from",
-        str(tmp_path / "run"),
-        environment=env | {"SOH_PLATFORM_URL": "ftp://x", "SOH_PLATFORM_TOKEN": TOKEN},
-    )
+
+    def provision_to(url: str) -> subprocess.CompletedProcess[str]:
+        platform = {"SOH_PLATFORM_URL": url, "SOH_PLATFORM_TOKEN": TOKEN}
+        return run(str(spec_file), "--from", str(tmp_path / "run"), environment=env | platform)
+
+    unreachable = provision_to("ftp://x")
     assert unreachable.returncode == 2 and "must start with http:// or https://" in unreachable.stderr
-    assert "Traceback" not in no_migration.stderr + no_token.stderr + unreachable.stderr
+    cleartext = provision_to("http://platform.soh.example")
+    assert cleartext.returncode == 2 and "Use https://platform.soh.example" in cleartext.stderr
+    assert TOKEN not in cleartext.stdout + cleartext.stderr
+    assert "Traceback" not in no_migration.stderr + no_token.stderr + unreachable.stderr + cleartext.stderr

@@ -831,8 +831,9 @@ def platform_client() -> Any:
 
 
 def _on_platform(work: Any) -> Any:
-    """Run `work(client)`: a refusal (4xx) fails the task for good; giving up on a failing platform
-    (5xx, timeouts) raises for Airflow to retry the task later."""
+    """Run `work(client)`: a refusal (4xx) or a redirect (3xx: the Connection points at the wrong place)
+    fails the task for good; giving up on a failing platform (5xx, timeouts) raises for Airflow to retry
+    the task later."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from .platform import PlatformError
@@ -841,7 +842,7 @@ def _on_platform(work: Any) -> Any:
         try:
             result = work(client)
         except PlatformError as error:
-            if error.status is not None and 400 <= error.status < 500:
+            if error.status is not None and error.status < 500:
                 raise AirflowFailException(f"The platform refused: {error}") from None
             raise
         print(f"platform calls: {client.stats.as_dict()}")

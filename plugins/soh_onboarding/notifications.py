@@ -23,6 +23,7 @@ from airflow.sdk.bases.notifier import BaseNotifier
 
 from . import reports
 from .airflow_glue import failed_tasks, run_url, task_url, ui_base
+from .redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,10 @@ def send(mail: Mail) -> bool:
                 from_email=sender,
                 mime_subtype="alternative",
             )
-    except Exception as error:  # any SMTP or network error: log it, never fail the task
-        log.error("Could not send the e-mail '%s' to %s: %s", mail.subject, ", ".join(recipients), error)
+    except Exception as error:  # any SMTP or network error: log it (without the password, which a
+        # server's refusal can echo), never fail the task
+        reason = redact(str(error), [connection.password or ""])
+        log.error("Could not send the e-mail '%s' to %s: %s", mail.subject, ", ".join(recipients), reason)
         return False
     log.info("E-mail '%s' sent to %s", mail.subject, ", ".join(recipients))
     return True

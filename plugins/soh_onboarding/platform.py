@@ -7,12 +7,24 @@ that stays the same across the retries of one call: a write whose answer was los
 
 The token comes from the Airflow Connection `soh_platform` (airflow_glue.platform_client) or, outside
 Airflow, from the environment (SOH_PLATFORM_URL, SOH_PLATFORM_TOKEN). It is sent only in the
-Authorization header and never appears in a message, a repr or an artifact.
+Authorization header and never appears in a message, a repr or an artifact. It goes only where the URL
+says and only encrypted off this machine:
+
+- the URL must be https://, or plain http:// to loopback (127.0.0.0/8, ::1, localhost: the sandbox), checked
+  when the Credentials are made, before any request; a plain-http loopback client ignores the
+  environment's proxy settings (an HTTP_PROXY would otherwise receive the request, token and all);
+- no redirect is followed, to another host or the same one: the contract has none, so a 3xx means a
+  wrong URL or someone else's server, and following it would send the token (requests drops the header
+  on a cross-host redirect by itself, but still makes the request, and turns a redirected POST into a
+  GET); the error names where it pointed;
+- what a server answers goes into an error or a log only through redact.redact (a server echoing the
+  request's headers would otherwise put the token into the task log).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -24,9 +36,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+
+from .redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +65,7 @@ class Credentials:
     token: str = field(repr=False)
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise PlatformError(f"the platform's URL must start with http:// or https://, not {self.base_url!r}")
+        check_url(self.base_url)
         if not self.token:
             raise PlatformError("the platform's API token is empty")
 
@@ -68,6 +81,43 @@ class Credentials:
         return cls(env[URL_ENV], env[TOKEN_ENV])
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine for certain: 127.0.0.0/8, ::1 or localhost (not a name that merely
+    starts so, as 127.0.0.1.example does)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> None:
+    """Refuse a platform URL that would send the token where it should not go (see the module's doc)."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        raise PlatformError("the platform's URL is not a URL (a bracket or a port out of place)") from None
+    if parts.username or parts.password:
+        raise PlatformError(
+            "the platform's URL must not hold a user name or password: give the token as the token "
+            "(SOH_PLATFORM_TOKEN, or the Connection soh_platform's password)"
+        )
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise PlatformError(f"the platform's URL must start with http:// or https://, not {url!r}")
+    if not host:
+        raise PlatformError(f"the platform's URL names no host: {url!r}")
+    if scheme == "http" and not is_loopback(host):
+        raise PlatformError(
+            f"the platform's URL {url!r} is plain http:// to {host}, which is not this machine: the token would "
+            f"cross the network unencrypted. Use https://{parts.netloc}{parts.path} (SOH_PLATFORM_URL, or the "
+            "Connection soh_platform's schema https); plain http:// is only for loopback (127.0.0.0/8, ::1, "
+            "localhost), as the sandbox platform is"
+        )
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 8
@@ -81,6 +131,16 @@ class RetryPolicy:
         """Exponential, capped, with jitter so that many clients do not retry in step."""
         ceiling = min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         return ceiling * random.uniform(0.5, 1.0)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: what a redirect must keep to stay on the same server."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme.lower(),
+        (parts.hostname or "").lower(),
+        parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower()),
+    )
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -142,8 +202,11 @@ class PlatformClient:
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self._sleep = sleep
+        self._secrets = (credentials.token,)
         self._session = requests.Session()
         self._session.headers.update({"Authorization": f"Bearer {credentials.token}", "User-Agent": "soh-onboarding/1"})
+        if urlsplit(self.base_url).scheme.lower() == "http":  # loopback (check_url): no proxy, no .netrc
+            self._session.trust_env = False
 
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r})"
@@ -177,6 +240,7 @@ class PlatformClient:
             headers["Content-Type"] = "application/json"
         for attempt in range(1, self.policy.attempts + 1):
             self.stats.calls[method] += 1
+            detail = ""  # what the last answer said, for the error when the client gives up
             try:
                 reply = self._session.request(
                     method,
@@ -185,6 +249,7 @@ class PlatformClient:
                     params=params,
                     headers=headers,
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                    allow_redirects=False,
                 )
             except requests.Timeout:
                 reason, wait = "timeout", self.policy.backoff(attempt)
@@ -193,30 +258,53 @@ class PlatformClient:
             else:
                 if reply.status_code not in RETRY_STATUSES:
                     return self._answer(operation, reply)
-                reason = str(reply.status_code)
+                reason, detail = str(reply.status_code), self._detail(reply)
                 asked = retry_after_seconds(reply.headers.get("Retry-After"))
                 wait = self.policy.backoff(attempt)
                 if asked is not None:
                     wait = max(wait, min(asked, self.policy.retry_after_max_seconds))
             if attempt == self.policy.attempts:
-                raise PlatformError(f"{operation}: gave up after {attempt} attempts (last: {reason})")
+                said = f": {detail}" if detail else ""
+                raise PlatformError(f"{operation}: gave up after {attempt} attempts (last: {reason}){said}")
             self.stats.retries[reason] += 1
             self.stats.waited_seconds += wait
-            log.info("%s: %s; retry %d in %.1fs", operation, reason, attempt, wait)
+            log.info("%s: %s%s; retry %d in %.1fs", operation, reason, f" ({detail})" if detail else "", attempt, wait)
             self._sleep(wait)
         raise AssertionError("unreachable")
 
-    @staticmethod
-    def _answer(operation: str, reply: requests.Response) -> Any:
-        if reply.status_code < 400:
+    def _answer(self, operation: str, reply: requests.Response) -> Any:
+        status = reply.status_code
+        if 300 <= status < 400:
+            target = urljoin(reply.url, reply.headers.get("Location", ""))
+            elsewhere = _origin(target) != _origin(reply.url)
+            raise PlatformError(
+                f"{operation}: {status} redirect to {self._redact(target)}"
+                + (" (another host: scheme, host or port differ)" if elsewhere else "")
+                + ", not followed, and nothing was sent there: the API never redirects, so point "
+                "SOH_PLATFORM_URL or the Connection soh_platform at the API's own address",
+                status,
+            )
+        if status < 400:
             return reply.json() if reply.content else None
+        raise PlatformError(f"{operation}: {status} {self._detail(reply)}", status)
+
+    def _detail(self, reply: requests.Response) -> str:
+        """What a refusal says (the contract's `detail`, or the body), redacted: this is the only way a
+        server's words get into an error or a log."""
         try:
-            detail = reply.json().get("detail")
+            answer = reply.json()
         except ValueError:
-            detail = reply.text[:300]
+            answer = None
+        detail = answer.get("detail") if isinstance(answer, dict) else None
         if isinstance(detail, list):  # validation errors: where and what
-            detail = "; ".join(f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}" for d in detail[:5])
-        raise PlatformError(f"{operation}: {reply.status_code} {detail}", reply.status_code)
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}" if isinstance(d, dict) else str(d)
+                for d in detail[:5]
+            )
+        return self._redact(reply.text if detail is None else str(detail))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets)
 
     # --- the operations ------------------------------------------------------------------------
 
