@@ -12,17 +12,14 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from threading import Thread
 
 import a11y_pages
 import pytest
 
-from conftest import ROOT, airflow_env
+from conftest import ROOT, airflow_env, serving
 from soh_onboarding.accessibility import compare, findings, gate, report, sitemap, wcag
 from soh_onboarding.accessibility.audit import OMNIBOX_WEBUI_FEATURES, AuditOptions, AuditResult, audit, launch
 from soh_onboarding.accessibility.engines import EngineResult, keyboard_trap
@@ -189,24 +186,12 @@ class _StateHandler(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve `handler` on 127.0.0.1 in a thread; yields the base URL 'http://127.0.0.1:<port>'."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_worker_leaves_nothing_of_one_page_for_the_next() -> None:
     """Each worker keeps its context from page to page: a page reached through a redirect that sets a
     cookie on another origin, which sets a cookie, local and session storage and IndexedDB, asks to stay
     on leaving and opens a window that keeps writing storage, must leave nothing the next pages can see,
     on either origin; they show an image without alt whenever they find state, and stay clean."""
-    with _serving(_StateHandler) as base:
+    with serving(_StateHandler) as base:
         other = base.replace("127.0.0.1", "localhost")
         urls = [other + "/sets-cookie-and-redirects", base + "/checks-state", other + "/checks-state"]
         urls += [base + "/leaves-state", base + "/checks-state?again"]
@@ -217,7 +202,7 @@ def test_a_worker_leaves_nothing_of_one_page_for_the_next() -> None:
 
 
 def test_a_page_that_breaks_an_engine_is_reported_and_the_next_page_is_audited() -> None:
-    with _serving(_StateHandler) as base:
+    with serving(_StateHandler) as base:
         result = audit([base + "/breaks-axe", base + "/checks-state"], AuditOptions(concurrency=1, page_timeout=20))
     broken, after = result.pages
     assert broken.error and "axe engine failed to start in the page" in broken.error, broken.error
@@ -230,7 +215,7 @@ def test_a_worker_opens_a_fresh_context_after_pages_per_tab_pages(monkeypatch: p
     The test page shows a violation when its tab's history holds more than two pages."""
     from soh_onboarding.accessibility import audit as audit_module
 
-    with _serving(_StateHandler) as base:
+    with serving(_StateHandler) as base:
         urls = [f"{base}/counts-history?{n}" for n in range(1, 5)]
         kept = audit(urls, AuditOptions(concurrency=1, page_timeout=20))
         monkeypatch.setattr(audit_module, "PAGES_PER_TAB", 2)
@@ -392,7 +377,7 @@ class _SitemapHandler(BaseHTTPRequestHandler):
 
 
 def test_sitemaps_are_read_and_their_errors_say_what_is_wrong() -> None:
-    with _serving(_SitemapHandler) as base:
+    with serving(_SitemapHandler) as base:
         assert sitemap.read_sitemap(base + "/index.xml") == [base + "/one", base + "/two"]
         for path, message in [
             ("/missing.xml", "answered HTTP 404"),

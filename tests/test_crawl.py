@@ -9,14 +9,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-from conftest import DEMO, ROOT, airflow_env
+from conftest import DEMO, ROOT, airflow_env, serving
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding.migration.crawl import Crawl, CrawlSettings, read_body, read_pages
 from soh_onboarding.migration.fetch import Fetcher
@@ -166,6 +167,99 @@ def test_slow_pages_time_out_and_are_reported(tmp_path: Path) -> None:
     assert slow
     for url in slow:
         assert "Timeout" in records[url].error and records[url].attempts == 2
+
+
+TRICKLE_SECONDS = 0.5  # a trickling answer sends one byte every half second ...
+TRICKLE_BYTES = 60  # ... for 30 s, far longer than the 1 s the crawls below allow a whole answer
+
+
+class _Trickling(BaseHTTPRequestHandler):
+    """A small site some of whose answers trickle, each byte in time for a timeout of each socket read but the
+    whole answer never in time: `slow_head` paths send their status line and headers a byte at a time,
+    `slow_body` paths their body, after headers sent at once. The home page links /a, /b and the slow pages."""
+
+    protocol_version = "HTTP/1.1"
+    slow_head: frozenset[str] = frozenset()
+    slow_body: frozenset[str] = frozenset()
+
+    def do_GET(self) -> None:
+        slow_pages = sorted(p for p in self.slow_head | self.slow_body if p.startswith("/slow"))
+        links = "".join(f'<a href="{path}">{path}</a>' for path in ["/a", "/b", *slow_pages])
+        body = f"<html><body><h1>{self.path}</h1>{links}</body></html>".encode()
+        kind = "text/html"
+        if self.path == "/sitemap.xml":
+            body, kind = (
+                b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/b</loc></url></urlset>',
+                "application/xml",
+            )
+        if self.path in self.slow_body:
+            body = b"x" * TRICKLE_BYTES
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+        padding = "X-Padding: " + "x" * max(TRICKLE_BYTES - len(head) - 15, 1) + "\r\n"
+        head = (head + padding + "\r\n").encode()
+        try:
+            if self.path in self.slow_head:
+                self._trickle(head)
+                self.wfile.write(body)
+            elif self.path in self.slow_body:
+                self.wfile.write(head)
+                self._trickle(body)
+            else:
+                self.wfile.write(head + body)
+        except (BrokenPipeError, ConnectionResetError):  # the crawler gave up
+            self.close_connection = True
+
+    def _trickle(self, data: bytes) -> None:
+        self.close_connection = True
+        for byte in data:
+            self.wfile.write(bytes([byte]))
+            time.sleep(TRICKLE_SECONDS)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _trickling_crawl(
+    tmp_path: Path, head: set[str], body: set[str], progress: Callable[[str], None] = lambda _: None
+) -> tuple[Crawl, str, float]:
+    """Crawl a _Trickling site (those paths slow) allowing 1 s a whole answer, each request tried twice at most:
+    the crawl, the site's URL and the seconds the crawl took."""
+    handler = type("Trickling", (_Trickling,), {"slow_head": frozenset(head), "slow_body": frozenset(body)})
+    with serving(handler) as base:
+        data = spec_for(base + "/", timeout_seconds=1)
+        crawl = Crawl(data, tmp_path, settings(data), progress=progress)
+        crawl.fetcher.retries, crawl.fetcher.backoff = 1, 0.01
+        started = time.monotonic()
+        crawl.run()
+        return crawl, base + "/", time.monotonic() - started
+
+
+def test_a_trickling_answer_times_out_as_a_whole_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    """A page whose headers, or whose body, trickle in a byte every half second is given up when the whole
+    answer has not come within the timeout (not when one read waits longer than it), reported as timed out,
+    and the other pages are crawled; the crawl ends well before the trickles would."""
+    crawl, url, seconds = _trickling_crawl(tmp_path, head={"/slow-headers"}, body={"/slow-body"})
+    assert seconds < TRICKLE_BYTES * TRICKLE_SECONDS / 2
+    records = {r.url: r for r in read_pages(tmp_path)}
+    canonical = {
+        path: crawl.scope.canonicalise(path, base=url) for path in ("/", "/a", "/b", "/slow-headers", "/slow-body")
+    }
+    assert all(records[canonical[path]].status == 200 for path in ("/", "/a", "/b"))
+    for path, attempts in (("/slow-headers", 2), ("/slow-body", 1)):  # no headers: retried; a body cut short: not
+        record = records[canonical[path]]
+        assert record.status == 0 and record.error == "TimeoutError: timed out (no whole answer within 1 s)", record
+        assert record.attempts == attempts
+    assert crawl.summary.pages == 3 and crawl.summary.errors == 2
+
+
+def test_a_trickling_robots_txt_or_sitemap_does_not_hold_the_crawl(tmp_path: Path) -> None:
+    """robots.txt and the sitemaps come through the same fetcher, under the same deadline for a whole answer."""
+    lines: list[str] = []
+    crawl, url, seconds = _trickling_crawl(tmp_path, head={"/robots.txt"}, body={"/sitemap.xml"}, progress=lines.append)
+    assert seconds < TRICKLE_BYTES * TRICKLE_SECONDS / 2
+    assert f"sitemap {url}sitemap.xml: TimeoutError: timed out (no whole answer within 1 s)" in lines
+    assert crawl.robots == {url.rstrip("/"): None}  # not read: nothing disallowed
+    assert crawl.summary.pages == 3 and crawl.summary.errors == 0
 
 
 def test_the_infinite_calendar_is_bounded_by_max_pages(tmp_path: Path) -> None:

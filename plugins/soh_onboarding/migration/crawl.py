@@ -134,7 +134,7 @@ class CrawlSettings:
     max_pages: int = 20000
     requests_per_second: float = 2.0
     concurrency: int = 4
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for the whole of one answer (fetch.Deadline)
     max_page_bytes: int = 5 * 1024 * 1024
     allow_private_addresses: bool = False
     time_limit: float | None = None  # seconds for the whole crawl; None: no limit

@@ -11,6 +11,8 @@ Every request goes through one Fetcher, which
 - keeps each connection open for the next request to the same host (HTTP/1.1 keep-alive, one connection
   per crawl thread and host), so DNS, the address check and the TCP handshake are paid once per connection,
   not per request: a redirect to another host, or a connection the server closed, opens (and checks) a new one;
+- gives each answer `timeout` seconds in all, connecting, the headers and the body together (see `Deadline`):
+  a server that trickles a byte at a time is given up, reported as timed out, like one that says nothing;
 - retries 5xx answers, timeouts and connection errors with exponential backoff;
 - reads at most `max_bytes` of a body and says when it cut one short;
 - connects to another address for the hosts the spec's `connect_to` names (as curl's --connect-to: the URL,
@@ -25,7 +27,9 @@ than this, which made the crawler, not the site, the bottleneck. Proxies from th
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import socket
 import threading
 import time
@@ -53,12 +57,82 @@ class AddressRefused(ConnectionError):
     """The connection would reach (or reached) an address the crawl may not touch."""
 
 
+class Deadline:
+    """When the answer to one request must have come in whole (connecting, the status line, the headers and
+    the body), as a time.monotonic(): `seconds` after the request's turn came (the rate limiter's wait is not
+    the server's), each attempt and each redirect hop a request of its own.
+
+    A socket's timeout bounds each read, not the answer: a server sending a byte a second, each in time for
+    the read waiting for it, would hold a crawl thread for as long as it liked. So every read of the answer
+    gets only the time left (`DeadlineReader`), and a read that finds none raises TimeoutError, as a
+    timed-out read does.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
+
+    def expired(self) -> TimeoutError:
+        return TimeoutError(f"timed out (no whole answer within {self.seconds:g} s)")
+
+    def left(self) -> float:
+        """The seconds left, for a socket's timeout (TimeoutError when none are: a timeout of 0 would not wait)."""
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+
+class DeadlineReader(io.RawIOBase):
+    """A socket's bytes (its socket.makefile()'s), each read waiting at most for the time left before the
+    answer's deadline.
+
+    http.client reads the status line, the headers and a chunked or sized body all through the file it made
+    of the socket; `_Answer` puts this one between. The file is kept, not read around, because it holds the
+    socket open: a response that ends its connection (Connection: close) is read after the connection has
+    let go of the socket.
+    """
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: Deadline) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self._sock.settimeout(self._deadline.left())
+        try:
+            return self._raw.readinto(buffer)
+        except TimeoutError:
+            raise self._deadline.expired() from None
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Answer(http.client.HTTPResponse):
+    """http.client's response, read through a DeadlineReader: the deadline is its connection's (`deadline`),
+    set for each request."""
+
+    def __init__(self, sock: socket.socket, *args: Any, connection: http.client.HTTPConnection, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        raw = self.fp.detach()  # the socket.makefile() http.client made, unbuffered, to be read through the deadline
+        self.fp = io.BufferedReader(DeadlineReader(raw, sock, connection.deadline))  # type: ignore[attr-defined]
+
+
 def guarded_connection(allow_private: bool, connect_to: ConnectTo | None = None) -> Callable[..., socket.socket]:
     """socket.create_connection, resolving and checking first, connecting only to addresses that passed
-    (for a host in `connect_to`, to its target's addresses and port)."""
+    (for a host in `connect_to`, to its target's addresses and port).
 
-    def connect(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
+    `timeout` bounds the connecting as a whole, not each address tried: they share it, and the socket is
+    left with what remains of it, so a TLS handshake after it (whose whole length the socket's timeout
+    bounds) has only that. Resolving the name is the system resolver's, bounded by its own timeouts."""
+
+    def connect(address: tuple[str, int], timeout: float, source_address: Any = None) -> socket.socket:
         host, port = address
+        deadline = Deadline(timeout)
         decision = resolve_and_check(host, port, allow_private=allow_private, connect_to=connect_to)
         if not decision:
             raise AddressRefused(decision.reason)
@@ -66,7 +140,7 @@ def guarded_connection(allow_private: bool, connect_to: ConnectTo | None = None)
         error: OSError | None = None
         for checked in decision.addresses:
             try:
-                sock = socket.create_connection((checked, port), timeout, source_address)
+                sock = socket.create_connection((checked, port), deadline.left(), source_address)
             except OSError as exc:
                 error = exc
                 continue
@@ -75,6 +149,11 @@ def guarded_connection(allow_private: bool, connect_to: ConnectTo | None = None)
             if problem:
                 sock.close()
                 raise AddressRefused(f"{host} reached {problem}")
+            try:
+                sock.settimeout(deadline.left())
+            except TimeoutError:
+                sock.close()
+                raise
             return sock
         raise error or OSError(f"could not connect to {host}")
 
@@ -138,7 +217,7 @@ class Fetcher:
 
     allowed: Callable[[str], str | None]  # returns why a URL may not be fetched, or None when it may
     requests_per_second: float
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for a whole answer: connecting, headers and body (each attempt, each hop)
     max_bytes: int = 5 * 1024 * 1024
     allow_private: bool = False
     concurrency: int = 4
@@ -227,6 +306,7 @@ class Fetcher:
             else:
                 connection = kind(host, port, timeout=self.timeout)
             connection._create_connection = self._connect  # type: ignore[attr-defined]
+            connection.response_class = functools.partial(_Answer, connection=connection)  # type: ignore[assignment]
             connection.proxied = bool(proxy) and scheme == "http"  # type: ignore[attr-defined]
             connections[key] = connection
             with self._all_lock:
@@ -246,10 +326,16 @@ class Fetcher:
         scheme, host = parts.scheme, parts.hostname or ""
         port = parts.port or DEFAULT_PORTS.get(scheme, 80)
         target = requote_uri(parts.path or "/") + (f"?{requote_uri(parts.query)}" if parts.query else "")
+        deadline = Deadline(self.timeout)  # a request sent again on a new connection (below) has no more time
         for fresh in (False, True):
             connection = self._connection(scheme, host, port)
+            connection.deadline = deadline  # type: ignore[attr-defined]
             reused = connection.sock is not None
             try:
+                if connection.sock is None:  # connecting (and a TLS handshake, a proxy's tunnel) within the deadline
+                    connection.timeout = deadline.left()
+                    connection.connect()
+                connection.sock.settimeout(deadline.left())  # sending the request
                 request_target = requote_uri(url.split("#")[0]) if connection.proxied else target  # type: ignore[attr-defined]
                 connection.request("GET", request_target, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
                 return connection.getresponse(), connection
