@@ -276,7 +276,7 @@ def valid_specs(folder: Path, n: int) -> list[Any]:
 
 def dag_factory_config(force: Any, task_ids: list[str]) -> dict[str, Any]:
     """One DAG for dag-factory, from the spec's data: what dags/onboarding.py builds, in their YAML."""
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue import building
 
     tasks: dict[str, dict[str, Any]] = {}
     for index, task_id in enumerate(task_ids):
@@ -298,7 +298,7 @@ def dag_factory_config(force: Any, task_ids: list[str]) -> dict[str, Any]:
         "dag_display_name": f"{force.name}: onboarding",
         "description": f"Onboard {force.name} onto the Single Online Home",
         "tags": ["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
-        "doc_md": airflow_glue.dag_doc(force),
+        "doc_md": building.dag_doc(force),
         "params": {"run_note": ""},
         "tasks": tasks,
     }
@@ -332,7 +332,7 @@ def write_dag_factory_folder(folder: Path, forces: list[Any], tasks: dict[str, l
 
 def write_hand_written_folder(folder: Path, forces: list[Any], tasks: dict[str, list[str]]) -> int:
     """The fallback without dag-factory: one plain DAG file per force, as a person would write it."""
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue import building
 
     folder.mkdir(parents=True)
     (folder / f"{CALLABLES_MODULE}.py").write_text(CALLABLES_SOURCE, encoding="utf-8")
@@ -354,7 +354,7 @@ with DAG(
     dag_id={force.dag_id!r},
     dag_display_name={f"{force.name}: onboarding"!r},
     description={f"Onboard {force.name} onto the Single Online Home"!r},
-    doc_md={airflow_glue.dag_doc(force)!r},
+    doc_md={building.dag_doc(force)!r},
     start_date=datetime(2024, 1, 1),
     schedule=None,
     catchup=False,

@@ -3,7 +3,7 @@
     mark_force_live ──emits──► Asset soh://platform/live-forces ──schedules──► charging_model
                                                                                   └─emits─► soh://charging/model
 
-The go-live phase will call the same library function as mark_force_live and emit the same Asset.
+Go-live's switch (the onboarding DAGs' go_live.switch) records a force live the same way and emits the same Asset.
 This file only wires: the library (plugins/soh_onboarding) decides. Parse time reads the model's
 scenario names from one local file for the trigger form; nothing else.
 """
@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, task
 
-from soh_onboarding import airflow_glue
+from soh_onboarding.glue import charging, live
 
 OWNER = "national-live-service"
-LIVE_FORCES = Asset(airflow_glue.LIVE_FORCES_URI)
-CHARGING_MODEL = Asset(airflow_glue.CHARGING_MODEL_URI)
-SCENARIOS = airflow_glue.charging_scenarios()
+LIVE_FORCES = Asset(live.LIVE_FORCES_URI)
+CHARGING_MODEL = Asset(charging.CHARGING_MODEL_URI)
+SCENARIOS = charging.charging_scenarios()
 
 with DAG(
     dag_id="mark_force_live",
@@ -33,7 +33,7 @@ the date given, or from its spec's `charging.live_from`, and emits the Asset `so
 which runs **SOH charging model** with the new roster. Marking again on the same date changes nothing;
 another date corrects the entry and keeps the old one in the register's history.
 
-The go-live phase of the onboarding DAGs will do the same when it switches a force live.
+The go-live phase of the onboarding DAGs does the same when it switches a force live.
 """,
     schedule=None,
     catchup=False,
@@ -62,7 +62,7 @@ The go-live phase of the onboarding DAGs will do the same when it switches a for
 
     @task(task_id="mark_live", task_display_name="Record the force in the live-forces register", outlets=[LIVE_FORCES])
     def mark_live(**context) -> dict:
-        return airflow_glue.mark_force_live(context, LIVE_FORCES)
+        return live.mark_force_live(context, LIVE_FORCES)
 
     mark_live()
 
@@ -100,6 +100,6 @@ the run), and emits the Asset `soh://charging/model` with the summary in its ext
 
     @task(task_id="compute", task_display_name="Compute, check and report the charges", outlets=[CHARGING_MODEL])
     def compute(**context) -> dict:
-        return airflow_glue.compute_charging(context, CHARGING_MODEL)
+        return charging.compute_charging(context, CHARGING_MODEL)
 
     compute()

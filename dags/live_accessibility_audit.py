@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, task
 
-from soh_onboarding import airflow_glue
+from soh_onboarding.glue import live
 
 OWNER = "national-live-service"
 
@@ -43,7 +43,7 @@ dashboard, `<store>/platform/accessibility-monitoring.json`.
 
     @task(task_id="live_forces", task_display_name="List the live forces")
     def live_forces() -> list[str]:
-        return airflow_glue.monitored_forces()
+        return live.monitored_forces()
 
     @task(
         task_id="reaudit",
@@ -53,7 +53,7 @@ dashboard, `<store>/platform/accessibility-monitoring.json`.
         execution_timeout=timedelta(hours=3),
     )
     def reaudit(slug: str, **context) -> dict:
-        return airflow_glue.reaudit_force(slug, context)
+        return live.reaudit_force(slug, context)
 
     @task(
         task_id="summarise",
@@ -61,7 +61,8 @@ dashboard, `<store>/platform/accessibility-monitoring.json`.
         trigger_rule="all_done",
         retries=0,
     )
-    def summarise(lines: list[dict] | None, **context) -> dict:
-        return airflow_glue.reaudit_summary(list(lines or []), context)
+    def summarise(lines: list[dict] | None, listed: list[str] | None, **context) -> dict:
+        return live.reaudit_summary(list(lines or []), listed, context)
 
-    summarise(reaudit.expand(slug=live_forces()))
+    listed = live_forces()
+    summarise(reaudit.expand(slug=listed), listed)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, task
 
-from soh_onboarding import airflow_glue
+from soh_onboarding.glue import live
 
 OWNER = "national-live-service"
 
@@ -39,7 +39,7 @@ as open. Results: `<store>/<force>/monitoring/<date>.json` and, for the operator
 
     @task(task_id="live_forces", task_display_name="List the live forces")
     def live_forces() -> list[str]:
-        return airflow_glue.monitored_forces()
+        return live.monitored_forces()
 
     @task(
         task_id="check",
@@ -47,7 +47,7 @@ as open. Results: `<store>/<force>/monitoring/<date>.json` and, for the operator
         map_index_template="{{ task.op_kwargs['slug'] }}",
     )
     def check(slug: str, **context) -> dict:
-        return airflow_glue.monitor_force(slug, context)
+        return live.monitor_force(slug, context)
 
     @task(
         task_id="summarise",
@@ -56,6 +56,6 @@ as open. Results: `<store>/<force>/monitoring/<date>.json` and, for the operator
         retries=0,
     )
     def summarise(lines: list[dict] | None, **context) -> dict:
-        return airflow_glue.monitoring_summary(list(lines or []), context)
+        return live.monitoring_summary(list(lines or []), context)
 
     summarise(check.expand(slug=live_forces()))

@@ -15,24 +15,28 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
+from soh_onboarding import dpia, phases, project, spec, speccache
+from soh_onboarding.glue import accessibility, building, golive, live, migration, notifications, options, provisioning
+from soh_onboarding.glue import dpia as dpia_glue
+from soh_onboarding.glue.snapshot import check_and_snapshot
 from soh_onboarding.golive import decision as golive_decision
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
-ACCESSIBILITY_POOL = "soh_accessibility_audit"
 """Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
+ACCESSIBILITY_POOL = "soh_accessibility_audit"
+"""The audits of every force's run share this pool (config/pools.json): each runs Chromium."""
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
     "phases": Param(
-        list(airflow_glue.RUN_PHASES),
+        list(options.RUN_PHASES),
         type="array",
-        items={"type": "string", "enum": list(airflow_glue.RUN_PHASES)},
+        items={"type": "string", "enum": list(options.RUN_PHASES)},
         uniqueItems=True,
-        examples=list(airflow_glue.RUN_PHASES),
-        values_display=airflow_glue.RUN_PHASES,
+        examples=list(options.RUN_PHASES),
+        values_display=options.RUN_PHASES,
         title="Phases to run",
         description_md="The phases of this run. A phase left out is skipped, saying so in its log, and so is "
         "every later phase that needs its output.",
@@ -64,7 +68,7 @@ PARAMS = {
         section="Content migration",
     ),
 }
-"""The trigger form, attached to each DAG once its tasks are built (see airflow_glue.attach_params)."""
+"""The trigger form, attached to each DAG once its tasks are built (see glue.building.attach_params)."""
 
 
 # The tasks are defined once, here, and instantiated in each force's DAG with the force's slug as an
@@ -73,17 +77,17 @@ PARAMS = {
 
 @task(task_id="check_spec", task_display_name="Check and snapshot the spec", retries=0)
 def check_spec(spec_file: str, **context) -> dict:
-    return airflow_glue.check_and_snapshot(spec_file, context)
+    return check_and_snapshot(spec_file, context)
 
 
 @task(task_id="screen", task_display_name="Screen the processing and write the DPIA scoping document")
 def screen(slug: str, **context) -> dict:
-    return airflow_glue.dpia_screen(slug, context)
+    return dpia_glue.screen(slug, context)
 
 
 @task.branch(task_id="route", task_display_name="Ask the DPO, or does an approval stand?")
 def route(screened: dict) -> str:
-    return airflow_glue.dpia_route(screened)
+    return dpia_glue.route(screened)
 
 
 @task(task_id="approval_stands", task_display_name="The DPO's earlier approval stands")
@@ -98,17 +102,17 @@ def approval_stands(screened: dict) -> dict:
     retries=0,
 )
 def record(slug: str, **context) -> dict:
-    return airflow_glue.dpia_record(slug, context)
+    return dpia_glue.record(slug, context)
 
 
 @task(task_id="crawl", task_display_name="Crawl the legacy site", pool="soh_legacy_crawl")
 def crawl(slug: str, **context) -> dict:
-    return airflow_glue.migration_crawl(slug, context)
+    return migration.crawl(slug, context)
 
 
 @task(task_id="plan", task_display_name="Map every old URL and split the pages into chunks")
 def plan(slug: str, **context) -> list[dict]:
-    return airflow_glue.migration_plan(slug, context)
+    return migration.plan(slug, context)
 
 
 @task(
@@ -117,22 +121,22 @@ def plan(slug: str, **context) -> list[dict]:
     map_index_template="chunk {{ task.op_kwargs['job']['chunk'] + 1 }}",
 )
 def process(slug: str, job: dict, **context) -> int:
-    return airflow_glue.migration_process(slug, job, context)
+    return migration.process(slug, job, context)
 
 
 @task(task_id="finish", task_display_name="Write the inventory, redirects and report; check their quality")
-def finish(slug: str, **context) -> dict:
-    return airflow_glue.migration_finish(slug, context)
+def finish(slug: str, crawled: dict, **context) -> dict:
+    return migration.finish(slug, crawled, context)
 
 
 @task(task_id="tenant", task_display_name="Create or update the tenant: name, domains, branding", pool=PLATFORM_POOL)
 def provision_tenant(slug: str, **context) -> dict:
-    return airflow_glue.provisioning_tenant(slug, context)
+    return provisioning.tenant(slug, context)
 
 
 @task(task_id="services", task_display_name="Enable the services the DPO signed off", pool=PLATFORM_POOL)
 def provision_services(slug: str, **context) -> dict:
-    return airflow_glue.provisioning_services(slug, context)
+    return provisioning.services(slug, context)
 
 
 @task(
@@ -141,7 +145,7 @@ def provision_services(slug: str, **context) -> dict:
     pool=PLATFORM_POOL,
 )
 def provision_publish(slug: str, **context) -> dict:
-    return airflow_glue.provisioning_publish(slug, context)
+    return provisioning.publish(slug, context)
 
 
 @task(
@@ -149,8 +153,8 @@ def provision_publish(slug: str, **context) -> dict:
     task_display_name="Verify by reading back; record the preview URL",
     pool=PLATFORM_POOL,
 )
-def provision_verify(slug: str, **context) -> dict:
-    return airflow_glue.provisioning_verify(slug, context)
+def provision_verify(slug: str, sent: dict, **context) -> dict:
+    return provisioning.verify(slug, sent, context)
 
 
 @task(
@@ -158,18 +162,18 @@ def provision_verify(slug: str, **context) -> dict:
     task_display_name="Audit the preview's accessibility; the gate; a statement draft",
     pool=ACCESSIBILITY_POOL,
 )
-def accessibility_audit(slug: str, **context) -> dict:
-    return airflow_glue.accessibility_audit(slug, context)
+def accessibility_audit(slug: str, verified: dict, **context) -> dict:
+    return accessibility.audit(slug, verified, context)
 
 
-LIVE_FORCES = Asset(airflow_glue.LIVE_FORCES_URI)
+LIVE_FORCES = Asset(live.LIVE_FORCES_URI)
 GO_LIVE_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the approver's task fails and nothing is switched: an unanswered go-live is not an approval."""
 
 
 @task(task_id="check", task_display_name="Run the go-live checks and write the checklist", retries=0)
 def golive_check(slug: str, **context) -> dict:
-    return airflow_glue.golive_check(slug, context)
+    return golive.check(slug, context)
 
 
 @task(
@@ -178,8 +182,8 @@ def golive_check(slug: str, **context) -> dict:
     outlets=[LIVE_FORCES],
     pool=PLATFORM_POOL,
 )
-def golive_switch(slug: str, **context) -> dict:
-    return airflow_glue.golive_switch(slug, context, LIVE_FORCES)
+def golive_switch(slug: str, answer: dict, **context) -> dict:
+    return golive.switch(slug, answer, context, LIVE_FORCES)
 
 
 def golive_approval(force: spec.ForceSpec) -> HITLOperator:
@@ -191,7 +195,7 @@ def golive_approval(force: spec.ForceSpec) -> HITLOperator:
         task_id="decision",
         display_name=f"Go-live decision ({approver['name']})",
         subject=f"Go live: {force.name}",
-        body_from="go_live.check",
+        body_from=golive.CHECK,
         options=golive_decision.OPTIONS,
         comment="Why; recorded with the decision and, on a refusal, in the run.",
         timeout=GO_LIVE_RESPONSE_TIMEOUT,
@@ -233,7 +237,7 @@ def approval(
     retries=0,
 )
 def outcome(slug: str, **context) -> None:
-    airflow_glue.fail_the_run(slug, context)
+    options.fail_the_run(slug, context)
 
 
 def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
@@ -245,7 +249,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         task_id="dpo_decision",
         display_name=f"DPO's decision on the DPIA ({dpo['name']})",
         subject=f"DPIA sign-off: {force.name}",
-        body_from="dpia.screen",
+        body_from=dpia_glue.SCREEN,
         options=dpia.OPTIONS,
         comment="Your advice or the changes you need; recorded with the DPIA.",
         timeout=DPO_RESPONSE_TIMEOUT,
@@ -259,7 +263,7 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
         dag_id=force.dag_id,
         dag_display_name=f"{force.name}: onboarding",
         description=f"Onboard {force.name} onto the Single Online Home",
-        doc_md=airflow_glue.dag_doc(force),
+        doc_md=building.dag_doc(force),
         schedule=None,
         catchup=False,
         max_active_runs=1,  # two runs of one force would publish over each other
@@ -271,22 +275,26 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
     ) as dag:
         checked = check_spec(str(force.path))
 
-        with TaskGroup("dpia", tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
+        with TaskGroup(phases.DPIA.id, tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
             screened = screen(force.slug)
             route(screened) >> [dpo_decision(force), approval_stands(screened)] >> record(force.slug)
 
-        with TaskGroup("migration", tooltip="Crawl, extract, sanitise and map the legacy site") as migration_group:
+        with TaskGroup(
+            phases.MIGRATION.id, tooltip="Crawl, extract, sanitise and map the legacy site"
+        ) as migration_group:
             planned = plan(force.slug)
-            crawl(force.slug) >> planned
-            process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug)
+            crawled = crawl(force.slug)
+            crawled >> planned
+            process.partial(slug=force.slug).expand(job=planned) >> finish(force.slug, crawled)
 
         with TaskGroup(
-            "provisioning", tooltip="The tenant on the platform, the site published and verified"
+            phases.PROVISIONING.id, tooltip="The tenant on the platform, the site published and verified"
         ) as provisioning_group:
             tenant = provision_tenant(force.slug)
             services = provision_services(force.slug)
             published = provision_publish(force.slug)
-            tenant >> services >> published >> provision_verify(force.slug)
+            tenant >> services >> published
+            verified = provision_verify(force.slug, published)
 
         # Screening and migration run side by side; the tenant is set up meanwhile. Enabling services
         # waits for the DPO's sign-off (they are what the DPIA assessed); publishing waits for both.
@@ -295,13 +303,18 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
         migration_group >> published
 
         with TaskGroup(
-            "accessibility", tooltip="WCAG audit of the tenant's preview, before and after, the gate, a statement draft"
+            phases.ACCESSIBILITY.id,
+            tooltip="WCAG audit of the tenant's preview, before and after, the gate, a statement draft",
         ) as accessibility_group:
-            accessibility_audit(force.slug)
+            accessibility_audit(force.slug, verified)
         provisioning_group >> accessibility_group
 
-        with TaskGroup("go_live", tooltip="The go-live checks, the approver's decision, the switch live") as go_live:
-            golive_check(force.slug) >> golive_approval(force) >> golive_switch(force.slug)
+        with TaskGroup(
+            phases.GO_LIVE.id, tooltip="The go-live checks, the approver's decision, the switch live"
+        ) as go_live:
+            decided = golive_approval(force)
+            golive_check(force.slug) >> decided
+            golive_switch(force.slug, decided.output)
         # The last gate: after the site is published, verified and audited (the checks read the run's folder).
         [checked, accessibility_group] >> go_live
 
@@ -311,7 +324,7 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
         judge = outcome(force.slug)
         [other for other in dag.tasks if other is not judge.operator] >> judge
     if not params_first:
-        airflow_glue.attach_params(dag, PARAMS)  # after the tasks: they need no copies of it (parse time)
+        building.attach_params(dag, PARAMS)  # after the tasks: they need no copies of it (parse time)
     return dag
 
 
@@ -331,5 +344,5 @@ def build_shard(shard: int) -> dict[str, DAG]:
         raise ValueError(f"shard {shard} does not exist: there are {SHARDS} (0 to {SHARDS - 1})")
     specs = [project.specs_dir(__file__)]  # deployed: the specs of the git bundle's commit this file came from
     checked = speccache.check_shard(shard, SHARDS, specs)  # the check, or its cached verdict; invalid: no DAG
-    with airflow_glue.bulk_build():
+    with building.bulk_build():
         return {force.dag_id: build_dag(force) for force in checked.specs}

@@ -5,6 +5,6 @@ Several small files instead of one, so that Airflow's DAG processor parses them 
 
 from pathlib import Path
 
-from soh_onboarding.airflow_glue import dag_builder
+from soh_onboarding.glue.building import dag_builder
 
 globals().update(dag_builder(Path(__file__).with_name("onboarding.py")).build_shard(1))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from soh_onboarding.artifact_views import DASHBOARD, PREFIX, ReportLink, build_app
 from soh_onboarding.dashboard import REPORTS
+from soh_onboarding.glue.views import DASHBOARD, PREFIX, ReportLink, build_app
 
 
 class SohOnboardingPlugin(AirflowPlugin):

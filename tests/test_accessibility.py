@@ -528,8 +528,8 @@ def test_the_airflow_task_audits_the_provisioned_preview_and_fails_on_the_gate(s
     from conftest import DEMO
     from sandbox.platform import SandboxPlatform, start
     from sandbox.platform.scenarios import configured_tenant
-    from soh_onboarding import airflow_glue
     from soh_onboarding.artifacts import write_json
+    from soh_onboarding.glue import accessibility, runtime, snapshot
 
     pages = {
         "/": ("Demoshire Police: home", "<p>In an emergency always call 999.</p>"),
@@ -547,8 +547,8 @@ def test_the_airflow_task_audits_the_provisioned_preview_and_fails_on_the_gate(s
         for run_id, tenant in (("manual__a11y_fail", "bad"), ("manual__a11y_pass", "good")):
             preview, with_barrier = f"{running.url}/preview/{tenant}/", tenant == "bad"
             context = {"run_id": run_id, "params": {}}
-            airflow_glue.check_and_snapshot(str(DEMO), context)
-            folder = airflow_glue.run_folder("demo", context)
+            snapshot.check_and_snapshot(str(DEMO), context)
+            folder = runtime.run_folder("demo", context)
             write_json(folder.phase("provisioning") / "provisioning.json", {"preview_url": preview})
             (folder.phase("migration") / "redirects.csv").write_text(
                 "old_url,new_url,type\n"
@@ -556,9 +556,9 @@ def test_the_airflow_task_audits_the_provisioned_preview_and_fails_on_the_gate(s
             )
             if with_barrier:
                 with pytest.raises(AirflowFailException, match=r"accessibility gate FAILED: 1 critical \(allowed 0\)"):
-                    airflow_glue.accessibility_audit("demo", context)
+                    accessibility.audit("demo", None, context)
             else:
-                summary = airflow_glue.accessibility_audit("demo", context)
+                summary = accessibility.audit("demo", None, context)
                 assert summary["gate"]["passed"] and summary["violations"] == 0 and summary["errors"] == 0
             out = folder.root / "accessibility"
             assert {"audit.json", "accessibility-report.html", "accessibility-statement.md"} <= {

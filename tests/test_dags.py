@@ -234,12 +234,12 @@ def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, 
     would, with the run's context.)"""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue import snapshot
 
     demo = spec_dir / "demo.yaml"
     demo.write_text(demo.read_text(encoding="utf-8").replace("officer_fte: 1250.0", "officer_fte: many"), "utf-8")
     with pytest.raises(AirflowFailException) as failure:
-        airflow_glue.check_and_snapshot(str(demo), {"run_id": "manual__broken", "params": {}})
+        snapshot.check_and_snapshot(str(demo), {"run_id": "manual__broken", "params": {}})
     assert "The spec no longer passes its check" in str(failure.value)
     assert "force.officer_fte: expected a number, got a string ('many')" in str(failure.value)
     assert not (_run_folder(artifact_root, "demo", "manual__broken")).exists()
@@ -283,9 +283,10 @@ def test_a_stale_marker_never_hides_a_broken_spec(spec_dir: Path) -> None:
 
 def test_the_shard_files_build_every_force_once_each_in_its_own_file() -> None:
     """dags/onboarding.py builds no DAG itself: SHARDS files each build the forces that hash to them."""
-    from soh_onboarding import airflow_glue, speccache
+    from soh_onboarding import speccache
+    from soh_onboarding.glue.building import dag_builder
 
-    builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
+    builder = dag_builder(DAGS / "onboarding.py")
     shard_files = sorted(p.name for p in DAGS.glob("onboarding_shard_*.py"))
     assert shard_files == [f"onboarding_shard_{i}.py" for i in range(builder.SHARDS)]
     bag = load_dagbag()
@@ -336,14 +337,14 @@ def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: P
 
 
 def test_tasks_see_the_trigger_form_at_run_time_and_keep_their_own_params() -> None:
-    """The DAG gets its params after its tasks are built (airflow_glue.attach_params), so the tasks hold no
+    """The DAG gets its params after its tasks are built (glue.building.attach_params), so the tasks hold no
     copies of them: what a task sees at run time is still the DAG's params, then its own, then the run's conf."""
     from airflow.sdk.definitions.param import process_params
 
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue.building import dag_builder
 
     dag = load_dagbag().dags["onboard_demo"]
-    assert list(dag.params) == list(airflow_glue.dag_builder(DAGS / "onboarding.py").PARAMS)
+    assert list(dag.params) == list(dag_builder(DAGS / "onboarding.py").PARAMS)
     param = dag.params.get_param("page_limit")
     assert param.schema["title"] == "Page limit" and param.schema["section"] == "Content migration"
     for task in dag.tasks:
@@ -360,9 +361,9 @@ def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees() 
     from airflow.sdk.definitions.param import process_params
     from airflow.serialization.serialized_objects import DagSerialization
 
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue.building import dag_builder
 
-    builder = airflow_glue.dag_builder(DAGS / "onboarding.py")
+    builder = dag_builder(DAGS / "onboarding.py")
     force = next(s for s in spec.check().specs if s.slug == "thames-valley")
     ours = builder.build_shard(speccache_shard(force.path, builder.SHARDS))[force.dag_id]
     default = builder.build_dag(force, params_first=True)

@@ -254,7 +254,7 @@ def test_within_on_object_storage_checks_the_name_and_resolves_nothing(bucket: A
 def test_the_artifact_view_finds_no_file_through_a_link_out_of_a_local_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from soh_onboarding.artifact_views import artifact_file
+    from soh_onboarding.glue.views import artifact_file
 
     store = tmp_path / "artifacts"
     (store / "demo" / "r1").mkdir(parents=True)
@@ -275,7 +275,7 @@ def test_the_artifact_view_serves_object_storage_without_resolving(
     bucket: Any,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from soh_onboarding.artifact_views import artifact_file
+    from soh_onboarding.glue.views import artifact_file
 
     (bucket / "demo" / "r1").mkdir(parents=True, exist_ok=True)
     (bucket / "demo" / "r1" / "report.html").write_text("<p>ok</p>", encoding="utf-8")

@@ -19,9 +19,10 @@ import pytest
 import yaml
 
 from conftest import ROOT, soh
-from soh_onboarding import airflow_glue, liveforces, platform
+from soh_onboarding import liveforces, platform
 from soh_onboarding.accessibility import monitor
 from soh_onboarding.accessibility import run as accessibility_run
+from soh_onboarding.glue import live
 from soh_onboarding.golive import decision, settings
 
 sys.path.insert(0, str(ROOT))
@@ -255,7 +256,7 @@ def test_a_live_force_whose_spec_is_now_invalid_fails_with_its_errors(
     (tmp_path / "demo.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     monkeypatch.setenv("SOH_SPECS_DIR", str(tmp_path))
     with pytest.raises(AirflowFailException, match=r"the spec of live force demo does not pass its check:\n.*domains"):
-        airflow_glue.reaudit_force("demo", {})
+        live.reaudit_force("demo", {})
 
 
 def test_the_cli_re_audits_a_force_without_baseline_and_explains_an_unreachable_one(

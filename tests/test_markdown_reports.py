@@ -150,10 +150,10 @@ def test_the_provisioning_report_links_a_real_preview(tmp_path: Path) -> None:
 
 
 def test_the_dags_documentation_shows_hostile_spec_text_as_text() -> None:
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue import building
 
     force = spec.ForceSpec(ROOT / "onboarding_specs" / "demo.yaml", hostile_force(), "0" * 64)
-    markdown = airflow_glue.dag_doc(force)
+    markdown = building.dag_doc(force)
     assert_the_force_name_is_inert(markdown)
     assert_inert(markdown, *VECTORS[:3])
 

@@ -21,7 +21,7 @@ def echo_the_credentials(_server, _session, _envelope, _mechanism, auth_data) ->
 def test_an_smtp_refusal_echoing_the_password_is_logged_without_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    from soh_onboarding import notifications
+    from soh_onboarding.glue import notifications
 
     caplog.set_level(logging.DEBUG)  # the logging module's records, and below what Airflow's logging prints
     caplog.set_level(logging.WARNING, logger="mail.log")  # the test server's own log shows what it answered

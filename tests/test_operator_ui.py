@@ -25,8 +25,8 @@ from smtp_sink import Mailbox, html_of, smtp_server
 
 from airflow_server import Airflow, start_airflow
 from conftest import ROOT, copy_specs
-from soh_onboarding import airflow_glue
 from soh_onboarding.accessibility.audit import CHROMIUM, CHROMIUM_ARGS
+from soh_onboarding.glue import options
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "docs" / "screenshots"
@@ -137,7 +137,7 @@ def test_the_operator_triggers_the_demo_force_from_the_trigger_form(airflow: Air
         assert dialog.get_by_text("DPIA and the DPO's sign-off").is_visible()
         assert dialog.get_by_text("Content migration").first.is_visible()
         assert dialog.get_by_text("Dry run").is_visible()
-        for label in airflow_glue.RUN_PHASES.values():  # every phase is chosen unless the operator removes it
+        for label in options.RUN_PHASES.values():  # every phase is chosen unless the operator removes it
             assert dialog.locator(f'[aria-label="Remove {label}"]').count() == 1, label
         shot(page, "02-trigger-form")
         dialog.get_by_role("button", name="Content migration").click()
@@ -149,7 +149,7 @@ def test_the_operator_triggers_the_demo_force_from_the_trigger_form(airflow: Air
         runs = airflow.wait_for("the triggered run", lambda: airflow.get(f"/dags/{DAG_ID}/dagRuns")["dag_runs"], 60)
     run = runs[0]
     assert run["conf"]["run_note"] == "first onboarding run"
-    assert run["conf"]["phases"] == list(airflow_glue.RUN_PHASES) and run["conf"]["dry_run"] is False
+    assert run["conf"]["phases"] == list(options.RUN_PHASES) and run["conf"]["dry_run"] is False
     assert run["conf"]["page_limit"] == PAGE_LIMIT
     STATE["run_id"] = run["dag_run_id"]
 

@@ -174,12 +174,12 @@ def test_the_airflow_connection_with_plain_http_off_this_machine_fails_the_task_
 ) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from soh_onboarding import airflow_glue
+    from soh_onboarding.glue import runtime
 
     connection = {"conn_type": "http", "host": "platform.soh.example", "schema": "http", "password": TOKEN}
     monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection))
     with pytest.raises(AirflowFailException) as caught:
-        airflow_glue.platform_client()
+        runtime.platform_client()
     message = str(caught.value)
     assert "Connection 'soh_platform' is not usable" in message and "https://" in message
     assert TOKEN not in message

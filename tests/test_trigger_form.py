@@ -10,7 +10,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk.exceptions import AirflowSkipException, ParamValidationError
 
 from conftest import ROOT
-from soh_onboarding import airflow_glue
+from soh_onboarding.glue import options
 
 
 def demo_dag():
@@ -23,12 +23,8 @@ def test_every_param_has_a_title_a_description_and_a_section() -> None:
         schema = params.get_param(name).schema
         assert schema.get("title") and schema.get("description_md") and schema.get("section"), name
     phases = params.get_param("phases")
-    assert (
-        phases.value
-        == list(airflow_glue.RUN_PHASES)
-        == ["dpia", "migration", "provisioning", "accessibility", "go_live"]
-    )
-    assert phases.schema["items"]["enum"] == list(airflow_glue.RUN_PHASES)
+    assert phases.value == list(options.RUN_PHASES) == ["dpia", "migration", "provisioning", "accessibility", "go_live"]
+    assert phases.schema["items"]["enum"] == list(options.RUN_PHASES)
     assert phases.schema["values_display"]["dpia"] == "DPIA and the DPO's sign-off"
     assert params["dry_run"] is False
 
@@ -42,23 +38,23 @@ def test_an_unknown_phase_is_refused_before_the_run_starts() -> None:
 def test_a_phase_not_chosen_is_skipped_saying_why() -> None:
     context = {"params": {"phases": ["migration"], "dry_run": False}}
     with pytest.raises(AirflowSkipException) as skipped:
-        airflow_glue.phase_gate("dpia", context)
+        options.phase_gate("dpia", context)
     assert str(skipped.value) == (
         "Skipped: 'DPIA and the DPO's sign-off' was not chosen in this run's trigger form "
         "(phases chosen: Content migration)."
     )
-    airflow_glue.phase_gate("migration", context)  # chosen: goes on
-    airflow_glue.phase_gate("migration", {"params": {}})  # a run without the form runs every phase
+    options.phase_gate("migration", context)  # chosen: goes on
+    options.phase_gate("migration", {"params": {}})  # a run without the form runs every phase
     with pytest.raises(ValueError, match="unknown phase 'publishing'"):
-        airflow_glue.phase_gate("publishing", context)
+        options.phase_gate("publishing", context)
 
 
 def test_a_dry_run_skips_only_the_writes_to_the_outside_world(capsys: pytest.CaptureFixture[str]) -> None:
     dry = {"params": {"dry_run": True}}
-    assert airflow_glue.dry_run_skips(dry, "create the tenant demo on the platform") is True
+    assert options.dry_run_skips(dry, "create the tenant demo on the platform") is True
     assert "Dry run: did not create the tenant demo on the platform." in capsys.readouterr().out
-    assert airflow_glue.dry_run_skips({"params": {"dry_run": False}}, "switch DNS") is False
-    assert airflow_glue.is_dry_run({}) is False
+    assert options.dry_run_skips({"params": {"dry_run": False}}, "switch DNS") is False
+    assert options.is_dry_run({}) is False
 
 
 @pytest.mark.slow

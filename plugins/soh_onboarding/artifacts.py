@@ -21,8 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-PHASES = ("spec", "dpia", "migration", "provisioning", "accessibility", "go_live", "charging")
-"""Sub-folders of a run, in the order of the flow (ARCHITECTURE.md)."""
+from . import phases
+
+PHASES = phases.FOLDERS
+"""Sub-folders of a run, in the order of the flow (the phase registry, phases.py)."""
 
 
 def safe_name(text: str) -> str:

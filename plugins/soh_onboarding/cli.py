@@ -179,18 +179,13 @@ def _audit(args: argparse.Namespace) -> int:
     from .accessibility import compare, engines, run, sitemap
     from .accessibility.audit import AuditOptions
 
-    settings: dict = {}
-    key_paths: list[str] = []
-    force, contact = "[organisation]", "[email address]"
-    legacy_connect_to = None
+    from_spec = run.FromSpec()
     if args.spec:
         checked = _checked_spec(args.spec)
         if checked is None:
             return 2
-        settings = dict(checked.data.get("accessibility") or {})
-        key_paths = list((checked.data.get("go_live") or {}).get("key_pages", {}).values())
-        force, contact = checked.name, checked.data["contacts"]["digital_lead"]["email"]
-        legacy_connect_to = checked.data["legacy_site"].get("crawl", {}).get("connect_to")
+        from_spec = run.FromSpec.of(checked.data)
+    settings = dict(from_spec.settings)
     if args.max_pages is not None:
         settings["max_pages"] = args.max_pages
     if args.standard:
@@ -217,14 +212,10 @@ def _audit(args: argparse.Namespace) -> int:
         outcome = run.run(
             args.urls,
             out,
-            settings=settings,
             options=options,
-            key_paths=key_paths,
             redirects=redirects,
-            force=force,
-            contact_email=contact,
             progress=progress,
-            legacy_connect_to=legacy_connect_to,
+            **(from_spec.as_kwargs() | {"settings": settings}),
         )
     except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
         print(f"audit: {exc}", file=sys.stderr)

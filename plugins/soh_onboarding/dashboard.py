@@ -1,24 +1,21 @@
 """What the operators' dashboard and the task links show, read from the artifact store.
 
-Plain Python (no Airflow): the web side (artifact_views.py) asks Airflow which runs exist and which
+Plain Python (no Airflow): the web side (glue/views.py) asks Airflow which runs exist and which
 approvals wait, with the signed-in user's permissions, and this module reads what those runs wrote.
-Two registries make a new phase visible with one line each:
-
-- `REPORTS`: a document a run writes, linked from the tasks that write it (operator extra links in the
-  Airflow UI) and from the dashboard;
-- `phase_result`: a decorator naming the function that says, from a run's phase folder, how the phase
-  went; a phase without artifacts yet shows "not run".
+What it shows of each phase (its row, its reports and how it went) comes from the phase registry,
+phases.py: a new phase is visible once it is there.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .artifacts import PHASES, safe_name
+from . import phases
+from .artifacts import safe_name
+from .phases import PhaseResult
 
 NOT_RUN = "not run"
 
@@ -39,20 +36,11 @@ class Report:
 
 
 REPORTS: list[Report] = [
-    Report("DPIA document", "dpia/dpia-scoping.html", ("dpia.screen", "dpia.dpo_decision", "dpia.record")),
-    Report("Migration report", "migration/migration-report.html", ("migration.finish",)),
-    Report("Redirect map (CSV)", "migration/redirects.csv", ("migration.finish",)),
-    Report("Provisioning report", "provisioning/provisioning-report.html", ("provisioning.verify",)),
-    Report("Accessibility report", "accessibility/accessibility-report.html", ("accessibility.audit",)),
-    Report("Accessibility statement (draft)", "accessibility/accessibility-statement.html", ("accessibility.audit",)),
-    Report(
-        "Go-live checklist", "go_live/go-live-checklist.html", ("go_live.check", "go_live.decision", "go_live.switch")
-    ),
-    Report("Old URLs checked (CSV)", "go_live/redirects-checked.csv", ("go_live.check",)),
-    Report("Charging report", "charging/report.html", ("compute",), platform=True),
-    Report("Charges (CSV)", "charging/charges.csv", ("compute",), platform=True),
+    Report(report.label, f"{phase.id}/{report.file}", report.tasks, platform=phase is phases.CHARGING)
+    for phase in (*phases.PHASES, phases.CHARGING)
+    for report in phase.reports
 ]
-"""Every report a run writes. Adding one is one line here (the Airflow plugin builds a task link per entry)."""
+"""Every report a run writes, from the phase registry (the Airflow plugin builds a task link per entry)."""
 
 PLATFORM_DAGS = ("charging_model",)
 """The platform's DAGs whose runs write to <store>/platform/<run id>/."""
@@ -80,116 +68,8 @@ def reports_for(dag_id: str, task_id: str) -> list[Report]:
 
 # --- phase results ---------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class PhaseResult:
-    """How a phase went in one run, in a few words; `ok` None while it waits or is under way."""
-
-    text: str
-    ok: bool | None = None
-
-
-PhaseReader = Callable[[Any], PhaseResult | None]
-PHASE_RESULTS: dict[str, PhaseReader] = {}
-PHASE_LABELS = {
-    "spec": "Spec checked",
-    "dpia": "DPIA",
-    "migration": "Content migration",
-    "provisioning": "Provisioning",
-    "accessibility": "Accessibility",
-    "go_live": "Go-live",
-}
-
-
-def phase_result(phase: str) -> Callable[[PhaseReader], PhaseReader]:
-    """Register how to read `phase`'s outcome from its folder (return None when the folder has nothing yet)."""
-    if phase not in PHASES:
-        raise ValueError(f"unknown phase {phase!r}; phases are {', '.join(PHASES)}")
-
-    def register(reader: PhaseReader) -> PhaseReader:
-        PHASE_RESULTS[phase] = reader
-        return reader
-
-    return register
-
-
-def _json(path: Any) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, ValueError):
-        return None
-
-
-@phase_result("spec")
-def _spec(folder: Any) -> PhaseResult | None:
-    snapshot = _json(folder / "snapshot.json")
-    if snapshot is None:
-        return None
-    commit = (snapshot.get("code") or {}).get("commit") or "unknown commit"
-    return PhaseResult(f"checked ({str(commit)[:7]})", True)
-
-
-@phase_result("dpia")
-def _dpia(folder: Any) -> PhaseResult | None:
-    decision = _json(folder / "decision.json")
-    if decision is not None:
-        who = str(decision.get("responded_by") or "").split(" (")[0]
-        cites = " (approval stands)" if decision.get("cites") else ""
-        return PhaseResult(f"{decision.get('option')} by {who}{cites}", bool(decision.get("approved")))
-    if (folder / "screening.json").is_file():
-        return PhaseResult("screened; waiting for the DPO")
-    return None
-
-
-@phase_result("migration")
-def _migration(folder: Any) -> PhaseResult | None:
-    summary = _json(folder / "summary.json")
-    if summary is not None:
-        passed = bool(summary.get("quality_passed"))
-        verdict = "quality checks passed" if passed else "quality checks failed"
-        return PhaseResult(f"{summary.get('pages_migrated', 0)} pages migrated; {verdict}", passed)
-    if (folder / "crawl").is_dir():
-        return PhaseResult("crawling and processing")
-    return None
-
-
-@phase_result("provisioning")
-def _provisioning(folder: Any) -> PhaseResult | None:
-    result = _json(folder / "provisioning.json")
-    if result is None:
-        return None
-    counts = (result.get("verification") or {}).get("counts") or {}
-    verdict = "verified" if result.get("ok") else "verification failed"
-    return PhaseResult(
-        f"tenant {result.get('tenant_id')} ({result.get('state')}): {counts.get('pages', 0)} pages {verdict}",
-        bool(result.get("ok")),
-    )
-
-
-@phase_result("accessibility")
-def _accessibility(folder: Any) -> PhaseResult | None:
-    audit = _json(folder / "audit.json")
-    if audit is None:
-        return None
-    gate = audit.get("gate") or {}
-    counts = ", ".join(f"{count} {impact}" for impact, count in (gate.get("counts") or {}).items() if count)
-    verdict = "gate passed" if gate.get("passed") else "gate failed"
-    return PhaseResult(f"{verdict}: {counts or 'no violations'}", bool(gate.get("passed")))
-
-
-@phase_result("go_live")
-def _go_live(folder: Any) -> PhaseResult | None:
-    decision = _json(folder / "decision.json")
-    if decision is not None:
-        who = str(decision.get("responded_by") or "").split(" (")[0]
-        return PhaseResult(f"{decision.get('option')} by {who}", bool(decision.get("approved")))
-    checklist = _json(folder / "checklist.json")
-    if checklist is not None:
-        counts = checklist.get("counts") or {}
-        if not checklist.get("passed"):
-            return PhaseResult(f"{counts.get('fail', 0)} go-live check(s) failed", False)
-        return PhaseResult(f"checks passed ({counts.get('warn', 0)} warning(s)); waiting for the approver")
-    return None
+PHASE_LABELS = {phase.id: phase.label for phase in phases.PHASES}
+"""The dashboard's rows, in the order of the flow."""
 
 
 def run_folder(store: Any, slug: str, run_id: str) -> Any:
@@ -203,11 +83,11 @@ def phase_results(store: Any, slug: str, run_ids: Sequence[str]) -> dict[str, tu
         root = run_folder(store, slug, run_id)
         if not root.is_dir():
             continue
-        for phase, reader in PHASE_RESULTS.items():
-            if found.get(phase) is None and (root / phase).is_dir():
-                result = reader(root / phase)
+        for phase in phases.PHASES:
+            if found.get(phase.id) is None and (root / phase.id).is_dir():
+                result = phases.result(phase, root / phase.id)
                 if result is not None:
-                    found[phase] = (result, run_id)
+                    found[phase.id] = (result, run_id)
     return found
 
 
@@ -262,7 +142,7 @@ def charging_view(store: Any, run_ids: Iterable[str], today: date) -> ChargingVi
     """From the newest of `run_ids` (the charging model's successful runs, newest first) with a summary."""
     for run_id in run_ids:
         folder = run_folder(store, "platform", run_id) / "charging"
-        summary = _json(folder / "summary.json")
+        summary = phases.read_json(folder / "summary.json")
         if not summary or not summary.get("scenarios"):
             continue
         scenarios = summary["scenarios"]
@@ -307,7 +187,7 @@ class LiveCheckRow:
 
 def _summary_lines(store: Any, summary: tuple[str, str], slugs: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
     """(slug, line) of a monitoring summary file (`forces` by slug) for each of `slugs` that has one, sorted."""
-    lines = (_json(store / summary[0] / summary[1]) or {}).get("forces") or {}
+    lines = (phases.read_json(store / summary[0] / summary[1]) or {}).get("forces") or {}
     return [(slug, lines[slug]) for slug in sorted(set(slugs) & set(lines))]
 
 

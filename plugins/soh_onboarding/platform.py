@@ -5,7 +5,7 @@ connect and a read timeout and is retried on connection errors, timeouts, 429 an
 backoff and jitter, waiting at least what a 429's Retry-After asks. Batch writes carry an Idempotency-Key
 that stays the same across the retries of one call: a write whose answer was lost is not applied twice.
 
-The token comes from the Airflow Connection `soh_platform` (airflow_glue.platform_client) or, outside
+The token comes from the Airflow Connection `soh_platform` (glue.runtime.platform_client) or, outside
 Airflow, from the environment (SOH_PLATFORM_URL, SOH_PLATFORM_TOKEN). It is sent only in the
 Authorization header and never appears in a message, a repr or an artifact. It goes only where the URL
 says and only encrypted off this machine:

@@ -11,7 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from soh_onboarding import airflow_glue, project
+from soh_onboarding import project
+from soh_onboarding.glue import runtime
 
 
 @pytest.fixture
@@ -42,15 +43,15 @@ def test_soh_specs_dir_still_wins(checkout: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_a_running_task_finds_its_checkout_from_the_dag_file(checkout: Path) -> None:
     context = {"dag": SimpleNamespace(fileloc=str(checkout / "dags" / "charging.py"))}
-    assert airflow_glue.specs_dir(context) == (checkout / "onboarding_specs").resolve()
-    assert airflow_glue.specs_dir({}) == project.SPECS_DIR
+    assert runtime.specs_dir(context) == (checkout / "onboarding_specs").resolve()
+    assert runtime.specs_dir({}) == project.SPECS_DIR
 
 
 def test_the_bundle_version_comes_from_the_task_instance() -> None:
     """The Task SDK's dag_run has no bundle_version; the task instance's bundle has it."""
     commit = "8ac1c210841cb993b8eb647c0d21e3532fe916b3"
     versioned = {"ti": SimpleNamespace(bundle_instance=SimpleNamespace(version=commit)), "dag_run": SimpleNamespace()}
-    assert airflow_glue.bundle_version(versioned) == commit
-    assert airflow_glue.bundle_version({"dag_run": SimpleNamespace(bundle_version=commit)}) == commit
+    assert runtime.bundle_version(versioned) == commit
+    assert runtime.bundle_version({"dag_run": SimpleNamespace(bundle_version=commit)}) == commit
     local = {"ti": SimpleNamespace(bundle_instance=SimpleNamespace(version=None)), "dag_run": SimpleNamespace()}
-    assert airflow_glue.bundle_version(local) is None
+    assert runtime.bundle_version(local) is None

@@ -1,11 +1,13 @@
 """One accessibility phase run: discover the pages, audit them, judge the gate, compare with the legacy
-site through the redirect map, write the reports. The CLI and the Airflow glue both call `run`.
+site through the redirect map, write the reports. The CLI calls `run`; an onboarding run's task calls
+`run_for_onboarding`, which finds the site and the redirect map in the run's folder.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..migration.urls import split_host_port
@@ -28,6 +30,72 @@ class PhaseOutcome:
     comparison: compare.Comparison | None
     before: AuditResult | None
     files: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FromSpec:
+    """What a force's spec says about auditing its site, as `run`'s keyword arguments."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    key_paths: list[str] = field(default_factory=list)
+    force: str = "[organisation]"
+    contact_email: str = "[email address]"
+    legacy_connect_to: Mapping[str, str] | None = None
+
+    @classmethod
+    def of(cls, spec_data: Mapping[str, Any]) -> FromSpec:
+        return cls(
+            settings=dict(spec_data.get("accessibility") or {}),
+            key_paths=list((spec_data.get("go_live") or {}).get("key_pages", {}).values()),
+            force=spec_data["force"]["name"],
+            contact_email=spec_data["contacts"]["digital_lead"]["email"],
+            legacy_connect_to=spec_data["legacy_site"].get("crawl", {}).get("connect_to"),
+        )
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {
+            "settings": dict(self.settings),
+            "key_paths": list(self.key_paths),
+            "force": self.force,
+            "contact_email": self.contact_email,
+            "legacy_connect_to": self.legacy_connect_to,
+        }
+
+
+class NotProvisioned(Exception):
+    """The run has no site to audit: provisioning has not recorded the tenant's preview."""
+
+
+def run_for_onboarding(
+    spec_data: Mapping[str, Any],
+    run_root: Any,
+    out: Any,
+    site_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PhaseOutcome:
+    """The accessibility phase of one onboarding run: the sitemap under `site_url`, by default the tenant's
+    preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`); with the run's
+    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after)."""
+    if site_url is None:
+        provisioned = run_root / "provisioning" / "provisioning.json"
+        if not provisioned.exists():
+            raise NotProvisioned(f"{provisioned} is missing: provisioning must run first (it gives the preview)")
+        site_url = json.loads(provisioned.read_text(encoding="utf-8"))["preview_url"]
+    base = site_url.rstrip("/") + "/"
+    redirects = None
+    redirects_csv = run_root / "migration" / "redirects.csv"
+    if redirects_csv.exists():
+        redirects = compare.read_redirects(
+            redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
+        )
+    return run(
+        [base + "sitemap.xml"],
+        out,
+        redirects=redirects,
+        site=base,
+        progress=progress,
+        **FromSpec.of(spec_data).as_kwargs(),
+    )
 
 
 def run(

@@ -12,13 +12,14 @@ import json
 from datetime import date
 from typing import Any
 
+from .. import phases
 from .model import FAIL, PASS, Check
 
 ARTIFACTS = {
-    "dpia": ("dpia", "decision.json", "the DPIA phase (dpia) has not recorded the DPO's decision"),
-    "migration": ("migration", "quality.json", "the content migration (migration) has not checked its quality"),
-    "accessibility": ("accessibility", "audit.json", "the accessibility audit and gate (accessibility) have not run"),
+    phase.id: (phase.id, phase.verdict_file, phase.verdict_missing)
+    for phase in (phases.DPIA, phases.MIGRATION, phases.ACCESSIBILITY)
 }
+"""The earlier phases go-live needs, with the file of each phase's verdict (from the phase registry)."""
 
 
 def _read(run_folder: Any, phase: str) -> tuple[dict[str, Any] | None, str, str]:

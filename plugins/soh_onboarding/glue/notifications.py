@@ -1,6 +1,6 @@
 """E-mail to people when a force's run needs them: it failed, or an approval waits for an answer.
 
-Part of the Airflow glue (with airflow_glue.py): Airflow notifiers, built once per DAG at parse time and
+Part of the Airflow glue: Airflow notifiers, built once per DAG at parse time and
 called by Airflow with a task's context, which they turn into plain values for the e-mail's template
 (reports/templates/notification.html.j2). The mail goes through the SMTP provider's hook and the
 Airflow connection `[soh] smtp_conn_id` (default `soh_smtp`, e.g. from the environment:
@@ -21,9 +21,10 @@ from typing import Any
 
 from airflow.sdk.bases.notifier import BaseNotifier
 
-from . import reports
-from .airflow_glue import failed_tasks, run_url, task_url, ui_base
-from .redact import redact
+from .. import reports
+from ..redact import redact
+from .options import failed_tasks
+from .runtime import run_url, task_url, ui_base
 
 log = logging.getLogger(__name__)
 

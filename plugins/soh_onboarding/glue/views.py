@@ -21,10 +21,11 @@ from airflow.sdk import BaseOperatorLink
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
-from . import airflow_glue, dashboard, reports
-from .artifacts import OutsideFolder, within
+from .. import dashboard, reports
+from ..artifacts import OutsideFolder, within
+from . import runtime
+from .runtime import PLUGIN_PREFIX as PREFIX
 
-PREFIX = "/soh"
 DASHBOARD = "/dashboard"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'self'",
@@ -45,7 +46,7 @@ def artifact_file(relative: str) -> Any | None:
     if any(part.startswith(".") for part in parts):
         return None
     try:
-        path = within(airflow_glue.artifact_store(), "/".join(parts))
+        path = within(runtime.artifact_store(), "/".join(parts))
     except OutsideFolder:
         return None
     return path if path.is_file() else None
@@ -73,9 +74,7 @@ def build_app() -> FastAPI:
 
     @app.get(DASHBOARD, response_class=HTMLResponse)
     def onboarding_dashboard(user: Any = signed_in) -> HTMLResponse:
-        page = reports.render(
-            "dashboard.html.j2", view=dashboard_view(user), prefix=PREFIX, base=airflow_glue.ui_base()
-        )
+        page = reports.render("dashboard.html.j2", view=dashboard_view(user), prefix=PREFIX, base=runtime.ui_base())
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     return app
@@ -123,7 +122,7 @@ def dashboard_view(user: Any) -> DashboardView:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    store = airflow_glue.artifact_store()
+    store = runtime.artifact_store()
     today = datetime.now(UTC).date()
     with create_session() as session:
         allowed = get_auth_manager().get_authorized_dag_ids(user=user, method="GET", session=session)
@@ -198,7 +197,7 @@ def _run(run: Any) -> dict[str, Any]:
         "run_id": run.run_id,
         "state": str(getattr(run.state, "value", run.state) or "queued"),
         "started": started.strftime("%Y-%m-%d %H:%M") if started else "",
-        "url": airflow_glue.run_url(run.dag_id, run.run_id),
+        "url": runtime.run_url(run.dag_id, run.run_id),
     }
 
 
@@ -208,13 +207,13 @@ def _approval(detail: Any, ti: Any) -> dict[str, Any]:
         "subject": detail.subject,
         "assigned": people,
         "since": detail.created_at.strftime("%Y-%m-%d %H:%M") if detail.created_at else "",
-        "url": airflow_glue.task_url(ti.dag_id, ti.run_id, ti.task_id, ti.map_index) + "/required_actions",
+        "url": runtime.task_url(ti.dag_id, ti.run_id, ti.task_id, ti.map_index) + "/required_actions",
     }
 
 
 def _planned_live(store: Any, slug: str, run_ids: list[str]) -> str:
     """The spec's charging.live_from, from the newest run's spec snapshot (the store, not the DAG folder)."""
-    from . import provenance
+    from .. import provenance
 
     for run_id in run_ids:
         folder = dashboard.run_folder(store, slug, run_id) / "spec"
@@ -257,4 +256,4 @@ class ReportLink(BaseOperatorLink):
         relative = dashboard.report_relative(self.report, ti_key.dag_id, ti_key.run_id, ti_key.task_id)
         if relative is None or artifact_file(relative) is None:
             return ""
-        return f"{airflow_glue.ui_base()}{PREFIX}/artifacts/{relative}"
+        return f"{runtime.ui_base()}{PREFIX}/artifacts/{relative}"

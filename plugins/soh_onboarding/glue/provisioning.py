@@ -1,0 +1,83 @@
+"""Provisioning's adapter: the tenant, its services, publishing the migration, verifying by reading back.
+
+Every call to the platform goes through `runtime.on_platform` (a refusal fails the task, a failing platform
+is retried); a dry run writes nothing to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from .options import dry_run_skips, phase_gate
+from .runtime import artifact_url, fail, on_platform, run_folder, snapshot
+
+
+def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    folder = run_folder(slug, context)
+    return snapshot(folder), folder.phase("migration"), folder.phase("provisioning")
+
+
+def tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from .. import provisioning
+
+    phase_gate("provisioning", context)
+    spec_data, _, _ = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    if dry_run_skips(context, f"create or update the tenant {tenant_id} on the platform"):
+        return {"tenant_id": tenant_id, "preview_url": None, "state": None, "dry_run": True}
+    made = on_platform(lambda client: provisioning.ensure_tenant(client, spec_data))
+    print(f"tenant {made['tenant_id']} ({made['state']}): domains {', '.join(made['domains'])}")
+    return {"tenant_id": made["tenant_id"], "preview_url": made["preview_url"], "state": made["state"]}
+
+
+def services(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    from .. import provisioning
+
+    spec_data, _, _ = _provisioning(slug, context)
+    if dry_run_skips(context, f"enable {len(spec_data['tenant']['services'])} services on the platform"):
+        return {"services": [], "dry_run": True}
+    enabled = on_platform(lambda client: provisioning.enable_services(client, spec_data))
+    print(f"services enabled: {', '.join(enabled['services'])}")
+    return {"services": enabled["services"]}
+
+
+def publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Publish the run's migration; a retry or a re-run sends only what the platform does not have yet."""
+    from .. import provisioning
+
+    spec_data, migration, _ = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    if dry_run_skips(context, f"publish the migration's pages, documents and redirects to the tenant {tenant_id}"):
+        return {}
+    published = on_platform(lambda client: provisioning.publish(client, tenant_id, migration))
+    return {kind: asdict(done) for kind, done in published.items()}
+
+
+def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> dict[str, Any]:
+    """Read everything back (`sent`: what publish sent); write provisioning.json and the report; record the
+    preview URL."""
+    from .. import provisioning
+
+    spec_data, migration, out = _provisioning(slug, context)
+    tenant_id = spec_data["tenant"]["tenant_id"]
+    if dry_run_skips(context, f"verify the tenant {tenant_id} (nothing was published)"):
+        return {"tenant_id": tenant_id, "preview_url": None, "dry_run": True}
+    published = {kind: provisioning.Published(**done) for kind, done in (sent or {}).items()}
+
+    def check(client: Any) -> Any:
+        checked = provisioning.verify(client, tenant_id, migration)
+        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
+
+    result = on_platform(check)
+    report = artifact_url(out / "provisioning-report.html")
+    if not result.ok:
+        fail(
+            "The platform does not hold what was published:\n" + "\n".join(result.verification.problems) + f"\n{report}"
+        )
+    counts = result.verification.counts
+    print(
+        f"verified: {counts['pages']} pages, {counts['assets']} assets, {counts['redirects']} redirects; report {report}"
+    )
+    print(f"preview: {result.preview_url}")
+    return {"tenant_id": tenant_id, "preview_url": result.preview_url, "live_url": result.live_url, "counts": counts}

@@ -1,0 +1,158 @@
+"""What every adapter needs from Airflow: the artifact store, the run's folder and snapshot, the UI's URLs,
+a spec that must still pass its check, the go-live settings and the platform's client.
+
+Airflow is imported inside the functions: the DAG files import this package at parse time, and only the
+task that runs needs Airflow's configuration or exceptions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import quote
+
+from .. import project, provenance, spec
+from ..artifacts import RunFolder
+
+PLATFORM_CONN_ID = "soh_platform"
+"""The Airflow Connection to the platform's admin API: host, port and schema (https; http only on loopback)
+or extra {"base_url": ...}; the API token as its password."""
+
+
+def artifact_store() -> Any:
+    """The root of the artifact store, from `[soh] artifact_store` (env AIRFLOW__SOH__ARTIFACT_STORE).
+
+    A URL such as file:///srv/soh/artifacts or s3://bucket/soh (with an Airflow connection for the
+    credentials, `[soh] artifact_store_conn_id`); by default the artifacts/ folder of the project.
+    """
+    from airflow.configuration import conf
+    from airflow.sdk import ObjectStoragePath
+
+    url = conf.get("soh", "artifact_store", fallback="") or project.DEFAULT_ARTIFACT_STORE.as_uri()
+    conn_id = conf.get("soh", "artifact_store_conn_id", fallback="") or None
+    return ObjectStoragePath(url, conn_id=conn_id)
+
+
+def ui_base() -> str:
+    """Airflow's UI as people reach it (`[api] base_url`), for links in e-mails and pages."""
+    from airflow.configuration import conf
+
+    return (conf.get("api", "base_url", fallback="") or "http://localhost:8080").rstrip("/")
+
+
+PLUGIN_PREFIX = "/soh"
+"""Where Airflow's API server mounts the plugin's web side (views.py): the artifacts and the dashboard."""
+
+
+def artifact_url(path: Any) -> str:
+    """Where a signed-in user opens an artifact in the browser: Airflow's API server, under /soh."""
+    relative = str(path).removeprefix(str(artifact_store())).lstrip("/")
+    return f"{ui_base()}{PLUGIN_PREFIX}/artifacts/{relative}"
+
+
+def run_url(dag_id: str, run_id: str) -> str:
+    """A DAG run in the Airflow UI."""
+    return f"{ui_base()}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+
+
+def task_url(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> str:
+    """A task instance in the Airflow UI (its log, details, and for a HITL task its required action)."""
+    mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
+    return f"{run_url(dag_id, run_id)}/tasks/{task_id}{mapped}"
+
+
+def run_folder(slug: str, context: dict[str, Any]) -> RunFolder:
+    return RunFolder.for_run(artifact_store(), slug, context["run_id"])
+
+
+def snapshot(folder: RunFolder) -> dict[str, Any]:
+    """The spec as the run's first task validated and stored it: what every later task works from."""
+    return provenance.read_snapshot(folder.root / "spec")
+
+
+def bundle_version(context: dict[str, Any]) -> str | None:
+    """The version (a git bundle's commit) of the DAG bundle the task was parsed from; None for an
+    unversioned bundle such as a local dags folder. The task instance knows it; the Task SDK's dag_run
+    does not carry it, older contexts might."""
+    bundle = getattr(context.get("ti"), "bundle_instance", None)
+    return getattr(bundle, "version", None) or getattr(context.get("dag_run"), "bundle_version", None)
+
+
+def specs_dir(context: dict[str, Any]) -> Path:
+    """The specs of the checkout the running DAG came from (deployed: the git bundle's commit)."""
+    return project.specs_dir(getattr(context.get("dag"), "fileloc", None))
+
+
+def valid_spec(path: Path, problem: str) -> spec.ForceSpec:
+    """The spec at `path`, which must pass its check; else the task fails with `problem` and every error."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    result = spec.load_one(path)
+    if not result.valid:
+        listing = "\n".join(error.format() for error in result.errors)
+        raise AirflowFailException(f"{problem}:\n{listing}")
+    return result.specs[0]
+
+
+def now() -> str:
+    """This moment, as the records write it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fail(message: str) -> NoReturn:
+    """Fail the task for good (no retry): the log's last line is `message`."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(message)
+
+
+def golive_settings() -> Any:
+    """config/go-live.yaml with the environment's overrides; a broken file fails the task, located."""
+    from ..golive import settings
+
+    try:
+        return settings.load()
+    except settings.SettingsError as error:
+        fail(str(error))
+
+
+def platform_client() -> Any:
+    """A client of the platform's API with the URL and token of the Connection soh_platform."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from ..platform import Credentials, PlatformClient, PlatformError
+
+    try:
+        conn = Connection.get(PLATFORM_CONN_ID)
+    except AirflowNotFoundException:
+        fail(
+            f"No Airflow Connection '{PLATFORM_CONN_ID}': create it with the platform's URL and API token "
+            "(locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the sandbox)"
+        )
+    extra = conn.extra_dejson or {}
+    base_url = extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (
+        f":{conn.port}" if conn.port else ""
+    )
+    try:
+        return PlatformClient(Credentials(base_url, conn.password or ""))
+    except PlatformError as error:
+        fail(f"The Connection '{PLATFORM_CONN_ID}' is not usable: {error}")
+
+
+def on_platform(work: Any) -> Any:
+    """Run `work(client)`: a refusal (4xx) or a redirect (3xx: the Connection points at the wrong place)
+    fails the task for good; giving up on a failing platform (5xx, timeouts) raises for Airflow to retry
+    the task later."""
+    from ..platform import PlatformError
+
+    with platform_client() as client:
+        try:
+            result = work(client)
+        except PlatformError as error:
+            if error.status is not None and error.status < 500:
+                fail(f"The platform refused: {error}")
+            raise
+        print(f"platform calls: {client.stats.as_dict()}")
+        return result
