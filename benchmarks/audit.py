@@ -59,7 +59,7 @@ def free_port() -> int:
 def start_legacy_site(pages: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "plugins"), str(ROOT)]))
-    command = [sys.executable, "-m", "soh_onboarding", "sandbox", "legacy-site", "--pages", str(max(pages, 50))]
+    command = [sys.executable, "-m", "sandbox", "legacy-site", "--pages", str(max(pages, 50))]
     command += ["--port", str(port), "--no-faults", "--quiet"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
@@ -107,7 +107,7 @@ def start_platform_tenant(pages: int, folder: Path) -> tuple[subprocess.Popen[by
     port = free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "plugins"), str(ROOT)]))
     env["SOH_SANDBOX_PLATFORM_TOKEN"] = "benchmark"
-    command = [sys.executable, "-m", "soh_onboarding", "sandbox", "platform", "--port", str(port)]
+    command = [sys.executable, "-m", "sandbox", "platform", "--port", str(port)]
     command += ["--data", str(data), "--quiet"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/preview/bench/"

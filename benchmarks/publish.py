@@ -1,7 +1,7 @@
 """Publishing pages to the platform: batched (what provisioning does) against one request per page.
 
 Both publish the same N synthetic migrated pages (about 3 KB of HTML each) to the sandbox platform, run
-as its own process (`python -m soh_onboarding sandbox platform`, SQLite on disk), each side to a fresh
+as its own process (`python -m sandbox platform`, SQLite on disk), each side to a fresh
 tenant, through the same client (requests Session, keep-alive). Batched is `provisioning.publish_pages`:
 it reads back what the tenant holds, hashes every page and sends the missing ones in batches of 250. The
 baseline sends each page in its own batch request. Both end states are checked to be identical.

@@ -41,10 +41,10 @@ def airflow_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def soh(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def soh(*args: str, cwd: Path = ROOT, module: str = "soh_onboarding") -> subprocess.CompletedProcess[str]:
     """`python -m soh_onboarding ARGS` as a user runs it: a separate process, output captured."""
     return subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", *args],
+        [sys.executable, "-m", module, *args],
         cwd=cwd,
         env=airflow_env(),
         capture_output=True,
@@ -52,6 +52,11 @@ def soh(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         timeout=180,
         check=False,
     )
+
+
+def run_sandbox(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m sandbox ARGS` from the project's root, as bin/run starts the sandbox's servers."""
+    return soh(*args, module="sandbox")
 
 
 def copy_specs(folder: Path) -> Path:

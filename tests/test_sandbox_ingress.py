@@ -117,7 +117,7 @@ def test_the_cli_keeps_its_ca_across_restarts(tmp_path: Path) -> None:
         ports = [str(free_port()) for _ in range(3)]
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "soh_onboarding", "sandbox", "ingress", "--dir", str(folder)),
+                *(sys.executable, "-m", "sandbox", "ingress", "--dir", str(folder)),
                 *("--data", str(tmp_path / "none.sqlite3"), "--platform-port", str(free_port())),
                 *("--dns-port", ports[0], "--http-port", ports[1], "--https-port", ports[2]),
             ],

@@ -10,7 +10,7 @@ import pytest
 import requests
 from selectolax.lexbor import LexborHTMLParser
 
-from conftest import soh
+from conftest import run_sandbox
 from sandbox.platform import Faults, SandboxPlatform, misconfigured_tenant, start
 from sandbox.platform.api import page_hash
 from sandbox.platform.scenarios import configured_tenant
@@ -186,7 +186,7 @@ def test_the_fault_mode_serves_500s_429s_and_timeouts() -> None:
 
 
 def test_the_cli_needs_a_token() -> None:
-    done = soh("sandbox", "platform", "--port", "1")
+    done = run_sandbox("platform", "--port", "1")
     assert done.returncode == 2 and "SOH_SANDBOX_PLATFORM_TOKEN" in done.stderr
 
 

@@ -1,4 +1,4 @@
-"""`python -m soh_onboarding ...`: see cli.py."""
+"""`python -m soh_onboarding ...`: see the cli package."""
 
 from soh_onboarding.cli import main
 

@@ -317,10 +317,10 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         airflow_command(env, "pools", "import", str(ROOT / "config" / "pools.json"))
 
         sandbox_port = free_port()
-        sandbox = [sys.executable, "-m", "soh_onboarding", "sandbox", "legacy-site", "--quiet"]
+        sandbox = [sys.executable, "-m", "sandbox", "legacy-site", "--quiet"]
         sandbox += ["--pages", str(sandbox_pages), "--port", str(sandbox_port)]
         services["sandbox"] = Process("sandbox", sandbox, base / "sandbox.log", env)
-        platform = [sys.executable, "-m", "soh_onboarding", "sandbox", "platform", "--quiet"]
+        platform = [sys.executable, "-m", "sandbox", "platform", "--quiet"]
         platform += ["--port", str(platform_port), "--data", str(base / "platform.sqlite3")]
         token = json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["password"]
         platform_env = {**env, "SOH_SANDBOX_PLATFORM_TOKEN": token}  # the sandbox reads its token from there

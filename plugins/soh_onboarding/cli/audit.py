@@ -1,0 +1,98 @@
+"""`python -m soh_onboarding audit`: accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import checked_spec, progress_printer
+
+
+def run(args: argparse.Namespace) -> int:
+    """Audit pages or sitemaps for accessibility into --out; exit 1 when the gate fails, 2 on bad input."""
+    from ..accessibility import compare, engines, run, sitemap
+    from ..accessibility.audit import AuditOptions
+
+    from_spec = run.FromSpec()
+    if args.spec:
+        checked = checked_spec(args.spec)
+        if checked is None:
+            return 2
+        from_spec = run.FromSpec.of(checked.data)
+    settings = dict(from_spec.settings)
+    if args.max_pages is not None:
+        settings["max_pages"] = args.max_pages
+    if args.standard:
+        settings["standard"] = args.standard
+    redirects = None
+    if args.redirects:
+        path = Path(args.redirects)
+        try:
+            text = path.read_text(encoding="utf-8")
+            redirects = compare.read_redirects(text, source=str(path), new_base=args.new_base)
+        except OSError as exc:
+            print(f"{path}: cannot read the redirect map ({exc.strerror})", file=sys.stderr)
+            return 2
+        except compare.RedirectMapError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    try:
+        options = AuditOptions(
+            standard=settings.get("standard", "WCAG 2.2 AA"), concurrency=args.concurrency, page_timeout=args.timeout
+        )
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        progress = progress_printer(args.json)
+        outcome = run.run(
+            args.urls,
+            out,
+            options=options,
+            redirects=redirects,
+            progress=progress,
+            **(from_spec.as_kwargs() | {"settings": settings}),
+        )
+    except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
+        print(f"audit: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(outcome.result.summary(), indent=2))
+    else:
+        print(outcome.gate.summary())
+        if outcome.comparison is not None:
+            totals = outcome.comparison.totals
+            print(
+                f"before/after on {outcome.comparison.pairs} page pair(s): {totals['fixed']} fixed, "
+                f"{totals['carried_over']} carried over, {totals['introduced']} introduced"
+            )
+        print(f"reports: {', '.join(str(out / name) for name in outcome.files.values())}")
+    return 0 if outcome.gate.passed else 1
+
+
+def register(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines",
+        description="Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM "
+        "Equal Access, HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft "
+        "accessibility statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.",
+    )
+    audit.add_argument("urls", nargs="+", metavar="URL_OR_SITEMAP", help="page URLs and sitemap URLs")
+    audit.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
+    audit.add_argument(
+        "--json", action="store_true", help='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
+    )
+    audit.add_argument(
+        "--spec",
+        metavar="SPEC",
+        help="take the standard, gate thresholds, key pages and the legacy site's connect_to from a spec",
+    )
+    audit.add_argument("--standard", choices=["WCAG 2.2 AA", "WCAG 2.1 AA"], help="default: the spec's, or 2.2 AA")
+    audit.add_argument("--max-pages", type=int, metavar="N", help="sample at most N pages (every template first)")
+    audit.add_argument("--concurrency", type=int, default=2, metavar="N", help="pages at once (default 2)")
+    audit.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per page (default 60)")
+    audit.add_argument("--redirects", metavar="CSV", help="a migration's redirects.csv: audit the old pages too")
+    audit.add_argument("--new-base", metavar="URL", help="where redirects.csv's new URLs are served (e.g. a preview)")
+    audit.set_defaults(func=run)

@@ -1,0 +1,22 @@
+"""What the commands share: the spec a command runs on, and where progress lines go."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import spec
+
+
+def checked_spec(path: str) -> spec.ForceSpec | None:
+    """The spec a phase command runs on, or None after printing every error (the command exits 1)."""
+    result = spec.check([Path(path)])
+    for error in result.errors:
+        print(error.format(), file=sys.stderr)
+    return result.specs[0] if result.valid else None
+
+
+def progress_printer(as_json: bool) -> Callable[[str], None]:
+    """Progress lines on stdout, or on stderr when stdout carries the command's JSON."""
+    return (lambda line: print(line, file=sys.stderr)) if as_json else print

@@ -1,0 +1,59 @@
+"""`python -m soh_onboarding reaudit`: re-audit a live force's live site for accessibility against its go-live audit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import checked_spec
+
+
+def run(args: argparse.Namespace) -> int:
+    """Re-audit a live force's live site against its go-live audit; exit 1 on new regressions, no page
+    audited, or a site that cannot be reached."""
+    from .. import project
+    from ..accessibility import monitor
+    from ..golive import settings
+
+    force = checked_spec(args.spec)
+    if force is None:
+        return 1
+    store = Path(args.store or project.DEFAULT_ARTIFACT_STORE)
+    try:
+        done = monitor.reaudit(force.data, settings.load(), store, progress=lambda line: print(line, file=sys.stderr))
+    except (settings.SettingsError, monitor.ReauditError) as error:
+        print(f"{force.slug}: {error}", file=sys.stderr)
+        return 1
+    line = monitor.record(store, done)
+    if args.json:
+        print(json.dumps(line, indent=2, sort_keys=True))
+    else:
+        for item in done.outcome.new:
+            print(f"NEW  {item}")
+        for item in sorted(set(done.outcome.open) - set(done.outcome.new)):
+            print(f"OPEN {item}")
+        for item in done.outcome.fixed:
+            print(f"FIXED {item}")
+        drafted = done.statement.drafted or "never"
+        overdue = "due for review" if done.statement.overdue else f"review due {done.statement.review_due}"
+        print(f"{force.name}: {done.outcome.status}; {len(done.outcome.new)} new, {len(done.outcome.open)} open")
+        print(f"statement drafted {drafted}: {overdue}; report: {store / line['report']}")
+    return 1 if done.outcome.alert or done.outcome.status == monitor.NOT_AUDITED else 0
+
+
+def register(commands: Any) -> None:
+    reaudit = commands.add_parser(
+        "reaudit",
+        help="re-audit a live force's live site for accessibility against its go-live audit",
+        description="Audit the force's live domain (its sitemap, sampled as the onboarding audit) through "
+        "config/go-live.yaml's resolver and ports, compare with the audit its go-live passed with and the last "
+        "re-audit, and write <store>/<force>/accessibility-monitoring/<date>.json and .html. Exit 1 on new "
+        "serious or critical violations, when no page could be audited, or when the site cannot be reached.",
+    )
+    reaudit.add_argument("spec", metavar="SPEC", help="the live force's spec file")
+    reaudit.add_argument("--store", metavar="DIR", help="the artifact store (default: artifacts/)")
+    reaudit.add_argument("--json", action="store_true", help="print the result's summary line as JSON")
+    reaudit.set_defaults(func=run)

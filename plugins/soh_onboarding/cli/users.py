@@ -1,0 +1,29 @@
+"""`python -m soh_onboarding airflow-users`: the simple auth manager's users: the admin and every approver named in a spec."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import spec
+
+
+def run(args: argparse.Namespace) -> int:
+    """Users for Airflow's simple auth manager: the admin, and every approver named in a valid spec.
+
+    Approval tasks are assigned to people by their e-mail address, so each approver signs in with it.
+    """
+    users = {"admin": "admin"}
+    for force in spec.check().specs:
+        for role in ("data_protection_officer", "go_live_approver"):
+            users.setdefault(force.data["contacts"][role]["email"], "user")
+    print(",".join(f"{name}:{role}" for name, role in users.items()))
+    return 0
+
+
+def register(commands: Any) -> None:
+    users = commands.add_parser(
+        "airflow-users",
+        help="print the simple auth manager's users: admin and every approver in the specs",
+    )
+    users.set_defaults(func=run)
