@@ -15,8 +15,9 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup, task
 
-from soh_onboarding import airflow_glue, dpia, notifications, project, spec, speccache
+from soh_onboarding import airflow_glue, dpia, notifications, project, spec
 from soh_onboarding.golive import decision as golive_decision
+from soh_onboarding.spec import cache as speccache
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DEMO, airflow_env
-from soh_onboarding import patterns
+from soh_onboarding.spec import patterns
 
 CATASTROPHIC = [
     line

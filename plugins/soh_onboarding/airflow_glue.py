@@ -15,8 +15,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import project, provenance, reports, spec
+from . import project, reports, spec
 from .artifacts import RunFolder, write_json
+from .spec import provenance
 
 STEPS = (
     {

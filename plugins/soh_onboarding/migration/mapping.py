@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
-from soh_onboarding import patterns
+from soh_onboarding.spec import patterns
 from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]

@@ -24,7 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import documents, patterns, project, spec, yamlsource
+from .. import project, spec
+from . import documents, patterns, yamlsource
 
 PRUNE_AFTER_SECONDS = 86_400
 """Cached specs of a fingerprint untouched this long are deleted when a new set is cached."""

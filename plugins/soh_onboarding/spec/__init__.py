@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import documents, patterns, project, yamlsource
+from .. import project
+from . import documents, patterns, yamlsource
 from .documents import Document, DocumentError, format_field
-from .urls import split_host_port
 from .yamlsource import Path as FieldPath
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -326,7 +326,7 @@ def _rule_alt_text_keys(data: dict[str, Any], path: Path, fail: Fail) -> None:
     The schema checks a key's form (a path, or an http(s) URL); here an absolute URL must be on one of the
     legacy site's hosts, and two keys must not name the same image once canonicalised as the crawl does.
     """
-    from .urls import NotAWebURL, Scope  # stdlib only; loaded when a spec has alt text
+    from ..urls import NotAWebURL, Scope  # stdlib only; loaded when a spec has alt text
 
     entries = data["content_mapping"].get("alt_text")
     if not isinstance(entries, dict):
@@ -368,6 +368,8 @@ def _rule_alt_text_keys(data: dict[str, Any], path: Path, fail: Fail) -> None:
 
 def _port_problem(text: str) -> str | None:
     """Why the port of a host:port is unusable, or None (its form is the schema's to report)."""
+    from ..urls import split_host_port  # not at the top: urls imports spec.patterns, so this package comes first
+
     try:
         split_host_port(text)
     except ValueError as error:
