@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .. import project, spec
+from .. import project, spec, urls
 from . import documents, patterns, yamlsource
 
 PRUNE_AFTER_SECONDS = 86_400
@@ -38,7 +38,7 @@ def cache_dir() -> Path:
 @cache
 def _rules_digest() -> bytes:
     digest = hashlib.sha256()
-    checking_code = (spec, yamlsource, documents, patterns)
+    checking_code = (spec, yamlsource, documents, patterns, urls)  # urls: connect_to's ports, alt-text keys
     for path in (*(Path(m.__file__) for m in checking_code), project.SPEC_SCHEMA, project.SERVICES_CATALOGUE):
         digest.update(path.read_bytes())
     return digest.digest()
