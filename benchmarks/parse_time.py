@@ -110,7 +110,7 @@ def log(message: str, started: float) -> None:
 
 
 def shard_of(stem: str) -> int:
-    """As soh_onboarding.speccache.shard_of (the benchmark's driver does not import Airflow)."""
+    """As soh_onboarding.spec.cache.shard_of (the benchmark's driver does not import Airflow)."""
     return zlib.crc32(stem.encode()) % SHARDS
 
 

@@ -15,11 +15,12 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup, task
 
-from soh_onboarding import dpia, phases, project, spec, speccache
+from soh_onboarding import dpia, phases, project, spec
 from soh_onboarding.glue import accessibility, building, golive, live, migration, notifications, options, provisioning
 from soh_onboarding.glue import dpia as dpia_glue
 from soh_onboarding.glue.snapshot import check_and_snapshot
 from soh_onboarding.golive import decision as golive_decision
+from soh_onboarding.spec import cache as speccache
 
 OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"

@@ -7,7 +7,8 @@ defines no DAG and raises only when some spec fails its check, listing every err
 
 from __future__ import annotations
 
-from soh_onboarding import project, spec, speccache
+from soh_onboarding import project, spec
+from soh_onboarding.spec import cache as speccache
 
 
 class InvalidForceSpecs(Exception):

@@ -21,7 +21,7 @@ from conftest import DEMO, ROOT, airflow_env, serving
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding.migration.crawl import Crawl, CrawlSettings, read_body, read_pages
 from soh_onboarding.migration.fetch import Fetcher
-from soh_onboarding.migration.urls import Scope
+from soh_onboarding.urls import Scope
 
 DEMO_DATA = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
 

@@ -256,7 +256,7 @@ def test_specs_checked_by_the_factory_are_the_ones_the_cli_checks() -> None:
 
 
 def test_the_valid_marker_follows_every_byte_of_the_specs(spec_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from soh_onboarding import speccache
+    from soh_onboarding.spec import cache as speccache
 
     monkeypatch.setenv("SOH_CACHE_DIR", str(tmp_path / "cache"))
     assert not speccache.known_valid()
@@ -283,8 +283,8 @@ def test_a_stale_marker_never_hides_a_broken_spec(spec_dir: Path) -> None:
 
 def test_the_shard_files_build_every_force_once_each_in_its_own_file() -> None:
     """dags/onboarding.py builds no DAG itself: SHARDS files each build the forces that hash to them."""
-    from soh_onboarding import speccache
     from soh_onboarding.glue.building import dag_builder
+    from soh_onboarding.spec import cache as speccache
 
     builder = dag_builder(DAGS / "onboarding.py")
     shard_files = sorted(p.name for p in DAGS.glob("onboarding_shard_*.py"))
@@ -299,7 +299,7 @@ def test_the_shard_files_build_every_force_once_each_in_its_own_file() -> None:
 
 
 def test_a_shard_reads_the_cached_verdict_only_when_every_spec_is_unchanged(spec_dir: Path, tmp_path, monkeypatch):
-    from soh_onboarding import speccache
+    from soh_onboarding.spec import cache as speccache
 
     monkeypatch.setenv("SOH_CACHE_DIR", str(tmp_path / "cache"))
     full = {s.path: s for s in spec.check().specs}
@@ -322,7 +322,7 @@ def test_a_shard_reads_the_cached_verdict_only_when_every_spec_is_unchanged(spec
 
 
 def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: Path, tmp_path, monkeypatch) -> None:
-    from soh_onboarding import speccache
+    from soh_onboarding.spec import cache as speccache
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("SOH_CACHE_DIR", str(cache))
@@ -385,6 +385,6 @@ def test_the_parse_time_changes_change_nothing_a_run_or_the_trigger_form_sees() 
 
 
 def speccache_shard(path: Path, shards: int) -> int:
-    from soh_onboarding import speccache
+    from soh_onboarding.spec import cache as speccache
 
     return speccache.shard_of(path, shards)

@@ -24,8 +24,9 @@ from golive_servers import DnsServer, Ingress, LocalCA, free_port, golive_env, s
 
 from airflow_server import Airflow, start_airflow
 from conftest import ROOT
-from soh_onboarding import platform, provenance, spec
+from soh_onboarding import platform, spec
 from soh_onboarding.artifacts import RunFolder, safe_name
+from soh_onboarding.spec import provenance
 
 sys.path.insert(0, str(ROOT))
 from sandbox.platform import SandboxPlatform

@@ -26,7 +26,7 @@ LINEAR_TIME_PROBE = textwrap.dedent(
     """
     import json, sys, yaml
     from soh_onboarding.migration.mapping import Mapper
-    from soh_onboarding.migration.urls import Scope
+    from soh_onboarding.urls import Scope
 
     spec = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
     pattern, length = sys.argv[2], int(sys.argv[3])

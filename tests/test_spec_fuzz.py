@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import DEMO
-from soh_onboarding import spec, yamlsource
+from soh_onboarding import spec
+from soh_onboarding.spec import yamlsource
 
 DEMO_BYTES = DEMO.read_bytes()
 DEMO_DATA = yaml.safe_load(DEMO_BYTES)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO, SPECS
-from soh_onboarding import spec, yamlsource
-from soh_onboarding.documents import DocumentError
+from soh_onboarding import spec
+from soh_onboarding.spec import yamlsource
+from soh_onboarding.spec.documents import DocumentError
 
 DEMO_TEXT = DEMO.read_text(encoding="utf-8")
 

@@ -15,7 +15,7 @@ from soh_onboarding import project
 from soh_onboarding.migration import pipeline
 from soh_onboarding.migration.crawl import Crawl, read_pages
 from soh_onboarding.migration.traffic import TrafficDataError, load_for_spec, parse_traffic
-from soh_onboarding.migration.urls import Scope
+from soh_onboarding.urls import Scope
 
 BASE = "http://127.0.0.1:8081/"
 

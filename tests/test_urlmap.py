@@ -23,7 +23,7 @@ from soh_onboarding.migration.mapping import (
     rewrite_links,
     write_redirects_csv,
 )
-from soh_onboarding.migration.urls import (
+from soh_onboarding.urls import (
     NotAWebURL,
     Scope,
     _normalise_escapes,

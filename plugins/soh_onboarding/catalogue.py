@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import documents, project
-from .documents import DocumentError, format_field
+from . import project
+from .spec import documents
+from .spec.documents import DocumentError, format_field
 
 CATALOGUE_SCHEMA = project.SCHEMAS_DIR / "services-catalogue.schema.json"
 

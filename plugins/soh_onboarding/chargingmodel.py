@@ -26,11 +26,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import charging, documents, policeforces, project
+from . import charging, policeforces, project
 from .charging import CostLine, FinancialYear, FundingSource, Member, ScenarioResult
-from .documents import DocumentError, format_field
 from .liveforces import LiveForce
-from .yamlsource import Path as FieldPath
+from .spec import documents
+from .spec.documents import DocumentError, format_field
+from .spec.yamlsource import Path as FieldPath
 
 CONFIG = project.CONFIG_DIR / "charging-model.yaml"
 SCHEMA = project.SCHEMAS_DIR / "charging-model.schema.json"

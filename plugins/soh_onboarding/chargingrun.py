@@ -11,7 +11,7 @@ from typing import Any
 from . import chargingmodel, chargingquality, chargingreport, liveforces, spec
 from .artifacts import write_json
 from .chargingmodel import ChargingModelError
-from .documents import DocumentError
+from .spec.documents import DocumentError
 
 ALL = "all"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..migration.urls import split_host_port
+from ..urls import split_host_port
 from . import compare, gate, report, sitemap
 from .audit import AuditOptions, AuditResult, audit
 

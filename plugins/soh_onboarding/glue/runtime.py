@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
 
-from .. import project, provenance, spec
+from .. import project, spec
 from ..artifacts import RunFolder
+from ..spec import provenance
 
 PLATFORM_CONN_ID = "soh_platform"
 """The Airflow Connection to the platform's admin API: host, port and schema (https; http only on loopback)

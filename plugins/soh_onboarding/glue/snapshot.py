@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import provenance
+from ..spec import provenance
 from .options import run_options
 from .runtime import bundle_version, run_folder, valid_spec
 

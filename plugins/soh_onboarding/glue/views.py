@@ -213,7 +213,7 @@ def _approval(detail: Any, ti: Any) -> dict[str, Any]:
 
 def _planned_live(store: Any, slug: str, run_ids: list[str]) -> str:
     """The spec's charging.live_from, from the newest run's spec snapshot (the store, not the DAG folder)."""
-    from .. import provenance
+    from ..spec import provenance
 
     for run_id in run_ids:
         folder = dashboard.run_folder(store, slug, run_id) / "spec"

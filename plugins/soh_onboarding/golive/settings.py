@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import documents, project, yamlsource
-from ..documents import DocumentError
+from .. import project
+from ..spec import documents, yamlsource
+from ..spec.documents import DocumentError
 from .headers import ScoringTable
 from .net import Network
 

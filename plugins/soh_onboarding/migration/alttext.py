@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .urls import Scope
+from ..urls import Scope
 
 #: Columns of images-missing-alt.csv; `alt` is left empty for the editors to fill in.
 MISSING_ALT_COLUMNS = ("page", "new_path", "image_url", "spec_key", "alt")

@@ -38,8 +38,8 @@ from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
 from ..artifacts import is_local, within
+from ..urls import ConnectTo, NotAWebURL, Scope, parse_connect_to
 from .fetch import USER_AGENT, Fetched, Fetcher
-from .urls import ConnectTo, NotAWebURL, Scope, parse_connect_to
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ASSET_SUFFIXES = (

@@ -41,7 +41,7 @@ from urllib.parse import urljoin, urlsplit
 
 from requests.utils import requote_uri
 
-from .urls import ConnectTo, address_problem, connect_target, resolve_and_check
+from ..urls import ConnectTo, address_problem, connect_target, resolve_and_check
 
 USER_AGENT = "SOH-onboarding-crawler/0.1 (+National Single Online Home content migration)"
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})

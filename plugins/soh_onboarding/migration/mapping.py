@@ -35,7 +35,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from soh_onboarding import patterns
-from soh_onboarding.migration.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
+from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
 #: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from .. import reports
 from ..artifacts import force_folder, within, write_json
+from ..urls import Scope
 from . import traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
@@ -41,7 +42,6 @@ from .quality import (
     recorded_outcome,
 )
 from .sanitise import sanitise
-from .urls import Scope
 
 ASSET_PREFIX = "/media/legacy"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)

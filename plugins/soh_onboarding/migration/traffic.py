@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .urls import NotAWebURL, Scope
+from ..urls import NotAWebURL, Scope
 
 PATH_COLUMNS = ("path", "url", "page", "old_url")
 HITS_COLUMNS = ("hits", "count", "visits", "pageviews", "views")

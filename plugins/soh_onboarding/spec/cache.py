@@ -24,7 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import documents, patterns, project, spec, yamlsource
+from .. import patterns, project, spec, urls
+from . import documents, yamlsource
 
 PRUNE_AFTER_SECONDS = 86_400
 """Cached specs of a fingerprint untouched this long are deleted when a new set is cached."""
@@ -37,7 +38,7 @@ def cache_dir() -> Path:
 @cache
 def _rules_digest() -> bytes:
     digest = hashlib.sha256()
-    checking_code = (spec, yamlsource, documents, patterns)
+    checking_code = (spec, yamlsource, documents, patterns, urls)  # urls: connect_to's ports, alt-text keys
     for path in (*(Path(m.__file__) for m in checking_code), project.SPEC_SCHEMA, project.SERVICES_CATALOGUE):
         digest.update(path.read_bytes())
     return digest.digest()

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import project
-from .artifacts import write_json
-from .spec import ForceSpec
+from .. import project
+from ..artifacts import write_json
+from . import ForceSpec
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ import jsonschema
 import jsonschema_rs
 from email_validator import EmailNotValidError, validate_email
 
-from . import patterns, yamlsource
+from .. import patterns
+from . import yamlsource
 from .yamlsource import Path as FieldPath
 
 

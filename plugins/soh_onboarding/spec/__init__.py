@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import documents, patterns, project, yamlsource
+from .. import patterns, project
+from ..urls import NotAWebURL, Scope, split_host_port
+from . import documents, yamlsource
 from .documents import Document, DocumentError, format_field
-from .migration.urls import split_host_port
 from .yamlsource import Path as FieldPath
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -326,8 +327,6 @@ def _rule_alt_text_keys(data: dict[str, Any], path: Path, fail: Fail) -> None:
     The schema checks a key's form (a path, or an http(s) URL); here an absolute URL must be on one of the
     legacy site's hosts, and two keys must not name the same image once canonicalised as the crawl does.
     """
-    from .migration.urls import NotAWebURL, Scope  # stdlib only; loaded when a spec has alt text
-
     entries = data["content_mapping"].get("alt_text")
     if not isinstance(entries, dict):
         return
