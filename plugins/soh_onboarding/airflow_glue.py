@@ -275,7 +275,7 @@ PLATFORM_SLUG = "platform"
 def charging_scenarios() -> list[str]:
     """The model's scenario names, for the trigger form; [] when the model file does not pass its schema
     (the run then reports the located errors). Parse time: reads one small local file, nothing else."""
-    from . import chargingmodel
+    from .charging import model as chargingmodel
 
     return chargingmodel.scenario_names()
 
@@ -327,8 +327,9 @@ def compute_charging(context: dict[str, Any], asset: Any) -> dict[str, Any]:
     failed quality check, with a readable summary; emit the summary on the Asset event."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from . import chargingreport, chargingrun
-    from .chargingmodel import ChargingModelError
+    from .charging import report as chargingreport
+    from .charging import run as chargingrun
+    from .charging.model import ChargingModelError
 
     params = context.get("params") or {}
     scenario = params.get("scenario") or chargingrun.ALL

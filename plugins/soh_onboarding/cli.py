@@ -316,7 +316,8 @@ def _airflow_users(args: argparse.Namespace) -> int:
 
 def _charging(args: argparse.Namespace) -> int:
     """Compute the charging model's scenarios into --out (or only check the model with --check)."""
-    from . import chargingmodel, chargingrun
+    from .charging import model as chargingmodel
+    from .charging import run as chargingrun
 
     try:
         if args.check:

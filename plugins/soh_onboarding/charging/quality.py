@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import quality
-from .charging import ScenarioResult, to_pence
+from .. import quality
+from .arithmetic import ScenarioResult, to_pence
 
 
 @dataclass
