@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, airflow_env, soh, undocumented_fields
-from soh_onboarding import liveforces, spec
+from soh_onboarding import spec
 from soh_onboarding.charging import arithmetic
 from soh_onboarding.charging import model as chargingmodel
 from soh_onboarding.charging import quality as chargingquality
@@ -27,6 +27,7 @@ from soh_onboarding.charging import report as chargingreport
 from soh_onboarding.charging import run as chargingrun
 from soh_onboarding.charging.arithmetic import CostLine, FinancialYear, FundingSource, Member
 from soh_onboarding.charging.model import ChargingModelError
+from soh_onboarding.live import register as liveforces
 
 CONFIG = ROOT / "config" / "charging-model.yaml"
 

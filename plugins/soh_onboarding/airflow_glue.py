@@ -312,7 +312,7 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
 def _record_live(slug: str, name: str, live_date: Any, context: dict[str, Any], asset: Any) -> dict[str, Any]:
     """Record the force in the live-forces register and put it on the Asset event (mark_force_live, go-live)."""
-    from . import liveforces
+    from .live import register as liveforces
 
     source = f"{context['dag'].dag_id if context.get('dag') else 'mark_force_live'} run {context['run_id']}"
     entry, changed = liveforces.mark_live(artifact_store(), slug, live_date, source)
@@ -681,7 +681,7 @@ def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = 
 
 def monitored_forces() -> list[str]:
     """The forces of the live-forces register that still have a spec (the checks need its domains)."""
-    from . import liveforces
+    from .live import register as liveforces
 
     slugs = [force.slug for force in liveforces.live_forces(artifact_store())]
     kept = [slug for slug in slugs if (project.specs_dir() / f"{slug}.yaml").is_file()]
@@ -705,7 +705,8 @@ def _live_spec(slug: str) -> dict[str, Any]:
 def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Re-run the machine checks of one live force and compare with its go-live and its last check."""
     from .artifacts import force_folder
-    from .golive import checks, decision, monitor
+    from .golive import checks, decision
+    from .live import sitechecks as monitor
 
     spec_data = _live_spec(slug)
     store = artifact_store()
@@ -729,7 +730,7 @@ def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, An
     """Write the dashboard's summary; fail (the alert) when any force has a new regression."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from .golive import monitor
+    from .live import sitechecks as monitor
 
     lines = [line for line in (lines or []) if line]
     path = monitor.summarise(artifact_store(), lines, _now())
@@ -749,7 +750,7 @@ def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     re-audit. Playwright is imported by the audit only, here at run time."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from .accessibility import monitor
+    from .live import reaudit as monitor
 
     spec_data = _live_spec(slug)
     store = artifact_store()
@@ -779,7 +780,7 @@ def reaudit_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any])
     longer passes its check: the task's log says why)."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from .accessibility import monitor
+    from .live import reaudit as monitor
 
     lines = [line for line in (lines or []) if line]
     path = monitor.summarise(artifact_store(), lines, _now())

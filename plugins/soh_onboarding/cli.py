@@ -145,8 +145,8 @@ def _reaudit(args: argparse.Namespace) -> int:
     """Re-audit a live force's live site against its go-live audit; exit 1 on new regressions, no page
     audited, or a site that cannot be reached."""
     from . import project
-    from .accessibility import monitor
     from .golive import settings
+    from .live import reaudit as monitor
 
     force = _checked_spec(args.spec)
     if force is None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import documents, project
 from ..documents import DocumentError, format_field
-from ..liveforces import LiveForce
+from ..live.register import LiveForce
 from ..yamlsource import Path as FieldPath
 from . import arithmetic, policeforces
 from .arithmetic import CostLine, FinancialYear, FundingSource, Member, ScenarioResult

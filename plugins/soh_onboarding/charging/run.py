@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import liveforces, spec
+from .. import spec
 from ..artifacts import write_json
 from ..documents import DocumentError
+from ..live.register import live_forces
 from . import quality, report
 from .model import CONFIG, ChargingModel, ChargingModelError, figures_from_specs, load
 from .quality import QualityResult
@@ -63,7 +64,7 @@ def run(
     figures = figures_from_specs(checked.specs)
     model = load(config, figures)
     wanted = scenario_ids(requested, model)
-    register = liveforces.live_forces(store) if store is not None else []
+    register = live_forces(store) if store is not None else []
     results = [model.compute(scenario_id, figures, register) for scenario_id in wanted]
     growth = model.growth(figures)
     rows = report.charge_rows(results)

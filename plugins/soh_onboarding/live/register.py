@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .artifacts import write_json
+from ..artifacts import write_json
 
 REGISTER = ("platform", "live-forces.json")
 
