@@ -3,7 +3,8 @@
     mark_force_live ──emits──► Asset soh://platform/live-forces ──schedules──► charging_model
                                                                                   └─emits─► soh://charging/model
 
-The go-live phase will call the same library function as mark_force_live and emit the same Asset.
+The go-live phase's switch (dags/onboarding.py) calls the same library function as mark_force_live and emits
+the same Asset.
 This file only wires: the library (plugins/soh_onboarding) decides. Parse time reads the model's
 scenario names from one local file for the trigger form; nothing else.
 """
@@ -33,7 +34,7 @@ the date given, or from its spec's `charging.live_from`, and emits the Asset `so
 which runs **SOH charging model** with the new roster. Marking again on the same date changes nothing;
 another date corrects the entry and keeps the old one in the register's history.
 
-The go-live phase of the onboarding DAGs will do the same when it switches a force live.
+The go-live phase of the onboarding DAGs does the same when it switches a force live.
 """,
     schedule=None,
     catchup=False,

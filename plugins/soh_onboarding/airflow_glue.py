@@ -265,7 +265,7 @@ def _now() -> str:
 # --- the platform: live forces and the charging model ------------------------------------------
 
 LIVE_FORCES_URI = "soh://platform/live-forces"
-"""Emitted when a force goes live (the mark-live DAG today, the go-live phase later); schedules charging."""
+"""Emitted when a force goes live (the mark-live DAG, or the go-live phase's switch); schedules charging."""
 CHARGING_MODEL_URI = "soh://charging/model"
 """Emitted when the charging model is recomputed, with the summary in the event's extra."""
 PLATFORM_SLUG = "platform"
