@@ -17,8 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
-from soh_onboarding import chargingmodel, spec
-from soh_onboarding.charging import KINDS, year_costs, year_funding
+from soh_onboarding import spec
+from soh_onboarding.charging import model as chargingmodel
+from soh_onboarding.charging.arithmetic import KINDS, year_costs, year_funding
 
 
 def naive(model: chargingmodel.ChargingModel, members: list) -> dict[tuple[str, str], float]:

@@ -6,7 +6,7 @@ audits the same pages two ways, alternating which goes first in each repeat:
 
 - **preview**: the onboarding's accessibility phase on the tenant's preview (`accessibility.run.run`:
   sitemap, audit, gate, reports), plain HTTP straight to the platform;
-- **live**: the re-audit of the live domain (`accessibility.monitor.reaudit` and `record`): the sitemap
+- **live**: the re-audit of the live domain (`live.reaudit.reaudit` and `record`): the sitemap
   through the go-live settings' resolver, Chromium through `--host-resolver-rules` and the ingress's TLS,
   the comparison with the baseline and the result and report written.
 
@@ -36,9 +36,9 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from audit import log, start_platform_tenant  # noqa: E402  (benchmarks/audit.py: the same sandbox tenant)
 
 from soh_onboarding import platform  # noqa: E402
-from soh_onboarding.accessibility import monitor  # noqa: E402
 from soh_onboarding.accessibility import run as accessibility_run  # noqa: E402
 from soh_onboarding.golive import settings  # noqa: E402
+from soh_onboarding.live import reaudit as monitor  # noqa: E402
 
 DOMAIN = "www.bench-force.example"
 

@@ -3,7 +3,8 @@
     mark_force_live ──emits──► Asset soh://platform/live-forces ──schedules──► charging_model
                                                                                   └─emits─► soh://charging/model
 
-Go-live's switch (the onboarding DAGs' go_live.switch) records a force live the same way and emits the same Asset.
+The go-live phase's switch (dags/onboarding.py) calls the same library function as mark_force_live and emits
+the same Asset.
 This file only wires: the library (plugins/soh_onboarding) decides. Parse time reads the model's
 scenario names from one local file for the trigger form; nothing else.
 """

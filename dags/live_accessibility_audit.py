@@ -2,7 +2,7 @@
 
     live_forces ──► reaudit (one mapped task per live force) ──► summarise (dashboard file; fails = the alert)
 
-This file only wires: the library (plugins/soh_onboarding/accessibility/monitor.py) decides. Nothing at
+This file only wires: the library (plugins/soh_onboarding/live/reaudit.py) decides. Nothing at
 parse time.
 """
 

@@ -19,17 +19,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, airflow_env, soh, undocumented_fields
-from soh_onboarding import (
-    charging,
-    chargingmodel,
-    chargingquality,
-    chargingreport,
-    chargingrun,
-    liveforces,
-    spec,
-)
-from soh_onboarding.charging import CostLine, FinancialYear, FundingSource, Member
-from soh_onboarding.chargingmodel import ChargingModelError
+from soh_onboarding import spec
+from soh_onboarding.charging import arithmetic
+from soh_onboarding.charging import model as chargingmodel
+from soh_onboarding.charging import quality as chargingquality
+from soh_onboarding.charging import report as chargingreport
+from soh_onboarding.charging import run as chargingrun
+from soh_onboarding.charging.arithmetic import CostLine, FinancialYear, FundingSource, Member
+from soh_onboarding.charging.model import ChargingModelError
+from soh_onboarding.live import register as liveforces
 
 CONFIG = ROOT / "config" / "charging-model.yaml"
 
@@ -122,8 +120,8 @@ def members(draw, min_size: int = 1, max_size: int = 12) -> list[Member]:
                 name=f"Force {index}",
                 weight=Fraction(draw(st.integers(min_value=1, max_value=10**7)), 100),
                 live_from=draw(live_dates),
-                cap_capital=None if cap_capital is None else charging.to_pounds(cap_capital),
-                cap_revenue=None if cap_revenue is None else charging.to_pounds(cap_revenue),
+                cap_capital=None if cap_capital is None else arithmetic.to_pounds(cap_capital),
+                cap_revenue=None if cap_revenue is None else arithmetic.to_pounds(cap_revenue),
             )
         )
     return found
@@ -132,8 +130,8 @@ def members(draw, min_size: int = 1, max_size: int = 12) -> list[Member]:
 @st.composite
 def costs(draw) -> tuple[list[CostLine], list[FundingSource]]:
     lines = [
-        CostLine(f"line-{i}", f"Line {i}", kind, {y.label: charging.to_pounds(draw(pence)) for y in YEARS})
-        for i, kind in enumerate(draw(st.lists(st.sampled_from(charging.KINDS), min_size=1, max_size=4)))
+        CostLine(f"line-{i}", f"Line {i}", kind, {y.label: arithmetic.to_pounds(draw(pence)) for y in YEARS})
+        for i, kind in enumerate(draw(st.lists(st.sampled_from(arithmetic.KINDS), min_size=1, max_size=4)))
     ]
     funding = []
     if draw(st.booleans()):
@@ -143,16 +141,16 @@ def costs(draw) -> tuple[list[CostLine], list[FundingSource]]:
 
 
 def _pence(amount: Decimal) -> int:
-    return charging.to_pence(amount)
+    return arithmetic.to_pence(amount)
 
 
 @settings(max_examples=200, deadline=None)
 @given(members(), costs())
 def test_totals_reconcile_caps_hold_and_nothing_is_negative(roster, cost) -> None:
     lines, funding = cost
-    result = charging.compute("prop", "prop", roster, YEARS, lines, funding)
+    result = arithmetic.compute("prop", "prop", roster, YEARS, lines, funding)
     for year, fy in zip(result.years, YEARS, strict=True):
-        for kind in charging.KINDS:
+        for kind in arithmetic.KINDS:
             funded = sum((paid[kind] for paid in year.funding.values()), Decimal(0))
             assert year.to_share[kind] + funded == year.cost[kind]
             assert year.charged(kind) + year.gap[kind] == year.to_share[kind]  # to the penny
@@ -177,12 +175,12 @@ def test_a_force_joining_never_raises_anyone_elses_charge(roster, newcomer, cost
     lines, _ = cost
     new = newcomer[0]
     joining = Member("newcomer", "Newcomer", new.weight, new.live_from, new.cap_capital, new.cap_revenue)
-    before = charging.compute("before", "", roster, YEARS, lines)
-    after = charging.compute("after", "", [*roster, joining], YEARS, lines)
+    before = arithmetic.compute("before", "", roster, YEARS, lines)
+    after = arithmetic.compute("after", "", [*roster, joining], YEARS, lines)
     for old, new in zip(before.years, after.years, strict=True):
         for member in roster:
             was, now = old.charge_of(member.slug), new.charge_of(member.slug)
-            for kind in charging.KINDS:
+            for kind in arithmetic.KINDS:
                 assert getattr(now, f"exact_{kind}") <= getattr(was, f"exact_{kind}")
                 # rounding to the penny can move a penny either way, never more
                 assert getattr(now, kind) <= getattr(was, kind) + Decimal("0.01")
@@ -194,7 +192,7 @@ def test_largest_remainder_moves_each_amount_by_under_a_penny(amounts) -> None:
     whole = int(total)
     amounts = [*amounts, Fraction(whole + 1) - total] if total != whole else amounts
     exact = dict(enumerate(amounts))
-    rounded = charging.largest_remainder(exact, sum(amounts, Fraction(0)).numerator)
+    rounded = arithmetic.largest_remainder(exact, sum(amounts, Fraction(0)).numerator)
     assert sum(rounded.values()) == sum(amounts)
     assert all(abs(rounded[k] - exact[k]) < 1 for k in exact)
 
@@ -214,7 +212,7 @@ def test_every_force_capped_leaves_a_reported_gap() -> None:
         Member("b", "B", Fraction(3), cap_capital=Decimal(200), cap_revenue=Decimal(0)),
     ]
     lines = [CostLine("x", "X", "capital", {"2024/25": Decimal(1000)})]
-    [year] = charging.compute("s", "s", roster, [FinancialYear("2024/25")], lines).years
+    [year] = arithmetic.compute("s", "s", roster, [FinancialYear("2024/25")], lines).years
     assert [c.capital for c in year.charges] == [100, 200]
     assert year.gap["capital"] == Decimal("700.00")
 
@@ -226,7 +224,7 @@ def test_a_capped_forces_excess_goes_to_the_others_by_weight() -> None:
         Member("small", "Small", Fraction(1)),
     ]
     lines = [CostLine("x", "X", "capital", {"2024/25": Decimal(1100)})]
-    [year] = charging.compute("s", "s", roster, [FinancialYear("2024/25")], lines).years
+    [year] = arithmetic.compute("s", "s", roster, [FinancialYear("2024/25")], lines).years
     assert [c.capital for c in year.charges] == [Decimal("500.00"), Decimal("400.00"), Decimal("200.00")]
 
 

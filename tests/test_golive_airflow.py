@@ -14,8 +14,9 @@ from airflow.dag_processing.dagbag import DagBag
 from golive_servers import GOOD_MAP, SECURE_HEADERS, golive_env, run_folder, spec_for, standard_world
 
 from conftest import ROOT
-from soh_onboarding import dashboard, liveforces
+from soh_onboarding import dashboard
 from soh_onboarding.golive import decision
+from soh_onboarding.live import register as liveforces
 
 
 @pytest.fixture(scope="module")

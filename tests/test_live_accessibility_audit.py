@@ -19,11 +19,12 @@ import pytest
 import yaml
 
 from conftest import ROOT, soh
-from soh_onboarding import liveforces, platform
-from soh_onboarding.accessibility import monitor
+from soh_onboarding import platform
 from soh_onboarding.accessibility import run as accessibility_run
 from soh_onboarding.glue import live
 from soh_onboarding.golive import decision, settings
+from soh_onboarding.live import reaudit as monitor
+from soh_onboarding.live import register as liveforces
 
 sys.path.insert(0, str(ROOT))
 from sandbox.ingress import start as start_ingress

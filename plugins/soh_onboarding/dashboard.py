@@ -112,10 +112,10 @@ def financial_year(day: date) -> str:
 
 
 def live_dates(store: Any) -> dict[str, str]:
-    from . import liveforces
+    from .live import register
 
     try:
-        return {entry.slug: entry.live_date.isoformat() for entry in liveforces.live_forces(store)}
+        return {entry.slug: entry.live_date.isoformat() for entry in register.live_forces(store)}
     except (OSError, ValueError, KeyError):
         return {}
 
@@ -170,7 +170,7 @@ def charging_view(store: Any, run_ids: Iterable[str], today: date) -> ChargingVi
 
 @dataclass(frozen=True)
 class LiveCheckRow:
-    """One live force's latest daily site check (golive/monitor.py's summary line)."""
+    """One live force's latest daily site check (live/sitechecks.py's summary line)."""
 
     slug: str
     checked_on: str
@@ -193,10 +193,10 @@ def _summary_lines(store: Any, summary: tuple[str, str], slugs: Iterable[str]) -
 
 def live_check_rows(store: Any, slugs: Iterable[str]) -> list[LiveCheckRow]:
     """The latest daily check of each of `slugs` (the forces the user may see) that has one."""
-    from .golive import monitor
+    from .live import sitechecks
 
     rows = []
-    for slug, line in _summary_lines(store, monitor.SUMMARY, slugs):
+    for slug, line in _summary_lines(store, sitechecks.SUMMARY, slugs):
         checked_on = str(line.get("checked_at", ""))[:10]
         rows.append(
             LiveCheckRow(
@@ -206,7 +206,7 @@ def live_check_rows(store: Any, slugs: Iterable[str]) -> list[LiveCheckRow]:
                 new=list(line.get("new_regressions") or []),
                 open=list(line.get("open_regressions") or []),
                 fixed=list(line.get("fixed") or []),
-                # monitor.record writes <force>/monitoring/<date>.json (the line's "result" is its full path)
+                # sitechecks.record writes <force>/monitoring/<date>.json (the line's "result" is its full path)
                 result=f"{safe_name(slug)}/monitoring/{checked_on}.json" if checked_on else "",
             )
         )
@@ -218,7 +218,7 @@ def live_check_rows(store: Any, slugs: Iterable[str]) -> list[LiveCheckRow]:
 
 @dataclass(frozen=True)
 class ReauditRow:
-    """One live force's latest accessibility re-audit (accessibility/monitor.py's summary line)."""
+    """One live force's latest accessibility re-audit (live/reaudit.py's summary line)."""
 
     slug: str
     audited_on: str
@@ -238,10 +238,10 @@ class ReauditRow:
 
 def reaudit_rows(store: Any, slugs: Iterable[str]) -> list[ReauditRow]:
     """The latest re-audit of each of `slugs` (the forces the user may see) that has one."""
-    from .accessibility import monitor
+    from .live import reaudit
 
     rows = []
-    for slug, line in _summary_lines(store, monitor.SUMMARY, slugs):
+    for slug, line in _summary_lines(store, reaudit.SUMMARY, slugs):
         statement = line.get("statement") or {}
         rows.append(
             ReauditRow(

@@ -25,8 +25,8 @@ import requests
 from topology import BUNDLE, WORKER_HOST, Cluster, git, missing_tools, start_topology
 
 from conftest import demo_on_legacy_site
-from soh_onboarding import liveforces
 from soh_onboarding.artifacts import safe_name
+from soh_onboarding.live import register as liveforces
 
 pytestmark = pytest.mark.slow
 DAG_ID = "onboard_demo"

@@ -89,7 +89,7 @@ class AuditOptions:
     crawl fetched them, and for a live domain reached through the go-live settings' DNS (monitor.py). URLs
     and the Host header keep the public names."""
     ignore_https_errors: bool = False
-    """Skip certificate verification: only for a site behind a local test CA (see accessibility/monitor.py)."""
+    """Skip certificate verification: only for a site behind a local test CA (see live/reaudit.py)."""
 
     def __post_init__(self) -> None:
         if self.standard not in wcag.STANDARDS:

@@ -13,12 +13,13 @@ from .. import project, spec
 
 def run(args: argparse.Namespace) -> int:
     """Compute the charging model's scenarios into --out (or only check the model with --check)."""
-    from .. import chargingmodel, chargingrun
+    from ..charging import model
+    from ..charging import run as charging_run
 
     try:
         if args.check:
             checked = spec.check([Path(args.specs)] if args.specs else None)
-            chargingmodel.load(Path(args.config), chargingmodel.figures_from_specs(checked.specs))
+            model.load(Path(args.config), model.figures_from_specs(checked.specs))
             print(f"{args.config}: valid")
             return 0
         if not args.out:
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        outcome = chargingrun.run(
+        outcome = charging_run.run(
             out,
             args.scenario,
             store=Path(args.store),
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             config=Path(args.config),
             check_quality=not args.no_checks,
         )
-    except chargingmodel.ChargingModelError as error:
+    except model.ChargingModelError as error:
         if args.json:
             print(json.dumps({"ok": False, "errors": [e.as_dict() for e in error.errors]}, indent=2))
         else:

@@ -15,19 +15,19 @@ def run(args: argparse.Namespace) -> int:
     """Re-audit a live force's live site against its go-live audit; exit 1 on new regressions, no page
     audited, or a site that cannot be reached."""
     from .. import project
-    from ..accessibility import monitor
     from ..golive import settings
+    from ..live import reaudit
 
     force = checked_spec(args.spec)
     if force is None:
         return 1
     store = Path(args.store or project.DEFAULT_ARTIFACT_STORE)
     try:
-        done = monitor.reaudit(force.data, settings.load(), store, progress=lambda line: print(line, file=sys.stderr))
-    except (settings.SettingsError, monitor.ReauditError) as error:
+        done = reaudit.reaudit(force.data, settings.load(), store, progress=lambda line: print(line, file=sys.stderr))
+    except (settings.SettingsError, reaudit.ReauditError) as error:
         print(f"{force.slug}: {error}", file=sys.stderr)
         return 1
-    line = monitor.record(store, done)
+    line = reaudit.record(store, done)
     if args.json:
         print(json.dumps(line, indent=2, sort_keys=True))
     else:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         overdue = "due for review" if done.statement.overdue else f"review due {done.statement.review_due}"
         print(f"{force.name}: {done.outcome.status}; {len(done.outcome.new)} new, {len(done.outcome.open)} open")
         print(f"statement drafted {drafted}: {overdue}; report: {store / line['report']}")
-    return 1 if done.outcome.alert or done.outcome.status == monitor.NOT_AUDITED else 0
+    return 1 if done.outcome.alert or done.outcome.status == reaudit.NOT_AUDITED else 0
 
 
 def register(commands: Any) -> None:

@@ -16,30 +16,30 @@ PLATFORM_SLUG = "platform"
 def charging_scenarios() -> list[str]:
     """The model's scenario names, for the trigger form; [] when the model file does not pass its schema
     (the run then reports the located errors). Parse time: reads one small local file, nothing else."""
-    from .. import chargingmodel
+    from ..charging import model
 
-    return chargingmodel.scenario_names()
+    return model.scenario_names()
 
 
 def compute_charging(context: dict[str, Any], asset: Any) -> dict[str, Any]:
     """Compute the charging model into <store>/platform/<run id>/charging/; fail on a model error or a
     failed quality check, with a readable summary; emit the summary on the Asset event."""
-    from .. import chargingreport, chargingrun
-    from ..chargingmodel import ChargingModelError
+    from ..charging import report, run
+    from ..charging.model import ChargingModelError
 
     params = context.get("params") or {}
-    scenario = params.get("scenario") or chargingrun.ALL
+    scenario = params.get("scenario") or run.ALL
     for event in _triggering_events(context):
         print(f"triggered by {event}")
     store = artifact_store()
     folder = RunFolder.for_run(store, PLATFORM_SLUG, context["run_id"]).phase("charging")
     try:
-        outcome = chargingrun.run(folder, [scenario], store=store, specs_dir=specs_dir(context))
+        outcome = run.run(folder, [scenario], store=store, specs_dir=specs_dir(context))
     except ChargingModelError as error:
         fail(f"The charging model cannot be computed; fix config/charging-model.yaml or the specs:\n{error.listing()}")
     if not outcome.ok and outcome.quality is not None:
         fail(f"{outcome.quality.explain()}\nThe tables and report are in {folder}.")
-    extra = chargingreport.asset_extra(outcome.summary, str(folder))
+    extra = report.asset_extra(outcome.summary, str(folder))
     context["outlet_events"][asset].extra = extra
     print(f"charging model: {', '.join(outcome.scenarios)} computed into {folder}")
     return {"folder": str(folder), "scenarios": outcome.scenarios}

@@ -36,10 +36,10 @@ def mark_force_live(context: dict[str, Any], asset: Any) -> dict[str, Any]:
 
 def record_live(slug: str, name: str, live_date: date, context: dict[str, Any], asset: Any) -> dict[str, Any]:
     """Record the force in the live-forces register and put it on the Asset event (mark_force_live, go-live)."""
-    from .. import liveforces
+    from ..live import register
 
     source = f"{context['dag'].dag_id if context.get('dag') else 'mark_force_live'} run {context['run_id']}"
-    entry, changed = liveforces.mark_live(artifact_store(), slug, live_date, source)
+    entry, changed = register.mark_live(artifact_store(), slug, live_date, source)
     extra = {"force": entry.slug, "live_date": entry.live_date.isoformat(), "source": entry.source, "changed": changed}
     context["outlet_events"][asset].extra = extra
     print(f"{name} is live from {entry.live_date} ({'recorded' if changed else 'already recorded'})")
@@ -48,9 +48,9 @@ def record_live(slug: str, name: str, live_date: date, context: dict[str, Any], 
 
 def monitored_forces() -> list[str]:
     """The forces of the live-forces register that still have a spec (the checks need its domains)."""
-    from .. import liveforces
+    from ..live import register
 
-    slugs = [force.slug for force in liveforces.live_forces(artifact_store())]
+    slugs = [force.slug for force in register.live_forces(artifact_store())]
     kept = [slug for slug in slugs if (project.specs_dir() / f"{slug}.yaml").is_file()]
     for slug in sorted(set(slugs) - set(kept)):
         print(f"{slug} is in the live-forces register but has no spec in {project.specs_dir()}: not checked")
@@ -66,18 +66,19 @@ def _live_spec(slug: str) -> dict[str, Any]:
 
 def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Re-run the machine checks of one live force and compare with its go-live and its last check."""
-    from ..golive import checks, decision, monitor
+    from ..golive import checks, decision
+    from ..live import sitechecks
 
     spec_data = _live_spec(slug)
     store = artifact_store()
     record = decision.approved_record(force_folder(store, slug))
     run = force_folder(store, slug) / record["run"] if record else None
     checklist, _ = checks.run_checks(spec_data, golive_settings(), run, prerequisites=False, live=True)
-    last = monitor.last_result(store, slug)
-    outcome = monitor.compare(
+    last = sitechecks.last_result(store, slug)
+    outcome = sitechecks.compare(
         checklist, record["baseline_findings"] if record else [], last["findings"] if last else None
     )
-    line = monitor.record(store, checklist, outcome)
+    line = sitechecks.record(store, checklist, outcome)
     for finding in outcome.new:
         print(f"NEW REGRESSION {finding}")
     for finding in outcome.fixed:
@@ -88,10 +89,10 @@ def monitor_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
 def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
     """Write the dashboard's summary; fail (the alert) when any force has a new regression."""
-    from ..golive import monitor
+    from ..live import sitechecks
 
     lines = [line for line in (lines or []) if line]
-    path = monitor.summarise(artifact_store(), lines, now())
+    path = sitechecks.summarise(artifact_store(), lines, now())
     alerts = [line for line in lines if line.get("alert")]
     print(f"summary for the dashboard: {artifact_url(path)}")
     if alerts:
@@ -103,15 +104,15 @@ def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, An
 def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Re-audit one live force's live site; compare with the audit its go-live passed with and the last
     re-audit. Playwright is imported by the audit only, here at run time."""
-    from ..accessibility import monitor
+    from ..live import reaudit
 
     spec_data = _live_spec(slug)
     store = artifact_store()
     try:
-        done = monitor.reaudit(spec_data, golive_settings(), store, progress=print)
-    except monitor.ReauditError as error:
+        done = reaudit.reaudit(spec_data, golive_settings(), store, progress=print)
+    except reaudit.ReauditError as error:
         fail(f"{slug}: {error}")
-    line = monitor.record(store, done)
+    line = reaudit.record(store, done)
     if done.baseline is None:
         print(f"NO BASELINE: {done.baseline_missing}; every serious or critical violation counts")
     for item in done.outcome.new:
@@ -133,14 +134,14 @@ def reaudit_summary(
     """Write the dashboard's summary of the re-audits (`listed`: the live forces the run set out to re-audit);
     fail (the alert) on new regressions, a live site none of whose pages could be audited, or a live force
     whose re-audit task failed (e.g. its spec no longer passes its check: the task's log says why)."""
-    from ..accessibility import monitor
+    from ..live import reaudit
 
     lines = [line for line in (lines or []) if line]
-    path = monitor.summarise(artifact_store(), lines, now())
+    path = reaudit.summarise(artifact_store(), lines, now())
     print(f"summary for the dashboard: {artifact_url(path)}")
     alerts = [f"- {line['force']}: {', '.join(line['new_regressions'])}" for line in lines if line.get("alert")]
     alerts += [
-        f"- {line['force']}: no page could be audited" for line in lines if line["status"] == monitor.NOT_AUDITED
+        f"- {line['force']}: no page could be audited" for line in lines if line["status"] == reaudit.NOT_AUDITED
     ]
     alerts += [
         f"- {slug}: not re-audited, its task failed (see its log)"

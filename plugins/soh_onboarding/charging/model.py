@@ -26,12 +26,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import charging, policeforces, project
-from .charging import CostLine, FinancialYear, FundingSource, Member, ScenarioResult
-from .liveforces import LiveForce
-from .spec import documents
-from .spec.documents import DocumentError, format_field
-from .spec.yamlsource import Path as FieldPath
+from .. import project
+from ..live.register import LiveForce
+from ..spec import documents
+from ..spec.documents import DocumentError, format_field
+from ..spec.yamlsource import Path as FieldPath
+from . import arithmetic, policeforces
+from .arithmetic import CostLine, FinancialYear, FundingSource, Member, ScenarioResult
 
 CONFIG = project.CONFIG_DIR / "charging-model.yaml"
 SCHEMA = project.SCHEMAS_DIR / "charging-model.schema.json"
@@ -225,7 +226,7 @@ class ChargingModel:
     ) -> ScenarioResult:
         scenario = self.scenarios[scenario_id]
         members = self.members(scenario_id, figures, register)
-        return charging.compute(scenario.id, scenario.title, members, self.years, self.lines, self.funding)
+        return arithmetic.compute(scenario.id, scenario.title, members, self.years, self.lines, self.funding)
 
     def growth(self, figures: Mapping[str, ForceFigures]) -> list[dict[str, Any]]:
         """The host force's contribution in the growth year as forces join one by one, in the order of the
@@ -243,7 +244,7 @@ class ChargingModel:
         points = []
         for count in range(max(first, 1), len(order) + 1):
             members = [by_slug[slug] for slug in order[:count]]
-            result = charging.compute("growth", "growth", members, [year], self.lines, self.funding).years[0]
+            result = arithmetic.compute("growth", "growth", members, [year], self.lines, self.funding).years[0]
             host = result.charge_of(self.host_force)
             uncapped = result.uncapped.get(self.host_force, {})
             points.append(
@@ -257,7 +258,7 @@ class ChargingModel:
                     "others_mean": (
                         (sum(c.total for c in result.charges) - (host.total if host else 0))
                         / (count - (1 if host else 0))
-                    ).quantize(charging.PENNY)
+                    ).quantize(arithmetic.PENNY)
                     if count > (1 if host else 0)
                     else Decimal("0.00"),
                 }
@@ -391,7 +392,7 @@ def _rule_money_in_pence(data: dict[str, Any], known: set[str], fail: Fail) -> N
     def check(value: Any, where: FieldPath) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool):
             try:
-                charging.to_pence(value)
+                arithmetic.to_pence(value)
             except ValueError:
                 fail(where, f"{value} has fractions of a penny", "give pounds with at most two decimals")
 
@@ -403,7 +404,7 @@ def _rule_money_in_pence(data: dict[str, Any], known: set[str], fail: Fail) -> N
         for kind, value in source.get("amount", {}).items():
             check(value, ("funding", index, "amount", kind))
     for index, cap in enumerate(data.get("caps", [])):
-        for kind in charging.KINDS:
+        for kind in arithmetic.KINDS:
             check(cap.get(kind), ("caps", index, kind))
 
 

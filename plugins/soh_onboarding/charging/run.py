@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import chargingmodel, chargingquality, chargingreport, liveforces, spec
-from .artifacts import write_json
-from .chargingmodel import ChargingModelError
-from .spec.documents import DocumentError
+from .. import spec
+from ..artifacts import write_json
+from ..live.register import live_forces
+from ..spec.documents import DocumentError
+from . import quality, report
+from .model import CONFIG, ChargingModel, ChargingModelError, figures_from_specs, load
+from .quality import QualityResult
 
 ALL = "all"
 
@@ -19,7 +22,7 @@ ALL = "all"
 @dataclass
 class Outcome:
     summary: dict[str, Any]
-    quality: chargingquality.QualityResult | None
+    quality: QualityResult | None
     scenarios: list[str]
 
     @property
@@ -27,7 +30,7 @@ class Outcome:
         return self.quality is None or self.quality.success
 
 
-def scenario_ids(requested: Sequence[str] | None, model: chargingmodel.ChargingModel) -> list[str]:
+def scenario_ids(requested: Sequence[str] | None, model: ChargingModel) -> list[str]:
     """The scenarios asked for (all of them for None, [] or 'all'); an unknown name is a located-style error."""
     names = [name for name in requested or [] if name != ALL]
     if not names:
@@ -51,23 +54,23 @@ def run(
     requested: Sequence[str] | None = None,
     store: Any = None,
     specs_dir: Path | None = None,
-    config: Path = chargingmodel.CONFIG,
+    config: Path = CONFIG,
     check_quality: bool = True,
 ) -> Outcome:
     """Compute the requested scenarios into `folder`. Raises ChargingModelError for a model (or roster)
     that cannot be computed; a failed quality check is in the outcome, with every output still written
     so the failure can be read."""
     checked = spec.check([specs_dir] if specs_dir else None)
-    figures = chargingmodel.figures_from_specs(checked.specs)
-    model = chargingmodel.load(config, figures)
+    figures = figures_from_specs(checked.specs)
+    model = load(config, figures)
     wanted = scenario_ids(requested, model)
-    register = liveforces.live_forces(store) if store is not None else []
+    register = live_forces(store) if store is not None else []
     results = [model.compute(scenario_id, figures, register) for scenario_id in wanted]
     growth = model.growth(figures)
-    rows = chargingreport.charge_rows(results)
-    data = chargingreport.summary(model, results, growth)
-    quality = chargingquality.check(rows, results, data) if check_quality else None
-    if quality is not None:
-        write_json(folder / "quality.json", quality.as_dict())
-    chargingreport.write(folder, model, results, growth, quality.as_dict() if quality else None)
-    return Outcome(data, quality, wanted)
+    rows = report.charge_rows(results)
+    data = report.summary(model, results, growth)
+    verdict = quality.check(rows, results, data) if check_quality else None
+    if verdict is not None:
+        write_json(folder / "quality.json", verdict.as_dict())
+    report.write(folder, model, results, growth, verdict.as_dict() if verdict else None)
+    return Outcome(data, verdict, wanted)

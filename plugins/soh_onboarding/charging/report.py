@@ -6,7 +6,7 @@
     charges-<scenario>.svg   charges per force per year (a heat map: 44 forces stay readable)
     growth.svg        the host force's contribution against the number of forces on the platform
     report.html       all of it on one page, charts inline with their data tables
-    quality.json      the Great Expectations verdict (written by chargingquality)
+    quality.json      the Great Expectations verdict (written by quality.py)
 
 Charts are SVG from Jinja templates: no plotting dependency, text a screen reader can read (<title>,
 <desc>) and a data table beside each. Money stays Decimal; it becomes text only here.
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import reports
-from .charging import KINDS, ScenarioResult
-from .chargingmodel import ChargingModel
+from .. import reports
+from .arithmetic import KINDS, ScenarioResult
+from .model import ChargingModel
 
 CSV_COLUMNS = (
     "scenario",
@@ -281,7 +281,7 @@ def write(
     quality: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write charges.csv, summary.json, the charts and report.html into `folder`; return the summary."""
-    from .artifacts import within, write_json
+    from ..artifacts import within, write_json
 
     data = summary(model, results, growth)
     (folder / "charges.csv").write_text(charges_csv(results), encoding="utf-8")

@@ -6,7 +6,7 @@ go-live run, whose `accessibility/audit.json` holds the audit the accessibility 
 element, that the baseline did not have (pages are compared by their path, since the baseline audited the
 tenant's preview and the re-audit its live domain). A regression is *new* the first month it is seen, *open*
 while it lasts, and *fixed* when the last re-audit had it open and this one does not (the daily checks'
-`golive.monitor.changes`). A force with no baseline (no approved go-live, or its run has no audit) is
+`sitechecks.changes`). A force with no baseline (no approved go-live, or its run has no audit) is
 audited all the same, reported as "no baseline", and every serious or critical violation counts.
 
 The regulations want the accessibility statement reviewed at least yearly: the statement draft is dated
@@ -23,7 +23,7 @@ site's certificate is valid and trusted is not this audit's question: the daily 
 
 Results: `<store>/<force>/accessibility-monitoring/<date>.json` and `.html` (the audit report with a
 "Since go-live" section), `latest.json`, and the platform-wide `<store>/platform/accessibility-monitoring.json`
-for the operators' dashboard (`golive.monitor.summarise`).
+for the operators' dashboard (`sitechecks.summarise`).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..accessibility import gate, report, sitemap
+from ..accessibility.audit import AuditOptions, AuditResult, audit
 from ..artifacts import force_folder, safe_name, write_json
 from ..golive import decision
-from ..golive import monitor as golive_monitor
 from ..golive.net import DEFAULT_PORTS, LookupFailed
-from . import gate, report, sitemap
-from .audit import AuditOptions, AuditResult, audit
+from . import sitechecks
 
 FOLDER = "accessibility-monitoring"
 SUMMARY = ("platform", "accessibility-monitoring.json")
@@ -185,7 +185,7 @@ def browser_access(settings: Any, domains: list[str]) -> tuple[tuple[tuple[str, 
 
 @dataclass
 class Reaudit:
-    outcome: golive_monitor.Outcome
+    outcome: sitechecks.Outcome
     result: AuditResult
     gate: gate.GateResult
     site: str
@@ -245,8 +245,8 @@ def reaudit(
     verdict = gate.check(result, settings_a11y)
     base, missing = baseline(store, slug)
     found_now = regressions(result, site, base)
-    last = golive_monitor.last_result(store, slug, FOLDER)
-    new, open_, fixed = golive_monitor.changes(
+    last = sitechecks.last_result(store, slug, FOLDER)
+    new, open_, fixed = sitechecks.changes(
         {entry["id"] for entry in found_now}, set(last["open_regressions"]) if last else None
     )
     if not result.audited:
@@ -255,7 +255,7 @@ def reaudit(
         status = NO_BASELINE
     else:
         status = FAIL if open_ else PASS
-    outcome = golive_monitor.Outcome(
+    outcome = sitechecks.Outcome(
         force=slug,
         checked_at=result.started,
         status=status,
@@ -283,7 +283,7 @@ def record(store: Any, done: Reaudit) -> dict[str, Any]:
     document = done.outcome.as_dict() | monitoring | {"site": done.site, "gate": done.gate.as_dict()}
     document["audit"] = done.result.as_dict()
     day = done.outcome.checked_at[:10]
-    dated = golive_monitor.write_result(store, done.outcome.force, FOLDER, day, document)
+    dated = sitechecks.write_result(store, done.outcome.force, FOLDER, day, document)
     html = dated.parent / f"{day}.html"
     html.write_text(
         report.render_report(done.result, done.gate, site=done.site, monitoring=monitoring), encoding="utf-8"
@@ -304,7 +304,7 @@ def record(store: Any, done: Reaudit) -> dict[str, Any]:
 def summarise(store: Any, lines: list[dict[str, Any]], checked_at: str) -> Any:
     """<store>/platform/accessibility-monitoring.json, as the daily checks' summary, plus the forces whose
     statement is due for review."""
-    path = golive_monitor.summarise(store, lines, checked_at, SUMMARY)
+    path = sitechecks.summarise(store, lines, checked_at, SUMMARY)
     summary = json.loads(path.read_text(encoding="utf-8"))
     summary["statements_due"] = sorted(
         force for force, line in summary["forces"].items() if (line.get("statement") or {}).get("overdue")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..artifacts import force_folder, write_json
-from .model import FAIL, Checklist
+from ..golive.model import FAIL, Checklist
 
 SUMMARY = ("platform", "monitoring.json")
 
@@ -65,7 +65,7 @@ def compare(checklist: Checklist, baseline: list[str], previous: list[str] | Non
 def changes(regressions: set[str], previous_open: set[str] | None) -> tuple[list[str], list[str], list[str]]:
     """(new, open, fixed): every regression is open; new if the last check did not have it open (with no
     last check, all are new); fixed if the last check had it open and it is gone. Shared by the daily
-    checks and the monthly accessibility re-audit (accessibility/monitor.py)."""
+    checks and the monthly accessibility re-audit (reaudit.py)."""
     before = previous_open or set()
     return sorted(regressions - before), sorted(regressions), sorted(before - regressions)
 

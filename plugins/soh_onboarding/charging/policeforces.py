@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from . import project
+from .. import project
 
 REFERENCE_CSV = project.CONFIG_DIR / "police_forces.csv"
 

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import quality
-from .charging import ScenarioResult, to_pence
+from .. import quality
+from .arithmetic import KINDS, ScenarioResult, to_pence
 
 
 @dataclass
@@ -114,19 +114,15 @@ def check(
             gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, description=f"no negative {c[:-2]} charge")
             for c in money
         ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="cap_capital_p",
-            column_B="capital_p",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            description="capital charges within the force's cap",
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="cap_revenue_p",
-            column_B="revenue_p",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            description="revenue charges within the force's cap",
+        *(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=f"cap_{kind}_p",
+                column_B=f"{kind}_p",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                description=f"{kind} charges within the force's cap",
+            )
+            for kind in KINDS
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="total_p",

@@ -1,9 +1,9 @@
 """The register of forces live on the platform: `<store>/platform/live-forces.json`.
 
 The charging model's `live-register` roster is read from here. Two paths write it, through `mark_live`:
-the "mark a force live" DAG today (an operator records a go-live, by default on the spec's
-charging.live_from date), and the go-live phase once it exists. Both then emit the Airflow Asset
-`soh://platform/live-forces`, which schedules the charging model.
+the "mark a force live" DAG (an operator records a go-live, by default on the spec's
+charging.live_from date), and the go-live phase's switch (dated the day of the switch). Both then emit the
+Airflow Asset `soh://platform/live-forces`, which schedules the charging model.
 
 Marking is idempotent: marking a force live again on the same date changes nothing; on another date it
 moves the date and keeps the earlier entry in the history, so a correction is visible.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .artifacts import write_json
+from ..artifacts import write_json
 
 REGISTER = ("platform", "live-forces.json")
 

@@ -11,7 +11,7 @@ Each year and each kind of cost (capital, revenue) is computed on its own:
 4. the exact shares (rational numbers, never floats) are rounded to pennies once, by the largest
    remainder rule, so the charges plus the gap add up to the year's cost to the penny.
 
-Why weights that do not depend on the roster (see chargingmodel.py for how they are made): with them, a
+Why weights that do not depend on the roster (see model.py for how they are made): with them, a
 force joining never raises another's exact charge, caps or not, which is what a force signing up is
 promised. Rounding can still move a penny.
 
