@@ -1,6 +1,6 @@
 """How fast the go-live checks walk a redirect map, with bounded concurrency against one at a time.
 
-A local HTTPS ingress (test CA, SNI) and DNS server (tests/golive_servers.py) serve N old URLs on an old
+A local HTTPS ingress (test CA, SNI) and DNS server (tests/support/golive_servers.py) serve N old URLs on an old
 domain, each a 301 to its own new page that answers 200, every answer delayed by --latency-ms to stand in
 for a remote ingress (in-process, the servers share the client's GIL and two shared cores). The same `redirects.check` runs with
 concurrency 1 (the baseline) and with the configured concurrency, side by side, in one process.

@@ -66,7 +66,7 @@ def child_env() -> dict[str, str]:
 
 
 def spec_for(url: str, max_pages: int) -> dict[str, Any]:
-    """The demo spec pointed at the sandbox site at `url` (as tests/test_crawl.py's spec_for), no rate limit."""
+    """The demo spec pointed at the sandbox site at `url` (as tests/migration/test_crawl.py's spec_for), no rate limit."""
     import yaml
 
     # libyaml's loader when there is one: the pure-Python one took a fifth of a 1,000-page crawl's CPU.

@@ -333,7 +333,7 @@ SHARDS = 4
 """How many DAG files build the forces' DAGs: dags/onboarding_shard_0.py to _3.py, each the forces whose
 file name hashes to it (speccache.shard_of). Airflow's DAG processor parses files, not DAGs, in parallel
 ([dag_processor] parsing_processes), and a task re-parses only its DAG's file before it runs. Change it
-with the shard files (tests/test_dags.py checks they match)."""
+with the shard files (tests/glue/test_dags.py checks they match)."""
 
 
 def build_shard(shard: int) -> dict[str, DAG]:

@@ -22,6 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "onboarding_specs"
 DEMO = SPECS / "demo.yaml"
+DATA = ROOT / "tests" / "data"
+"""Bad and labelled inputs the tests read (tests/data/README.md files say where each came from)."""
 
 _home = Path(tempfile.mkdtemp(prefix="soh-airflow-test-"))
 os.environ["AIRFLOW_HOME"] = str(_home)

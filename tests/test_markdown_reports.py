@@ -14,13 +14,13 @@ from markdown_it import MarkdownIt
 from test_crawl import spec_for
 from test_sanitise import load_vectors, parse
 
-from conftest import DEMO, ROOT
+from conftest import DATA, DEMO, ROOT
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding import catalogue, dpia, provisioning, reports, spec
 from soh_onboarding.golive.model import Check, Checklist
 from soh_onboarding.migration import pipeline
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
+HOSTILE = DATA / "hostile"
 FORCE_NAME = (HOSTILE / "force-name.txt").read_text(encoding="utf-8").splitlines()[0]
 VECTORS = load_vectors()
 DEMO_DATA = spec.check([DEMO]).specs[0].data

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m sandbox.platform.contract > schemas/platform-api.yaml
 
-The models in api.py are where the contract is edited; tests/test_platform_contract.py fails when the
+The models in api.py are where the contract is edited; tests/provisioning/test_platform_contract.py fails when the
 committed file and the sandbox differ, and runs schemathesis against the running sandbox with the file.
 """
 

@@ -79,7 +79,7 @@ def approving_answer(detail: dict) -> dict:
 def answer_approvals(cluster: Cluster, dag_id: str, run_id: str) -> tuple[str, list[dict]]:
     """Answer every human-in-the-loop task of the run as the person it is assigned to, until the run ends.
 
-    Airflow 3.3.2 race (tests/test_dpia_approval.py): an answer given before the scheduler has processed
+    Airflow 3.3.2 race (tests/dpia/test_dpia_approval.py): an answer given before the scheduler has processed
     the executor's event for the paused task makes the scheduler fail it. A person never answers that
     fast; this waits until the scheduler has logged the task's "TaskInstance Finished".
     """

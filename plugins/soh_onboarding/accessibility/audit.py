@@ -49,7 +49,7 @@ PLAYWRIGHT_DISABLED_FEATURES = (
 )
 """The features Playwright 1.65 disables itself (chromiumSwitches.ts). Chromium keeps only the last
 --disable-features switch, so ours must repeat them: without HttpsUpgrades in it, http:// pages would be
-upgraded to https://. tests/test_accessibility.py checks the launched browser's command line still holds
+upgraded to https://. tests/accessibility/test_accessibility.py checks the launched browser's command line still holds
 every one of them, so a Playwright upgrade that changes its list fails there."""
 OMNIBOX_WEBUI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
 """Chromium's headless mode opens a browser window per context, and each window loaded the omnibox popup

@@ -78,7 +78,7 @@ def attach_params(dag: Any, params: dict[str, Any]) -> None:
     `_is_excluded`). The copies change nothing a task sees: at run time a task's params are the DAG's,
     then its own, then the run's conf (`airflow.sdk.definitions.param.process_params`). Building the tasks
     first and attaching the form afterwards skips the copies altogether; the DAG's params, the trigger
-    form and every task's run-time params are those of Airflow's default build (tests/test_dags.py).
+    form and every task's run-time params are those of Airflow's default build (tests/glue/test_dags.py).
     Airflow validates a DAG's params at construction only for a scheduled DAG; ours have no schedule."""
     from airflow.sdk.definitions.param import ParamsDict
 

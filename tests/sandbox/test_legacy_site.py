@@ -32,7 +32,7 @@ from conftest import airflow_env
 from sandbox.legacy_site import LegacySite, start
 from sandbox.legacy_site import site as site_module
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 

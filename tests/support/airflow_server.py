@@ -22,7 +22,7 @@ import requests
 
 from conftest import demo_on_legacy_site
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

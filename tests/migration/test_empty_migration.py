@@ -19,7 +19,7 @@ import pytest
 import yaml
 from test_provisioning import SPEC, TOKEN, client_for, make_migration
 
-from conftest import DEMO, ROOT, airflow_env, demo_on_legacy_site, soh
+from conftest import DATA, DEMO, ROOT, airflow_env, demo_on_legacy_site, soh
 from sandbox.legacy_site import LegacySite, start
 from sandbox.platform import SandboxPlatform
 from sandbox.platform import start as start_platform
@@ -27,7 +27,7 @@ from soh_onboarding import provisioning
 from soh_onboarding.migration import pipeline
 from soh_onboarding.migration.quality import PreviousMigration
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
+HOSTILE = DATA / "hostile"
 QUIET = lambda _line: None  # noqa: E731
 
 

@@ -51,7 +51,7 @@ def test_valid_forces_have_dags_and_the_broken_spec_is_an_import_error(airflow: 
 
 
 def test_a_triggered_demo_run_snapshots_its_spec_and_waits_for_the_dpo(airflow: Airflow) -> None:
-    """The run goes as far as a person's decision (tests/test_dpia_approval.py answers it)."""
+    """The run goes as far as a person's decision (tests/dpia/test_dpia_approval.py answers it)."""
     run_id = airflow.trigger("onboard_demo", {"run_note": "from the REST API"})
     airflow.wait_for(
         "the DPO's task",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import DATA
 from soh_onboarding.migration.sanitise import CONTENT_ATTRIBUTES, CONTENT_TAGS, FLAG_KINDS, Finding, sanitise
 
-VECTORS_FILE = Path(__file__).parent / "data" / "xss_vectors.txt"
+VECTORS_FILE = DATA / "xss_vectors.txt"
 _ESCAPES = {"\\t": "\t", "\\n": "\n", "\\r": "\r", "\\0": "\0"}
 
 

@@ -7,18 +7,17 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DEMO, airflow_env
+from conftest import DATA, DEMO, airflow_env
 from soh_onboarding import patterns
 
 CATASTROPHIC = [
     line
-    for line in (Path(__file__).parent / "data" / "hostile" / "catastrophic_patterns.txt").read_text().splitlines()
+    for line in (DATA / "hostile" / "catastrophic_patterns.txt").read_text().splitlines()
     if line and not line.startswith("#")
 ]
 

@@ -3,7 +3,7 @@
 Each page names the success criteria it fails in its second line, `<!-- expect: 1.1.1 4.1.2 -->`
 (`none` for a page that passes), and why on the third. The server also answers what a real site does
 to an audit: /sitemap.xml lists every page, /hang never answers in time, /error is a 500, /img/* are
-small PNGs. Used by tests/test_accessibility.py and benchmarks/accessibility_engines.py.
+small PNGs. Used by tests/accessibility/test_accessibility.py and benchmarks/accessibility_engines.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PAGES = Path(__file__).parent / "data" / "accessibility" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "data" / "accessibility" / "pages"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )

@@ -24,7 +24,7 @@ DAG_ID = "onboard_demo"
 DPO = "dpo@demoshire.police.example"
 THROUGH_PROVISIONING = ["dpia", "migration", "provisioning"]
 """The phases these runs choose: they are about the DPO's decision, and stop short of the audit and go-live
-(the full run, go-live approval included, is tests/test_operator_ui.py's)."""
+(the full run, go-live approval included, is tests/ui/test_operator_ui.py's)."""
 
 
 @pytest.fixture(scope="module")

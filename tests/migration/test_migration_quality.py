@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from soh_onboarding.migration import quality
 from soh_onboarding.migration.quality import check_migration, legacy_host_names, legacy_links, unsafe_markup
 
@@ -233,7 +234,7 @@ def test_importing_the_module_imports_neither_pandas_nor_great_expectations() ->
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=ROOT,
         env={"PYTHONPATH": "plugins"},
     )
     assert out.stdout.strip() == "[]"

@@ -179,9 +179,9 @@ def test_demo_dag_runs_and_snapshots_its_spec(
         text = demo_on_legacy_site(demo.read_text(encoding="utf-8"), legacy.host)
         demo.write_text(text.replace("  max_pages: 200\n", "  max_pages: 4\n", 1), "utf-8")  # a short audit
         dag = load_dagbag().dags["onboard_demo"]
-        # The DPO's task waits for a person: dag.test() cannot answer it (tests/test_dpia_approval.py does,
+        # The DPO's task waits for a person: dag.test() cannot answer it (tests/dpia/test_dpia_approval.py does,
         # through the REST API of a running Airflow), so it and the recording of its answer are marked done.
-        # So is go-live, which needs DNS and TLS in front of the platform (tests/test_golive_approval.py).
+        # So is go-live, which needs DNS and TLS in front of the platform (tests/golive/test_golive_approval.py).
         run = dag.test(
             run_conf={"run_note": "test run"}, mark_success_pattern=r"dpia\.(dpo_decision|record)$|go_live\..*"
         )

@@ -24,13 +24,14 @@ from hypothesis import strategies as st
 from test_crawl import spec_for
 from test_crawl_object_storage import bucket  # noqa: F401 (a fixture: a bucket on object storage)
 
+from conftest import DATA
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding.artifacts import OutsideFolder, within
 from soh_onboarding.migration import pipeline
 from soh_onboarding.migration.mapping import Mapper
 from soh_onboarding.provisioning import read_assets
 
-HOSTILE = yaml.safe_load((Path(__file__).parent / "data" / "hostile" / "climbing-new-path.yaml").read_text("utf-8"))
+HOSTILE = yaml.safe_load((DATA / "hostile" / "climbing-new-path.yaml").read_text("utf-8"))
 DOCUMENTS_RULE = r"^/documents/(?P<name>[a-z0-9-]+\.pdf)$"
 QUIET = lambda _line: None  # noqa: E731
 
@@ -248,7 +249,7 @@ def test_within_on_object_storage_checks_the_name_and_resolves_nothing(bucket: A
     assert within(bucket, "a/%2e%2e/x").path.endswith("/a/%2e%2e/x")  # a literal name there, as on disk
 
 
-# --- the artifact view's store, in this process (tests/test_standalone.py asks a running Airflow) ---------
+# --- the artifact view's store, in this process (tests/glue/test_standalone.py asks a running Airflow) ---------
 
 
 def test_the_artifact_view_finds_no_file_through_a_link_out_of_a_local_store(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, SPECS
+from conftest import DATA, DEMO, SPECS
 from soh_onboarding import spec
 from soh_onboarding.spec import yamlsource
 from soh_onboarding.spec.documents import DocumentError
@@ -426,7 +426,7 @@ def test_a_base_url_too_broken_to_parse_is_an_error_not_a_traceback(tmp_path: Pa
     assert error.line == line_of(text, 'base_url: "http://["')
 
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
+HOSTILE = DATA / "hostile"
 
 
 def json_string(text: str) -> str:

@@ -22,7 +22,7 @@ import yaml
 
 from soh_onboarding.golive import settings
 
-sys.path.insert(0, str(Path(__file__).parents[1]))  # the project's root: the sandbox package
+sys.path.insert(0, str(Path(__file__).parents[2]))  # the project's root: the sandbox package
 from sandbox.ingress import SECURE_HEADERS, Answer, DnsServer, Ingress, LocalCA, Site, free_port, zone_records
 from sandbox.ingress.dns import PARKED
 
@@ -163,7 +163,7 @@ def configured(world: tuple[Ingress, DnsServer, LocalCA]) -> settings.Settings:
 
 
 def spec_for(domains: list[str], old_domains: list[str] = (), mail: list[str] = (), section_22: str = "signed") -> dict:
-    data = yaml.safe_load((Path(__file__).parents[1] / "onboarding_specs" / "demo.yaml").read_text())
+    data = yaml.safe_load((Path(__file__).parents[2] / "onboarding_specs" / "demo.yaml").read_text())
     data = copy.deepcopy(data)
     data["tenant"]["domains"] = domains
     data["go_live"]["old_domains"] = list(old_domains)

@@ -123,6 +123,7 @@ def test_the_cli_keeps_its_ca_across_restarts(tmp_path: Path) -> None:
             ],
             stdout=subprocess.PIPE,
             text=True,
+            cwd=ROOT,  # python -m sandbox runs the project's sandbox/
             env=os.environ | {"PYTHONPATH": str(ROOT / "plugins")},
         )
         try:

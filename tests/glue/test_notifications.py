@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from smtp_sink import Mailbox, html_of, smtp_server
 
-from conftest import airflow_env
+from conftest import ROOT, airflow_env
 
 pytestmark = pytest.mark.slow
 UI = "http://airflow.example:8080"
@@ -35,7 +35,7 @@ def run_demo(spec_dir: Path, mailbox: Mailbox | None, code: str, **env: str) -> 
     )
     return subprocess.Popen(
         [sys.executable, "-c", program],
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=ROOT,
         env=airflow_env(**extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
