@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..migration.mapping import REDIRECT
 from . import wcag
 
 
@@ -43,7 +44,7 @@ def read_redirects(text: str, *, source: str = "redirects.csv", new_base: str | 
         raise RedirectMapError(f"{source}: line 1: missing column(s) {', '.join(sorted(missing))}")
     pairs = []
     for line, row in enumerate(reader, start=2):
-        if row["type"] != "redirect":
+        if row["type"] != REDIRECT:
             continue
         if not row["new_url"]:
             raise RedirectMapError(f"{source}: line {line}: a redirect without new_url")

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
+from ..migration.mapping import ARCHIVE, UNRESOLVED
 from .model import FAIL, PASS, WARN, Check
 from .net import LookupFailed
 
@@ -94,7 +95,7 @@ class _Walker:
         return found
 
     def check(self, row: Row) -> Row:
-        if row.type == "unresolved":
+        if row.type == UNRESOLVED:
             row.findings.append("old-url-unresolved")
             row.detail = "no decision in the redirect map: redirect or archive it"
             return row
@@ -108,7 +109,7 @@ class _Walker:
     def _walk(self, row: Row) -> None:
         status, location = self.answer(row.old_url)
         row.hops.append(f"{status} {row.old_url}" + (f" -> {location}" if location else ""))
-        if row.type == "archive":
+        if row.type == ARCHIVE:
             row.final_status = status
             if status != 410:
                 row.findings.append("archived-url-not-410")

@@ -38,6 +38,13 @@ from soh_onboarding import patterns
 from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
 
 MappingType = Literal["redirect", "archive", "unresolved"]
+REDIRECT: MappingType = "redirect"
+ARCHIVE: MappingType = "archive"
+UNRESOLVED: MappingType = "unresolved"
+MAPPING_TYPES: tuple[MappingType, ...] = (REDIRECT, ARCHIVE, UNRESOLVED)
+"""The three kinds of mapping of an old URL (GOV.UK's transition tool's): every module says them by these names."""
+DUPLICATE = "duplicate"
+"""The inventory's label of a page whose body is another page's: it redirects where that page went."""
 #: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive
 #: answers this with its latest capture of the URL (the National Archives' own link format).
 ARCHIVE_URL = "https://webarchive.nationalarchives.gov.uk/ukgwa/+/{old_url}"
@@ -123,7 +130,7 @@ class Mapper:
         force: str,
         rules: Iterable[_Rule],
         archive: Iterable[_ArchiveRule] = (),
-        unmatched: str = "unresolved",
+        unmatched: str = UNRESOLVED,
         scope: Scope | None = None,
         archive_url: str = ARCHIVE_URL,
     ) -> None:
@@ -150,7 +157,7 @@ class Mapper:
             data["force"]["slug"],
             rules,
             archive,
-            section.get("unmatched", "unresolved"),
+            section.get("unmatched", UNRESOLVED),
             scope,
             section.get("archive_url", ARCHIVE_URL),
         )
@@ -165,7 +172,7 @@ class Mapper:
         for rule in self.archive:
             if rule.pattern.search(path):
                 archived = self.archive_url.replace("{old_url}", old_url) if rule.action == "archive_link" else None
-                return Mapping(old_url, None, "archive", None, None, rule.reason, rule.action, archived)
+                return Mapping(old_url, None, ARCHIVE, None, None, rule.reason, rule.action, archived)
         for index, rule in enumerate(self.rules):
             match = rule.pattern.search(path)
             if match:
@@ -174,11 +181,11 @@ class Mapper:
                 try:
                     new_path = normalise_new_path(_fill(rule.new_path, values))
                 except ClimbsOutOfRoot as refused:  # never clamped, never dropped: a person decides
-                    return Mapping(old_url, None, "unresolved", None, index, f"{refused} ({reason}): a person decides")
-                return Mapping(old_url, new_path, "redirect", rule.content_type, index, reason)
+                    return Mapping(old_url, None, UNRESOLVED, None, index, f"{refused} ({reason}): a person decides")
+                return Mapping(old_url, new_path, REDIRECT, rule.content_type, index, reason)
         if self.unmatched == "gone":
-            return Mapping(old_url, None, "archive", None, None, "no rule matches; unmatched URLs are gone", "gone")
-        return Mapping(old_url, None, "unresolved", None, None, "no rule matches: a person decides")
+            return Mapping(old_url, None, ARCHIVE, None, None, "no rule matches; unmatched URLs are gone", "gone")
+        return Mapping(old_url, None, UNRESOLVED, None, None, "no rule matches: a person decides")
 
     def map_all(self, urls: Iterable[str]) -> list[Mapping]:
         """Map many old URLs: duplicates collapse, new paths made unique. Sorted by old URL."""
@@ -191,11 +198,11 @@ def make_unique(mappings: Iterable[Mapping]) -> list[Mapping]:
     """Give every redirect its own new path: later old URLs (sorted) on a taken path get -2, -3, …"""
     by_old = {m.old_url: m for m in mappings}
     ordered = [by_old[old] for old in sorted(by_old)]
-    taken = {m.new_path for m in ordered if m.type == "redirect"}
+    taken = {m.new_path for m in ordered if m.type == REDIRECT}
     first_owner: dict[str, str] = {}
     result = []
     for mapping in ordered:
-        if mapping.type != "redirect" or mapping.new_path is None:
+        if mapping.type != REDIRECT or mapping.new_path is None:
             result.append(mapping)
             continue
         owner = first_owner.setdefault(mapping.new_path, mapping.old_url)
@@ -465,9 +472,9 @@ def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str)
         writer.writerow(
             (
                 m.old_url,
-                urljoin(base, m.new_path) if m.type == "redirect" and m.new_path else "",
+                urljoin(base, m.new_path) if m.type == REDIRECT and m.new_path else "",
                 m.type,
-                (m.archive_url or "") if m.type == "archive" else "",
+                (m.archive_url or "") if m.type == ARCHIVE else "",
             )
         )
         count += 1

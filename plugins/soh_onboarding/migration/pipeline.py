@@ -32,7 +32,19 @@ from . import traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
-from .mapping import LinkLookup, Mapper, Mapping, make_unique, normalise_new_path, rewrite_links, write_redirects
+from .mapping import (
+    DUPLICATE,
+    MAPPING_TYPES,
+    REDIRECT,
+    UNRESOLVED,
+    LinkLookup,
+    Mapper,
+    Mapping,
+    make_unique,
+    normalise_new_path,
+    rewrite_links,
+    write_redirects,
+)
 from .quality import (
     INVENTORY_COLUMNS,
     MAX_PAGE_LOSS_SHARE,
@@ -99,11 +111,11 @@ def _asset_mapping(mapper: Mapper, url: str) -> Mapping:
     unresolved, with that reason: keeping it under its old path would hide the rule's mistake.
     """
     mapping = mapper.map(url)
-    if mapping.type == "redirect" or mapping.rule_index is not None:
+    if mapping.type == REDIRECT or mapping.rule_index is not None:
         return mapping
     path = urlsplit(url).path
     return Mapping(
-        url, normalise_new_path(ASSET_PREFIX + path), "redirect", "document", None, "asset kept under its old path"
+        url, normalise_new_path(ASSET_PREFIX + path), REDIRECT, "document", None, "asset kept under its old path"
     )
 
 
@@ -117,7 +129,7 @@ def over_size_limit(url: str, max_page_bytes: int) -> Mapping:
     return Mapping(
         url,
         None,
-        "unresolved",
+        UNRESOLVED,
         None,
         None,
         f"over the size limit ({limit}, legacy_site.crawl.max_page_bytes): split it into smaller pages, "
@@ -147,14 +159,14 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
         if record.status != 200:
             mapping, label = None, "error"
         elif record.truncated:
-            mapping, label = over_size_limit(record.url, max_page_bytes), "unresolved"
+            mapping, label = over_size_limit(record.url, max_page_bytes), UNRESOLVED
         elif original != record.url:
             # Same bytes as another URL: it goes where that one goes (a redirect to its page, or archived too).
             target = decided[original]
             mapping = Mapping(
                 record.url, target.new_path, target.type, target.content_type, None, f"same content as {original}"
             )
-            label = "duplicate" if target.type == "redirect" else target.type
+            label = DUPLICATE if target.type == REDIRECT else target.type
         else:
             mapping = decided[record.url]
             label = mapping.type
@@ -174,10 +186,10 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
                 "redirects": len(record.redirects),
                 "truncated": record.truncated,
                 "encoding": record.encoding or "",
-                "reason": mapping.reason if mapping and mapping.type == "unresolved" else "",
+                "reason": mapping.reason if mapping and mapping.type == UNRESOLVED else "",
             }
         )
-        if label in ("redirect", "archive", "unresolved") and record.kind == "page":
+        if label in MAPPING_TYPES and record.kind == "page":
             result.pages.append(
                 {
                     "url": record.url,
@@ -189,7 +201,7 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
                     "content_type": mapping.content_type if mapping else None,
                 }
             )
-        elif label == "redirect" and record.kind == "asset":
+        elif label == REDIRECT and record.kind == "asset":
             result.assets.append(
                 {
                     "url": record.url,
@@ -256,7 +268,7 @@ def process(spec_data: dict[str, Any], folder: Any, chunk: int = 0, chunks: int 
     partial = out / f".{part.name}.partial"  # renamed when whole: a killed chunk leaves no half part
     lines = partial.open("w", encoding="utf-8")
     for index, job in enumerate(_plan_items(folder, "pages")):
-        if index % chunks != chunk or job["mapping"] != "redirect":
+        if index % chunks != chunk or job["mapping"] != REDIRECT:
             continue
         html = _decode(read_body(folder / "crawl", job["sha256"]), job["encoding"])
         found = extract(html, selectors)
@@ -509,9 +521,9 @@ class _InventoryTally:
         if row["mapping"] == "error" and len(self.unfetched) < UNFETCHED_EXAMPLES:
             why = row["error"] or f"HTTP {row['http_status']}"
             self.unfetched.append(f"{row['old_url']} ({why})")
-        if row["mapping"] == "unresolved":
+        if row["mapping"] == UNRESOLVED:
             self.unresolved.append((row["old_url"], row["kind"], row.get("reason", "")))
-        if row["mapping"] in ("redirect", "duplicate") and row["new_path"]:
+        if row["mapping"] in (REDIRECT, DUPLICATE) and row["new_path"]:
             self.redirected_hits += self.hits.get(row["old_url"], 0)
         problems = self.problems
         if row["http_status"] == 404:
@@ -540,14 +552,14 @@ class _InventoryTally:
         return sorted(rows, key=lambda row: (-row["hits"], row["old_url"]))
 
     def summarise(self, pages: _PageTally, assets: int) -> MigrationSummary:
-        decided = sum(self.by_mapping[k] for k in ("redirect", "archive", "unresolved"))
+        decided = sum(self.by_mapping[k] for k in MAPPING_TYPES)
         total_hits = sum(self.hits.values())
         return MigrationSummary(
             pages_migrated=pages.count,
             by_mapping=dict(sorted(self.by_mapping.items())),
             by_content_type=dict(sorted(pages.by_content_type.items())),
             assets=assets,
-            unresolved_share=round(self.by_mapping["unresolved"] / decided, 4) if decided else 0.0,
+            unresolved_share=round(self.by_mapping[UNRESOLVED] / decided, 4) if decided else 0.0,
             legacy_problems=dict(sorted(self.problems.items())),
             fallback_extractions=pages.fallbacks,
             images_missing_alt=pages.missing_alt,

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from .mapping import DUPLICATE, MAPPING_TYPES, REDIRECT, UNRESOLVED
 from .sanitise import URL_ATTRIBUTES, url_problem
 
 INVENTORY_COLUMNS = (
@@ -64,9 +65,9 @@ INVENTORY_COLUMNS = (
     "mapping",
 )
 REDIRECTS_COLUMNS = ("old_url", "new_url", "type")
-MAPPED = ("redirect", "archive", "unresolved")  # the old pages: in redirects.csv, counted for the share
+MAPPED = MAPPING_TYPES  # the old pages: in redirects.csv, counted for the share
 MAPPINGS = (*MAPPED, "duplicate", "error")
-WITH_NEW_PATH = ("redirect", "duplicate")
+WITH_NEW_PATH = (REDIRECT, DUPLICATE)
 #: Tags no migrated body may hold: code, styling, and embedded or active content.
 UNSAFE_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet"})
 _UNSAFE_RAW = re.compile(r"<\s*(script|style|iframe)(?=[\s/>]|$)", re.IGNORECASE)
@@ -324,10 +325,10 @@ def check_migration(
         content_rows,
         columns=["page", "old_url", "new_path", "title", "body_text", "unsafe_markup", "legacy_links"],
     )
-    pages = inventory[inventory["mapping"] == "redirect"].reset_index(drop=True)
+    pages = inventory[inventory["mapping"] == REDIRECT].reset_index(drop=True)
     moved = inventory[inventory["mapping"].isin(WITH_NEW_PATH)].reset_index(drop=True)
     mapped = inventory[inventory["mapping"].isin(MAPPED)].reset_index(drop=True)
-    to_pages = redirects[redirects["type"] == "redirect"].reset_index(drop=True)
+    to_pages = redirects[redirects["type"] == REDIRECT].reset_index(drop=True)
     copies = inventory[(inventory["mapping"] == "duplicate") & (inventory["new_path"] != "")].reset_index(drop=True)
     # Documents and images moved to the new site (assets.csv, when the pipeline wrote one) are targets too.
     assets = _read_csv(folder / "assets.csv", ("old_url", "new_path"), []) if (folder / "assets.csv").exists() else []
@@ -347,7 +348,7 @@ def check_migration(
     to_pages = to_pages.assign(lands_on_migrated=to_pages["target_path"].isin(migrated_set))
     copies = copies.assign(lands_on_migrated=copies["new_path"].isin(migrated_set))
     mapped = mapped.assign(in_redirects=mapped["old_url"].isin(listed))
-    unresolved = mapped.loc[mapped["mapping"] == "unresolved", "old_url"].tolist()
+    unresolved = mapped.loc[mapped["mapping"] == UNRESOLVED, "old_url"].tolist()
     share = len(unresolved) / len(mapped) if len(mapped) else 0.0
     migrated_pages = len(content)
     lost = max(0.0, 1 - migrated_pages / previous.pages) if previous and previous.pages else 0.0
