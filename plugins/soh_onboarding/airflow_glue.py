@@ -152,7 +152,8 @@ def _screen_snapshot(folder: RunFolder) -> tuple[dict[str, Any], Any, Any]:
     """Screen the spec exactly as the run snapshotted it."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from . import catalogue, dpia
+    from . import dpia
+    from .dpia import catalogue
 
     spec_data = provenance.read_snapshot(folder.root / "spec")
     try:

@@ -49,7 +49,8 @@ def _checked_spec(path: str) -> spec.ForceSpec | None:
 def _dpia(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from . import catalogue, dpia
+    from . import dpia
+    from .dpia import catalogue
 
     force = _checked_spec(args.spec)
     if force is None:

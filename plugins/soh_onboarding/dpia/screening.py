@@ -513,8 +513,8 @@ def write_documents(
     decision: Decision | None = None,
 ) -> dict[str, str]:
     """screening.json, dpia-scoping.md and dpia-scoping.html in the run's dpia folder."""
-    from . import reports
-    from .artifacts import write_json
+    from .. import reports
+    from ..artifacts import write_json
 
     values = {
         "screening": screening,
@@ -535,7 +535,7 @@ def write_documents(
 
 def record_decision(run_folder: Any, force_folder: Any, screening: Screening, decision: Decision) -> None:
     """Store the decision with the run's DPIA record; an approval also becomes the force's standing one."""
-    from .artifacts import write_json
+    from ..artifacts import write_json
 
     write_json(run_folder / "decision.json", asdict(decision) | {"approved": decision.approved})
     if decision.approved and not decision.cites:

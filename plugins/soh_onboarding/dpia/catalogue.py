@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import documents, project
-from .documents import DocumentError, format_field
+from .. import documents, project
+from ..documents import DocumentError, format_field
 
 CATALOGUE_SCHEMA = project.SCHEMAS_DIR / "services-catalogue.schema.json"
 
@@ -102,7 +102,7 @@ class Catalogue:
 
 
 def _screening_answers() -> set[str]:
-    from . import spec
+    from .. import spec
 
     return set(spec.schema()["properties"]["dpia"]["properties"]["screening"]["properties"])
 
