@@ -812,7 +812,7 @@ def platform_client() -> Any:
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-    from .platform import Credentials, PlatformClient, PlatformError
+    from .provisioning.client import Credentials, PlatformClient, PlatformError
 
     try:
         conn = Connection.get(PLATFORM_CONN_ID)
@@ -837,7 +837,7 @@ def _on_platform(work: Any) -> Any:
     the task later."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from .platform import PlatformError
+    from .provisioning.client import PlatformError
 
     with platform_client() as client:
         try:

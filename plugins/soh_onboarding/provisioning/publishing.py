@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from . import reports
-from .artifacts import within, write_json
-from .migration.quality import recorded_outcome
-from .platform import PlatformClient, content_hash
+from .. import reports
+from ..artifacts import within, write_json
+from ..migration.quality import recorded_outcome
+from .client import PlatformClient, content_hash
 
 PAGES_PER_BATCH = 250
 BATCH_BYTES = 4_000_000
