@@ -22,8 +22,6 @@ OWNER = "national-live-service"
 PLATFORM_POOL = "soh_platform_api"
 ACCESSIBILITY_POOL = "soh_accessibility_audit"
 """Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
-DPO_RESPONSE_TIMEOUT = timedelta(days=14)
-"""After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
     "phases": Param(
@@ -248,7 +246,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         body_from="dpia.screen",
         options=dpia.OPTIONS,
         comment="Your advice or the changes you need; recorded with the DPIA.",
-        timeout=DPO_RESPONSE_TIMEOUT,
+        timeout=dpia.DPO_RESPONSE_TIMEOUT,
     )
 
 

@@ -14,6 +14,7 @@ is its own subject, used by its module (`from soh_onboarding.dpia import catalog
 from .criteria import Criterion, Evidence, ServiceProcessing
 from .decision import (
     APPROVE,
+    DPO_RESPONSE_TIMEOUT,
     OPTIONS,
     REJECT,
     REQUEST_CHANGES,
@@ -29,6 +30,7 @@ from .screening import Question, Screening, ScreeningQuestions, questions, scree
 
 __all__ = [
     "APPROVE",
+    "DPO_RESPONSE_TIMEOUT",
     "OPTIONS",
     "REJECT",
     "REQUEST_CHANGES",

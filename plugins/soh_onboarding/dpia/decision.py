@@ -1,4 +1,4 @@
-"""The DPO's decision on a screening, and the record of approvals.
+"""The DPO's decision on a screening, how long the DPO has to give it, and the record of approvals.
 
 <run>/dpia/decision.json             who decided what, when and why
 <store>/<force>/dpia-approved.json   the force's standing approval: it stands for a later screening with
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from .screening import Screening
 
 APPROVE, REQUEST_CHANGES, REJECT = "Approve", "Request changes", "Reject"
 OPTIONS = (APPROVE, REQUEST_CHANGES, REJECT)
+DPO_RESPONSE_TIMEOUT = timedelta(days=14)
+"""After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 
 @dataclass(frozen=True)
