@@ -214,14 +214,8 @@ def dpia_record(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     if screening.fingerprint != screened["fingerprint"]:
         raise AirflowFailException("the snapshot's screening changed during the run; start a new run")
     if answer:
-        user = answer.get("responded_by_user") or {}
-        decision = dpia.Decision(
-            option=answer["chosen_options"][0],
-            comment=(answer.get("params_input") or {}).get("comment", "") or "",
-            responded_by=_person(spec_data, user),
-            responded_at=str(answer.get("responded_at", "")),
-            fingerprint=screening.fingerprint,
-            run_id=context["run_id"],
+        decision = dpia.Decision.from_answer(
+            answer, spec_data, fingerprint=screening.fingerprint, run_id=context["run_id"]
         )
     elif screened["standing_approval"]:
         standing = screened["standing_approval"]
@@ -247,14 +241,6 @@ def dpia_record(slug: str, context: dict[str, Any]) -> dict[str, Any]:
         + (f" (approval of run {decision.cites} stands)" if decision.cites else "")
     )
     return {"option": decision.option, "responded_by": decision.responded_by, "cites": decision.cites}
-
-
-def _person(spec_data: dict[str, Any], user: dict[str, Any]) -> str:
-    """'Name (user id)': the spec names the people its approvals are assigned to, by e-mail address."""
-    user_id = str(user.get("id") or "unknown")
-    names = {person["email"]: person["name"] for person in spec_data["contacts"].values() if isinstance(person, dict)}
-    name = names.get(user_id) or user.get("name") or user_id
-    return f"{name} ({user_id})"
 
 
 def _now() -> str:
@@ -650,14 +636,7 @@ def golive_switch(slug: str, context: dict[str, Any], asset: Any, switch: Any = 
     checklist = json.loads((out / "checklist.json").read_text(encoding="utf-8"))
     if not answer:
         raise AirflowFailException("no go-live decision was recorded; answer the go-live task in the Airflow UI")
-    user = answer.get("responded_by_user") or {}
-    decision = golive_decision.Decision(
-        option=answer["chosen_options"][0],
-        comment=(answer.get("params_input") or {}).get("comment", "") or "",
-        responded_by=_person(spec_data, user),
-        responded_at=str(answer.get("responded_at", "")),
-        run_id=context["run_id"],
-    )
+    decision = golive_decision.Decision.from_answer(answer, spec_data, run_id=context["run_id"])
     golive_decision.record_decision(out, decision, checklist)
     if not decision.approved:
         raise AirflowFailException(

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from ..decisions import HumanDecision
 from .screening import Screening
 
 APPROVE, REQUEST_CHANGES, REJECT = "Approve", "Request changes", "Reject"
@@ -21,20 +22,14 @@ DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(HumanDecision):
     """The DPO's answer, or an earlier approval that still stands for an unchanged screening."""
 
-    option: str
-    comment: str
-    responded_by: str
-    responded_at: str
+    APPROVING = APPROVE
+
     fingerprint: str
     run_id: str
     cites: str = ""  # the run whose approval stands, when the DPO was not asked again
-
-    @property
-    def approved(self) -> bool:
-        return self.option == APPROVE
 
 
 def approval_record(force_folder: Any) -> dict[str, Any] | None:
