@@ -15,7 +15,7 @@ the platform's client is its own subject, used by its module (`soh_onboarding.pr
 
 from .items import read_assets, read_pages, read_redirects
 from .prune import PruneRefused, check_prune
-from .publishing import Published, publish, publish_assets, publish_pages, publish_redirects
+from .publishing import Published, publish, publish_pages
 from .report import ProvisioningResult, write_outputs
 from .run import provision
 from .tenant import enable_services, ensure_tenant
@@ -31,9 +31,7 @@ __all__ = [
     "ensure_tenant",
     "provision",
     "publish",
-    "publish_assets",
     "publish_pages",
-    "publish_redirects",
     "read_assets",
     "read_pages",
     "read_redirects",

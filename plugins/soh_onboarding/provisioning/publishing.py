@@ -13,7 +13,7 @@ import hashlib
 from base64 import b64encode
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .client import PlatformClient
 from .items import KINDS, publishable, read_assets, read_pages, read_redirects
@@ -86,15 +86,25 @@ def _prune(client: PlatformClient, tenant_id: str, kind: str, keys: list[str], r
     result.not_in_migration -= result.deleted
 
 
-def publish_pages(
-    client: PlatformClient,
-    tenant_id: str,
-    migration: Any,
-    *,
-    batch_size: int = PAGES_PER_BATCH,
-    prune: bool = False,
-    progress: Callable[[str], None] = print,
-) -> Published:
+class _Kind(NamedTuple):
+    """One kind of item to publish, each item by its key (path, or old path of a redirect)."""
+
+    name: str
+    remote: dict[str, Any]
+    """On the platform: key -> what must match."""
+    local: dict[str, Any]
+    """In the migration: key -> what must match."""
+    payloads: Callable[[list[str]], Iterable[dict]]
+    """The items of these keys, as sent."""
+    per_batch: int
+    batch_bytes: int
+    weight: Callable[[dict], int]
+    """An item's share of batch_bytes."""
+    skipped: list[str]
+    counted: str = "migrated"
+
+
+def _pages(client: PlatformClient, tenant_id: str, migration: Any, batch_size: int) -> _Kind:
     remote = {item["path"]: item["content_hash"] for item in client.listing(tenant_id, "pages")}
     local: dict[str, str] = {}  # path -> hash: the bodies are read again when sent, not held
     skipped = []
@@ -105,32 +115,22 @@ def publish_pages(
             skipped.append(
                 f"{page['path']}: its body has {len(page['body_html']):,} characters, over the platform's limit"
             )
-    changed = {path for path, digest in local.items() if remote.get(path) != digest}
-    result = Published(local=len(local), on_platform_before=len(remote), skipped=skipped)
-    progress(f"pages: {len(local)} migrated, {len(remote)} on the platform, {len(changed)} to send")
-    wanted = (page for page in read_pages(migration) if page["path"] in changed)
-    batches = _batches(wanted, batch_size, BATCH_BYTES, lambda page: len(page["body_html"]) + len(page["title"]) + 200)
-    _send(client, tenant_id, "pages", batches, result, progress)
-    _prune(client, tenant_id, "pages", sorted(set(remote) - set(local)), result, prune)
-    return result
+
+    def payloads(changed: list[str]) -> Iterator[dict]:
+        wanted = set(changed)
+        return (page for page in read_pages(migration) if page["path"] in wanted)
+
+    weight = lambda page: len(page["body_html"]) + len(page["title"]) + 200  # noqa: E731
+    return _Kind("pages", remote, local, payloads, batch_size, BATCH_BYTES, weight, skipped)
 
 
-def publish_assets(
-    client: PlatformClient,
-    tenant_id: str,
-    migration: Any,
-    *,
-    prune: bool = False,
-    progress: Callable[[str], None] = print,
-) -> Published:
+def _assets(client: PlatformClient, tenant_id: str, migration: Any) -> _Kind:
     remote = {item["path"]: (item["sha256"], item["content_type"]) for item in client.listing(tenant_id, "assets")}
-    local = read_assets(migration)
-    changed = [a for a in local if remote.get(a["path"]) != (a["sha256"], a["content_type"])]
-    result = Published(local=len(local), on_platform_before=len(remote))
-    progress(f"assets: {len(local)} migrated, {len(remote)} on the platform, {len(changed)} to send")
+    assets = {asset["path"]: asset for asset in read_assets(migration)}
 
-    def payloads() -> Iterator[dict]:
-        for asset in changed:
+    def payloads(changed: list[str]) -> Iterator[dict]:
+        for path in changed:
+            asset = assets[path]
             data = asset["file"].read_bytes()
             yield {
                 "path": asset["path"],
@@ -139,29 +139,49 @@ def publish_assets(
                 "data_base64": b64encode(data).decode("ascii"),
             }
 
-    batches = _batches(payloads(), ASSETS_PER_BATCH, ASSET_BATCH_BYTES, lambda a: len(a["data_base64"]))
-    _send(client, tenant_id, "assets", batches, result, progress)
-    _prune(client, tenant_id, "assets", sorted(set(remote) - {a["path"] for a in local}), result, prune)
+    local = {path: (asset["sha256"], asset["content_type"]) for path, asset in assets.items()}
+    weight = lambda payload: len(payload["data_base64"])  # noqa: E731
+    return _Kind("assets", remote, local, payloads, ASSETS_PER_BATCH, ASSET_BATCH_BYTES, weight, [])
+
+
+def _redirects(client: PlatformClient, tenant_id: str, migration: Any) -> _Kind:
+    remote = {item["from_path"]: (item["to_path"], item["status"]) for item in client.listing(tenant_id, "redirects")}
+    redirects, skipped = read_redirects(migration)
+    by_path = {redirect["from_path"]: redirect for redirect in redirects}
+    local = {path: (redirect["to_path"], redirect["status"]) for path, redirect in by_path.items()}
+    payloads = lambda changed: [by_path[path] for path in changed]  # noqa: E731
+    weight = lambda redirect: len(redirect["from_path"]) + 100  # noqa: E731
+    return _Kind(
+        "redirects", remote, local, payloads, REDIRECTS_PER_BATCH, BATCH_BYTES, weight, skipped, "from old URLs"
+    )
+
+
+def _publish(
+    client: PlatformClient, tenant_id: str, kind: _Kind, prune: bool, progress: Callable[[str], None]
+) -> Published:
+    """Send what is missing on the platform or differs, in batches; then count, or with `prune` remove,
+    what the migration no longer has."""
+    changed = [key for key, wanted in kind.local.items() if kind.remote.get(key) != wanted]
+    result = Published(local=len(kind.local), on_platform_before=len(kind.remote), skipped=kind.skipped)
+    progress(
+        f"{kind.name}: {len(kind.local)} {kind.counted}, {len(kind.remote)} on the platform, {len(changed)} to send"
+    )
+    batches = _batches(kind.payloads(changed), kind.per_batch, kind.batch_bytes, kind.weight)
+    _send(client, tenant_id, kind.name, batches, result, progress)
+    _prune(client, tenant_id, kind.name, sorted(set(kind.remote) - set(kind.local)), result, prune)
     return result
 
 
-def publish_redirects(
+def publish_pages(
     client: PlatformClient,
     tenant_id: str,
     migration: Any,
     *,
+    batch_size: int = PAGES_PER_BATCH,
     prune: bool = False,
     progress: Callable[[str], None] = print,
 ) -> Published:
-    remote = {item["from_path"]: (item["to_path"], item["status"]) for item in client.listing(tenant_id, "redirects")}
-    local, skipped = read_redirects(migration)
-    changed = [r for r in local if remote.get(r["from_path"]) != (r["to_path"], r["status"])]
-    result = Published(local=len(local), on_platform_before=len(remote), skipped=skipped)
-    progress(f"redirects: {len(local)} from old URLs, {len(remote)} on the platform, {len(changed)} to send")
-    batches = _batches(changed, REDIRECTS_PER_BATCH, BATCH_BYTES, lambda r: len(r["from_path"]) + 100)
-    _send(client, tenant_id, "redirects", batches, result, progress)
-    _prune(client, tenant_id, "redirects", sorted(set(remote) - {r["from_path"] for r in local}), result, prune)
-    return result
+    return _publish(client, tenant_id, _pages(client, tenant_id, migration, batch_size), prune, progress)
 
 
 def publish(
@@ -183,6 +203,6 @@ def publish(
         progress("prune: " + ", ".join(f"{count} {KINDS[kind]}" for kind, count in removing.items()) + " to remove")
     return {
         "pages": publish_pages(client, tenant_id, migration, batch_size=batch_size, prune=prune, progress=progress),
-        "assets": publish_assets(client, tenant_id, migration, prune=prune, progress=progress),
-        "redirects": publish_redirects(client, tenant_id, migration, prune=prune, progress=progress),
+        "assets": _publish(client, tenant_id, _assets(client, tenant_id, migration), prune, progress),
+        "redirects": _publish(client, tenant_id, _redirects(client, tenant_id, migration), prune, progress),
     }
