@@ -35,10 +35,10 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from audit import log, start_platform_tenant  # noqa: E402  (benchmarks/audit.py: the same sandbox tenant)
 
-from soh_onboarding import platform  # noqa: E402
 from soh_onboarding.accessibility import run as accessibility_run  # noqa: E402
 from soh_onboarding.golive import settings  # noqa: E402
 from soh_onboarding.live import reaudit as monitor  # noqa: E402
+from soh_onboarding.provisioning.client import Credentials, PlatformClient  # noqa: E402
 
 DOMAIN = "www.bench-force.example"
 
@@ -67,7 +67,7 @@ def main() -> int:
         preview = sitemap_url.removesuffix("sitemap.xml")
         port = int(preview.split(":")[2].split("/")[0])
         try:
-            with platform.PlatformClient(platform.Credentials(f"http://127.0.0.1:{port}", "benchmark")) as client:
+            with PlatformClient(Credentials(f"http://127.0.0.1:{port}", "benchmark")) as client:
                 client.set_state("bench", "live")
             with start_ingress(base / "ingress", port, base / "platform.sqlite3") as ingress:
                 configured = settings.load(environ=ingress.env)

@@ -456,7 +456,7 @@ def planned_phases_source() -> str:
                     "                params={'comment': Param('', type='string', title='Comment')},",
                     "                assigned_users=[{'id': force.data['contacts']['go_live_approver']['email'],",
                     "                                 'name': force.data['contacts']['go_live_approver']['name']}],",
-                    "                response_timeout=DPO_RESPONSE_TIMEOUT,",
+                    "                response_timeout=dpia.DPO_RESPONSE_TIMEOUT,",
                     "                retries=0,",
                     "            )",
                 ]

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "plugins"))
 import requests  # noqa: E402
 
 from soh_onboarding import provisioning  # noqa: E402
-from soh_onboarding.platform import Credentials, PlatformClient  # noqa: E402
+from soh_onboarding.provisioning.client import Credentials, PlatformClient  # noqa: E402
 
 PARAGRAPH = (
     "<p>Officers in Demoshire are appealing for witnesses after an incident on the high street. Anyone with "

@@ -27,8 +27,6 @@ PLATFORM_POOL = "soh_platform_api"
 """Every call to the platform's API runs in this pool (config/pools.json), shared by all forces' runs."""
 ACCESSIBILITY_POOL = "soh_accessibility_audit"
 """The audits of every force's run share this pool (config/pools.json): each runs Chromium."""
-DPO_RESPONSE_TIMEOUT = timedelta(days=14)
-"""After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
 PARAMS = {
     "phases": Param(
@@ -253,7 +251,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         body_from=dpia_glue.SCREEN,
         options=dpia.OPTIONS,
         comment="Your advice or the changes you need; recorded with the DPIA.",
-        timeout=DPO_RESPONSE_TIMEOUT,
+        timeout=dpia.DPO_RESPONSE_TIMEOUT,
     )
 
 

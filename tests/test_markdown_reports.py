@@ -16,7 +16,8 @@ from test_sanitise import load_vectors, parse
 
 from conftest import DATA, DEMO, ROOT
 from sandbox.legacy_site import LegacySite, start
-from soh_onboarding import catalogue, dpia, provisioning, reports, spec
+from soh_onboarding import dpia, provisioning, reports, spec
+from soh_onboarding.dpia import catalogue
 from soh_onboarding.golive.model import Check, Checklist
 from soh_onboarding.migration import pipeline
 

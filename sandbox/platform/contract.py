@@ -61,7 +61,7 @@ def document() -> dict[str, Any]:
 def dump() -> str:
     header = (
         "# The Single Online Home platform's admin API: the contract the orchestrator's client\n"
-        "# (plugins/soh_onboarding/platform.py) and the sandbox (sandbox/platform/) keep to.\n"
+        "# (plugins/soh_onboarding/provisioning/client.py) and the sandbox (sandbox/platform/) keep to.\n"
         "# Generated from the sandbox's models: .venv/bin/python -m sandbox.platform.contract > schemas/platform-api.yaml\n"
     )
     return header + yaml.dump(document(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO, ROOT, SPECS, soh
-from soh_onboarding import catalogue, dpia, spec
+from soh_onboarding import dpia, spec
+from soh_onboarding.dpia import catalogue
 
 CATALOGUE = catalogue.load()
 DEMO_DATA = spec.check([DEMO]).specs[0].data

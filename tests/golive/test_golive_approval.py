@@ -24,8 +24,9 @@ from golive_servers import DnsServer, Ingress, LocalCA, free_port, golive_env, s
 
 from airflow_server import Airflow, start_airflow
 from conftest import ROOT
-from soh_onboarding import platform, spec
+from soh_onboarding import spec
 from soh_onboarding.artifacts import RunFolder, safe_name
+from soh_onboarding.provisioning.client import Credentials, PlatformClient, content_hash
 from soh_onboarding.spec import provenance
 
 sys.path.insert(0, str(ROOT))
@@ -73,13 +74,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
         }
         with start_airflow(base, specs, **env) as airflow:
             airflow.specs = specs
-            client = platform.PlatformClient(platform.Credentials(served.url, TOKEN))
+            client = PlatformClient(Credentials(served.url, TOKEN))
             provision(client, spec.load_one(specs / "demo.yaml").specs[0].data)
             yield airflow, client, served
             client.close()
 
 
-def provision(client: platform.PlatformClient, data: dict) -> None:
+def provision(client: PlatformClient, data: dict) -> None:
     """The tenant as the provisioning phase leaves it: in preview, its pages and redirects published."""
     tenant = data["tenant"]
     client.put_tenant(tenant["tenant_id"], tenant["display_name"])
@@ -88,7 +89,7 @@ def provision(client: platform.PlatformClient, data: dict) -> None:
     client.put_services(tenant["tenant_id"], tenant["services"])
     page = {"path": STORY, "title": "A story", "summary": "", "body_html": "<p>News.</p>", "content_type": "news"}
     page["published"] = None
-    page["content_hash"] = platform.content_hash(page)
+    page["content_hash"] = content_hash(page)
     client.publish(tenant["tenant_id"], "pages", [page])
     redirects = [
         {"from_path": "/news/a-story.aspx", "to_path": STORY, "status": 301},

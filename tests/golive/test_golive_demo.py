@@ -28,9 +28,10 @@ from sandbox.legacy_site import LegacySite
 from sandbox.legacy_site import start as start_legacy
 from sandbox.platform import SandboxPlatform
 from sandbox.platform import start as start_platform
-from soh_onboarding import platform, provisioning
+from soh_onboarding import provisioning
 from soh_onboarding.golive import redirects
 from soh_onboarding.migration import pipeline
+from soh_onboarding.provisioning.client import Credentials, PlatformClient
 
 pytestmark = pytest.mark.slow
 TOKEN = "demo-golive-token"
@@ -67,7 +68,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         spec_file.write_text(demo_on_legacy_site(DEMO.read_text(encoding="utf-8"), legacy.host), encoding="utf-8")
         data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
         pipeline.migrate(data, run / "migration", progress=lambda _: None)
-        with platform.PlatformClient(platform.Credentials(served.url, TOKEN)) as client:
+        with PlatformClient(Credentials(served.url, TOKEN)) as client:
             result = provisioning.provision(
                 client, data, run / "migration", run / "provisioning", progress=lambda _: None
             )

@@ -19,12 +19,12 @@ import pytest
 import yaml
 
 from conftest import ROOT, soh
-from soh_onboarding import platform
 from soh_onboarding.accessibility import run as accessibility_run
 from soh_onboarding.glue import live
 from soh_onboarding.golive import decision, settings
 from soh_onboarding.live import reaudit as monitor
 from soh_onboarding.live import register as liveforces
+from soh_onboarding.provisioning.client import Credentials, PlatformClient, content_hash
 
 sys.path.insert(0, str(ROOT))
 from sandbox.ingress import start as start_ingress
@@ -82,19 +82,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         assert done.gate.passed and done.gate.counts["serious"] == done.gate.counts["critical"] == 0
         approved = decision.Decision("Go live", "", "Sam Okafor (sam@x)", "2026-06-01T10:00:00+00:00", "manual__golive")
         decision.record_live(store / "demo", run, approved, {"force": "demo", "checks": []}, "2026-06-01", {})
-        client = platform.PlatformClient(platform.Credentials(served.url, TOKEN))
+        client = PlatformClient(Credentials(served.url, TOKEN))
         yield {"store": store, "env": ingress.env, "client": client, "base": base, "served": served}
         client.close()
 
 
-def publish(client: platform.PlatformClient, tenant: str, path: str, body: str | None) -> None:
+def publish(client: PlatformClient, tenant: str, path: str, body: str | None) -> None:
     """Publish (or, with None, remove) one page through the platform's API, as a force's editor would."""
     if body is None:
         client.publish(tenant, "pages", [], [path])
         return
     page = {"path": path, "title": "New appeal", "summary": "", "body_html": body, "content_type": "page"}
     page["published"] = None
-    page["content_hash"] = platform.content_hash(page)
+    page["content_hash"] = content_hash(page)
     client.publish(tenant, "pages", [page])
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from sandbox.platform import SandboxPlatform, start
-from soh_onboarding.platform import Credentials, PlatformClient, PlatformError, RetryPolicy
+from soh_onboarding.provisioning.client import Credentials, PlatformClient, PlatformError, RetryPolicy
 
 # Characters that change when URL-encoded, so that an encoded echo is a different string from the token.
 TOKEN = "tok/9f3a+Secret=value~Zq"

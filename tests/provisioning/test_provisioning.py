@@ -21,7 +21,7 @@ from conftest import DEMO, ROOT, airflow_env
 from sandbox.platform import Faults, SandboxPlatform, start
 from sandbox.platform.api import page_hash
 from soh_onboarding import provisioning
-from soh_onboarding.platform import Credentials, PlatformClient, PlatformError, RetryPolicy, content_hash
+from soh_onboarding.provisioning.client import Credentials, PlatformClient, PlatformError, RetryPolicy, content_hash
 
 TOKEN = "provisioning-test-token-7f3a"
 SPEC = yaml.safe_load(DEMO.read_text(encoding="utf-8"))

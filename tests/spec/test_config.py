@@ -28,7 +28,7 @@ def test_the_schema_carries_every_section_the_phases_need() -> None:
 
 
 def test_the_catalogue_schema_documents_every_field() -> None:
-    from soh_onboarding import catalogue
+    from soh_onboarding.dpia import catalogue
     from soh_onboarding.spec import documents
 
     schema = documents.schema_for(catalogue.CATALOGUE_SCHEMA).data

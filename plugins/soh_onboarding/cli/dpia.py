@@ -14,7 +14,8 @@ from .common import checked_spec
 def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from .. import catalogue, dpia
+    from .. import dpia
+    from ..dpia import catalogue
 
     force = checked_spec(args.spec)
     if force is None:

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
     from .. import provisioning
     from ..migration.quality import recorded_outcome
-    from ..platform import Credentials, PlatformClient, PlatformError
+    from ..provisioning.client import Credentials, PlatformClient, PlatformError
 
     if args.allow_large_prune and not args.prune:
         print("provision: --allow-large-prune goes with --prune", file=sys.stderr)

@@ -8,7 +8,6 @@ of the flow:
 - runtime: the artifact store, the run's folder and snapshot, URLs of the UI, the platform client;
 - options: the trigger form's choices (phases, dry run) and failing the run when a phase failed;
 - building: parse time (the shard files' loader, the DAG's documentation, the trigger form attached last);
-- answers: a person's answer to an approval task, as the phases' decisions need it;
 - snapshot, dpia, migration, provisioning, accessibility, golive, live, charging: one adapter module per
   phase;
 - notifications and views: e-mail, and the plugin's web side (artifacts, the dashboard, report links).

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from .. import catalogue, dpia, reports
+from .. import dpia, reports
 from ..artifacts import RunFolder
-from .answers import Answer
+from ..dpia import catalogue
 from .options import phase_gate
 from .runtime import artifact_url, fail, now, run_folder, snapshot
 
@@ -70,8 +69,8 @@ def record(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     if screening.fingerprint != screened["fingerprint"]:
         fail("the snapshot's screening changed during the run; start a new run")
     if answer:
-        decision = dpia.Decision(
-            **asdict(Answer.of(answer, spec_data)), fingerprint=screening.fingerprint, run_id=context["run_id"]
+        decision = dpia.Decision.from_answer(
+            answer, spec_data, fingerprint=screening.fingerprint, run_id=context["run_id"]
         )
     elif screened["standing_approval"]:
         standing = screened["standing_approval"]

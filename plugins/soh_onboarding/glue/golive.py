@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from .answers import Answer
 from .live import record_live
 from .options import dry_run_skips, phase_gate
 from .runtime import artifact_url, fail, golive_settings, platform_client, run_folder, snapshot
@@ -60,7 +58,7 @@ def switch(
     checklist = json.loads((out / checks.JSON_NAME).read_text(encoding="utf-8"))
     if not answer:
         fail("no go-live decision was recorded; answer the go-live task in the Airflow UI")
-    decision = golive_decision.Decision(**asdict(Answer.of(answer, spec_data)), run_id=context["run_id"])
+    decision = golive_decision.Decision.from_answer(answer, spec_data, run_id=context["run_id"])
     golive_decision.record_decision(out, decision, checklist)
     if not decision.approved:
         fail(

@@ -123,7 +123,7 @@ def platform_client() -> Any:
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from ..platform import Credentials, PlatformClient, PlatformError
+    from ..provisioning.client import Credentials, PlatformClient, PlatformError
 
     try:
         conn = Connection.get(PLATFORM_CONN_ID)
@@ -146,7 +146,7 @@ def on_platform(work: Any) -> Any:
     """Run `work(client)`: a refusal (4xx) or a redirect (3xx: the Connection points at the wrong place)
     fails the task for good; giving up on a failing platform (5xx, timeouts) raises for Airflow to retry
     the task later."""
-    from ..platform import PlatformError
+    from ..provisioning.client import PlatformError
 
     with platform_client() as client:
         try:

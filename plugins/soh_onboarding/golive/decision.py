@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..artifacts import write_json
+from ..decisions import HumanDecision
 
 GO_LIVE, DO_NOT_GO_LIVE = "Go live", "Do not go live"
 OPTIONS = (GO_LIVE, DO_NOT_GO_LIVE)
@@ -19,16 +20,10 @@ APPROVED_RECORD = "golive-approved.json"
 
 
 @dataclass(frozen=True)
-class Decision:
-    option: str
-    comment: str
-    responded_by: str
-    responded_at: str
-    run_id: str
+class Decision(HumanDecision):
+    APPROVING = GO_LIVE
 
-    @property
-    def approved(self) -> bool:
-        return self.option == GO_LIVE
+    run_id: str
 
     def why_not(self) -> str:
         """What the run says on a refusal: who, and their reason."""

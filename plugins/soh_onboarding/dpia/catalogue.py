@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import project
-from .spec import documents
-from .spec.documents import DocumentError, format_field
+from .. import project
+from ..spec import documents
+from ..spec.documents import DocumentError, format_field
 
 CATALOGUE_SCHEMA = project.SCHEMAS_DIR / "services-catalogue.schema.json"
 
@@ -103,7 +103,7 @@ class Catalogue:
 
 
 def _screening_answers() -> set[str]:
-    from . import spec
+    from .. import spec
 
     return set(spec.schema()["properties"]["dpia"]["properties"]["screening"]["properties"])
 

@@ -40,7 +40,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
-from .redact import redact
+from ..redact import redact
 
 log = logging.getLogger(__name__)
 

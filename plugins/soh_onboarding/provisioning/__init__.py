@@ -1,0 +1,40 @@
+"""The provisioning phase: the force's tenant on the platform, and its migrated site published there and verified.
+
+    ensure_tenant    the tenant (PUT: created once, then updated), its domains (old ones after) and branding
+    enable_services  the services of the spec (after the DPO's sign-off: they are what the DPIA assessed)
+    publish          pages, assets and redirects from the migration's outputs, in batches
+    verify           read back: every item on the platform with the hash we sent; counts and digests
+
+The modules: client (the platform's admin API), tenant, items (what the migration publishes), publishing,
+prune (pruning's checks), verification, report (provisioning.json and the report), run (all of it in one
+process, as the CLI does; the DAG runs the steps as tasks).
+
+The names below are the phase's API, as its callers use it (`provisioning.publish`, `provisioning.verify`);
+the platform's client is its own subject, used by its module (`soh_onboarding.provisioning.client`).
+"""
+
+from .items import read_assets, read_pages, read_redirects
+from .prune import PruneRefused, check_prune
+from .publishing import Published, publish, publish_pages
+from .report import ProvisioningResult, write_outputs
+from .run import provision
+from .tenant import enable_services, ensure_tenant
+from .verification import Verification, verify
+
+__all__ = [
+    "ProvisioningResult",
+    "PruneRefused",
+    "Published",
+    "Verification",
+    "check_prune",
+    "enable_services",
+    "ensure_tenant",
+    "provision",
+    "publish",
+    "publish_pages",
+    "read_assets",
+    "read_pages",
+    "read_redirects",
+    "verify",
+    "write_outputs",
+]
