@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec, progress_printer
+from .common import checked_spec, command, progress_printer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,18 +72,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    audit = commands.add_parser(
+    audit = command(
+        commands,
         "audit",
+        run,
         help="accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines",
         description="Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM "
         "Equal Access, HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft "
         "accessibility statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.",
+        json='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)',
     )
     audit.add_argument("urls", nargs="+", metavar="URL_OR_SITEMAP", help="page URLs and sitemap URLs")
     audit.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")
-    audit.add_argument(
-        "--json", action="store_true", help='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
-    )
     audit.add_argument(
         "--spec",
         metavar="SPEC",
@@ -95,4 +95,3 @@ def register(commands: Any) -> None:
     audit.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds per page (default 60)")
     audit.add_argument("--redirects", metavar="CSV", help="a migration's redirects.csv: audit the old pages too")
     audit.add_argument("--new-base", metavar="URL", help="where redirects.csv's new URLs are served (e.g. a preview)")
-    audit.set_defaults(func=run)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import project, spec
+from .common import command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,12 +71,15 @@ def _pounds(amount: str) -> str:
 
 
 def register(commands: Any) -> None:
-    charging = commands.add_parser(
+    charging = command(
+        commands,
         "charging",
+        run,
         help="compute the charging model: who pays what, per year, per scenario",
         description="Compute the charging model's scenarios (config/charging-model.yaml) into a folder: charges.csv, "
         "summary.json, charts and report.html, checked by the Great Expectations suite. Exit 0 when the model is "
         "valid and the checks pass, 1 otherwise.",
+        json="print the summary as JSON",
     )
     charging.add_argument(
         "--scenario",
@@ -84,7 +88,6 @@ def register(commands: Any) -> None:
         help="a scenario of the model (repeatable; default: all), e.g. base-case, live",
     )
     charging.add_argument("--out", metavar="DIR", help="folder for the outputs (created if need be)")
-    charging.add_argument("--json", action="store_true", help="print the summary as JSON")
     charging.add_argument("--check", action="store_true", help="only check the model file; every error located")
     charging.add_argument("--config", default=str(project.CONFIG_DIR / "charging-model.yaml"), help="the model file")
     charging.add_argument(
@@ -95,4 +98,3 @@ def register(commands: Any) -> None:
     )
     charging.add_argument("--specs", metavar="DIR", help="folder of force specs (default: onboarding_specs/)")
     charging.add_argument("--no-checks", action="store_true", help="skip the Great Expectations checks (faster)")
-    charging.set_defaults(func=run)

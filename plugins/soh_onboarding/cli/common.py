@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .. import spec
 
@@ -20,3 +22,24 @@ def checked_spec(path: str) -> spec.ForceSpec | None:
 def progress_printer(as_json: bool) -> Callable[[str], None]:
     """Progress lines on stdout, or on stderr when stdout carries the command's JSON."""
     return (lambda line: print(line, file=sys.stderr)) if as_json else print
+
+
+def command(
+    commands: Any,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    spec: str = "",
+    json: str = "",
+) -> argparse.ArgumentParser:
+    """A command's sub-parser, run by `run`: with the force's spec file first when `spec` says what it is,
+    and a --json flag when `json` says what it prints."""
+    parser = commands.add_parser(name, help=help, description=description)
+    if spec:
+        parser.add_argument("spec", metavar="SPEC", help=spec)
+    if json:
+        parser.add_argument("--json", action="store_true", help=json)
+    parser.set_defaults(func=run)
+    return parser

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec
+from .common import checked_spec, command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,13 +44,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    screening = commands.add_parser(
+    screening = command(
+        commands,
         "dpia",
+        run,
         help="screen a force's processing and write the DPIA scoping document",
         description="Screen the spec against the ICO list and the EDPB/WP248 criteria; write screening.json and "
         "the scoping document (Markdown and HTML) to --out. Exit 1 when the spec is invalid or answers are missing.",
+        spec="the force's spec file",
+        json="print the screening as JSON",
     )
-    screening.add_argument("spec", metavar="SPEC", help="the force's spec file")
     screening.add_argument("--out", required=True, metavar="DIR", help="folder for the documents")
-    screening.add_argument("--json", action="store_true", help="print the screening as JSON")
-    screening.set_defaults(func=run)

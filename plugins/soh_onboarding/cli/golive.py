@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec
+from .common import checked_spec, command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,19 +46,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    golive = commands.add_parser(
+    golive = command(
+        commands,
         "golive-check",
+        run,
         help="run the go-live checks: DNS, TLS, headers, key pages, old URLs, files, prerequisites",
         description="Run every go-live check for a force's new site and write the checklist (checklist.json, "
         "go-live-checklist.html, redirects-checked.csv). Connections follow config/go-live.yaml and "
         "SOH_GOLIVE_RESOLVER, SOH_GOLIVE_HTTP_PORT, SOH_GOLIVE_HTTPS_PORT, SOH_GOLIVE_CA_BUNDLE. "
         "Exit 0 when nothing failed, 1 otherwise.",
+        spec="the force's spec file",
+        json="print the checklist as JSON",
     )
-    golive.add_argument("spec", metavar="SPEC", help="the force's spec file")
-    golive.add_argument("--json", action="store_true", help="print the checklist as JSON")
     golive.add_argument(
         "--run", metavar="DIR", help="the run's artifact folder (prerequisites, redirect map); default: the latest run"
     )
     golive.add_argument("--store", metavar="DIR", help="artifact store to find the latest run in (default: artifacts/)")
     golive.add_argument("--out", metavar="DIR", help="folder for the checklist (default: <run>/go_live)")
-    golive.set_defaults(func=run)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec, progress_printer
+from .common import checked_spec, command, progress_printer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,18 +42,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    migrate = commands.add_parser(
+    migrate = command(
+        commands,
         "migrate",
+        run,
         help="migrate a force's legacy site: crawl, extract, sanitise, map URLs",
         description="Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise "
         "each page, map every old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the "
         "migration report to --out. Exit 1 when a quality check fails, e.g. no page was migrated (the legacy site "
         "down, or its address refused) or most of the previous migration's pages were lost.",
+        spec="the force's spec file",
+        json="print the summary as JSON (progress goes to stderr)",
     )
-    migrate.add_argument("spec", metavar="SPEC", help="the force's spec file")
     migrate.add_argument("--out", required=True, metavar="DIR", help="folder for the migration (and its checkpoint)")
     migrate.add_argument("--max-pages", type=int, metavar="N", help="stop crawling after N pages (a trial run)")
-    migrate.add_argument("--json", action="store_true", help="print the summary as JSON (progress goes to stderr)")
     migrate.add_argument(
         "--store",
         metavar="DIR",
@@ -61,4 +63,3 @@ def register(commands: Any) -> None:
         "migration lost more than content_mapping.max_page_loss_share of the pages of the latest one that passed "
         "(or of --out's own previous run)",
     )
-    migrate.set_defaults(func=run)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec, progress_printer
+from .common import checked_spec, command, progress_printer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,16 +70,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    provision = commands.add_parser(
+    provision = command(
+        commands,
         "provision",
+        run,
         help="set up a force's tenant on the platform and publish its migrated site",
         description="Create or update the spec's tenant (name, domains, branding, services), publish the migration's "
         "pages, documents and images and redirects in batches (only what is missing or changed on the platform: "
         "a re-run resumes), and verify by reading back counts and hashes. The platform's URL and token come from "
         "SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN. Writes RUN_DIR/provisioning/. It does not check the DPO's "
         "sign-off: the onboarding DAG does, before it publishes. Exit 0 when verified.",
+        spec="the force's spec file",
+        json="print the result as JSON (progress goes to stderr)",
     )
-    provision.add_argument("spec", metavar="SPEC", help="the force's spec file")
     provision.add_argument(
         "--from",
         dest="run_dir",
@@ -99,5 +102,3 @@ def register(commands: Any) -> None:
         action="store_true",
         help="with --prune: remove even more than tenant.max_prune_share (never from a failed or empty migration)",
     )
-    provision.add_argument("--json", action="store_true", help="print the result as JSON (progress goes to stderr)")
-    provision.set_defaults(func=run)

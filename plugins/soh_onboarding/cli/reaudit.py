@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec
+from .common import checked_spec, command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,15 +45,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    reaudit = commands.add_parser(
+    reaudit = command(
+        commands,
         "reaudit",
+        run,
         help="re-audit a live force's live site for accessibility against its go-live audit",
         description="Audit the force's live domain (its sitemap, sampled as the onboarding audit) through "
         "config/go-live.yaml's resolver and ports, compare with the audit its go-live passed with and the last "
         "re-audit, and write <store>/<force>/accessibility-monitoring/<date>.json and .html. Exit 1 on new "
         "serious or critical violations, when no page could be audited, or when the site cannot be reached.",
+        spec="the live force's spec file",
+        json="print the result's summary line as JSON",
     )
-    reaudit.add_argument("spec", metavar="SPEC", help="the live force's spec file")
     reaudit.add_argument("--store", metavar="DIR", help="the artifact store (default: artifacts/)")
-    reaudit.add_argument("--json", action="store_true", help="print the result's summary line as JSON")
-    reaudit.set_defaults(func=run)
