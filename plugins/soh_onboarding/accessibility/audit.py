@@ -8,7 +8,7 @@ pages audited before it; a page that fails in any way gets its worker a fresh co
 
 Why not a fresh context per page: a new context and tab cost Chromium a new renderer process, and a new
 renderer compiles the engines' 1.6 MB of scripts cold; a kept tab spends about 40% less CPU per page
-(benchmarks/README.md, 2026-12-02). A page that does not answer, answers with an error status or breaks
+(docs/decisions/0004-accessibility-audit-pool.md, 2026-12-02). A page that does not answer, answers with an error status or breaks
 an engine is recorded with the reason and the others go on. Playwright is imported here only, when an
 audit runs (never at DAG-parse time).
 """
@@ -54,7 +54,7 @@ every one of them, so a Playwright upgrade that changes its list fails there."""
 OMNIBOX_WEBUI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
 """Chromium's headless mode opens a browser window per context, and each window loaded the omnibox popup
 (chrome://omnibox-popup.top-chrome/) in a renderer process of its own: about 0.85 CPU-seconds per audited
-page, a third of the audit's CPU (benchmarks/README.md, 2026-12-01). No page ever sees the omnibox."""
+page, a third of the audit's CPU (docs/decisions/0004-accessibility-audit-pool.md, 2026-12-01). No page ever sees the omnibox."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -178,7 +178,7 @@ class AuditResult:
 async def _inject(session: Any, engine: str) -> None:
     """Run an engine's script in the page's main world through the tab's DevTools session, as the page's
     own scripts would run: Playwright's evaluate wraps the script in its own and compiles it again, about
-    50 ms of CPU a page more for the engines' 1.6 MB (benchmarks/README.md, 2026-12-02)."""
+    50 ms of CPU a page more for the engines' 1.6 MB (docs/decisions/0004-accessibility-audit-pool.md, 2026-12-02)."""
     reply = await session.send("Runtime.evaluate", {"expression": engines.scripts()[engine]})
     if details := reply.get("exceptionDetails"):
         reason = (details.get("exception") or {}).get("description") or details.get("text") or "an exception"
