@@ -42,3 +42,28 @@ def test_the_published_hook_reports_a_broken_spec_in_another_repository(tmp_path
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "onboarding_specs/demo.yaml:11:11: force.nation: 'Englnd' is not an allowed value" in done.stdout
+
+
+def test_the_local_hook_installs_what_the_spec_check_needs() -> None:
+    """The local hook's environment has only its additional_dependencies: each of pyproject's dependencies,
+    pinned as requirements.txt pins it (google-re2 and selectolax were once missing, and the hook failed)."""
+    import re
+    import tomllib
+
+    import yaml
+
+    hook = next(
+        hook
+        for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"]
+        for hook in repo["hooks"]
+        if hook["id"] == "validate-onboarding-specs"
+    )
+    needed = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line
+    )
+    for requirement in needed:
+        name = re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0]
+        assert f"{name}=={pins[name]}" in hook["additional_dependencies"], name
