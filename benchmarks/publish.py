@@ -68,7 +68,6 @@ def start_platform(data: Path, token: str) -> tuple[subprocess.Popen, str]:
         [
             sys.executable,
             "-m",
-            "soh_onboarding",
             "sandbox",
             "platform",
             "--port",

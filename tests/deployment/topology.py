@@ -330,7 +330,6 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         ingress = [
             sys.executable,
             "-m",
-            "soh_onboarding",
             "sandbox",
             "ingress",
             "--quiet",
