@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "tests" / "support")]  # the shared test servers
 
 from golive_servers import Answer, DnsServer, Ingress, LocalCA, Site, golive_env, html  # noqa: E402
 
