@@ -56,9 +56,6 @@ class Phase:
     """The file a later phase trusts as its verdict (go-live's prerequisites), and what to say when missing."""
     verdict_missing: str = ""
 
-    def report_paths(self) -> list[str]:
-        return [f"{self.id}/{report.file}" for report in self.reports]
-
 
 def _who(record: dict[str, Any]) -> str:
     """'Name' of 'Name (user id)', as the decisions record who answered."""
@@ -226,8 +223,6 @@ CHARGING = Phase(
 
 FOLDERS: tuple[str, ...] = (*(phase.id for phase in PHASES), CHARGING.id)
 """The sub-folders of a run folder."""
-
-BY_ID: dict[str, Phase] = {phase.id: phase for phase in (*PHASES, CHARGING)}
 
 
 def chosen_in_form() -> dict[str, str]:
