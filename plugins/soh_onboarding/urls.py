@@ -145,6 +145,20 @@ def _walk_escapes(text: str, *, lower: bool, safe: str) -> str:
     return "".join(out)
 
 
+def dot_segments(path: str) -> tuple[str, bool]:
+    """The first '.' or '..' segment of a path ("" if none), and whether the path climbs above its root
+    (more '..' than segments before them, at any point). The path is read as it is: decode it first."""
+    first, depth, climbs = "", 0, False
+    for segment in path.split("/"):
+        if segment in (".", ".."):
+            first = first or segment
+            depth -= segment == ".."
+            climbs = climbs or depth < 0
+        elif segment:
+            depth += 1
+    return first, climbs
+
+
 def _remove_dot_segments(path: str) -> str:
     """RFC 3986 section 5.2.4, on a path that starts with /."""
     output: list[str] = []

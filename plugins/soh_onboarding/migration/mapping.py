@@ -35,7 +35,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from soh_onboarding import patterns
-from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise
+from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise, dot_segments
 
 MappingType = Literal["redirect", "archive", "unresolved"]
 REDIRECT: MappingType = "redirect"
@@ -103,14 +103,8 @@ def normalise_new_path(path: str) -> str:
     """
     path = re.sub("/{2,}", "/", "/" + path.strip())
     path = _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
-    depth = 0
-    for segment in path.split("/")[1:]:
-        if segment == "..":
-            depth -= 1
-        elif segment not in (".", ""):
-            depth += 1
-        if depth < 0:
-            raise ClimbsOutOfRoot(f"new path {path} climbs above the site root")
+    if dot_segments(path)[1]:
+        raise ClimbsOutOfRoot(f"new path {path} climbs above the site root")
     return _remove_dot_segments(path)
 
 

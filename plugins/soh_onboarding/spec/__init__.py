@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .. import patterns, project
+from .. import patterns, project, urls
 from ..urls import NotAWebURL, Scope, split_host_port
 from . import documents, yamlsource
 from .documents import Document, DocumentError, format_field
@@ -225,16 +225,7 @@ def dot_segments(path: str) -> tuple[str, bool]:
     Segments are read as a web server and a file system would read them: percent-escapes decoded (twice,
     for %252e), backslashes taken as slashes.
     """
-    decoded = unquote(unquote(path)).replace("\\", "/")
-    first, depth, climbs = "", 0, False
-    for segment in decoded.split("/"):
-        if segment in (".", ".."):
-            first = first or segment
-            depth -= segment == ".."
-            climbs = climbs or depth < 0
-        elif segment:
-            depth += 1
-    return first, climbs
+    return urls.dot_segments(unquote(unquote(path)).replace("\\", "/"))
 
 
 def _inside(folder: Path, path: Path) -> bool:
