@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             options=options,
             redirects=redirects,
             progress=progress,
-            **(from_spec.as_kwargs() | {"settings": settings}),
+            **replace(from_spec, settings=settings).as_kwargs(),
         )
     except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
         print(f"audit: {exc}", file=sys.stderr)
