@@ -38,42 +38,24 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
         yield airflow
 
 
+TASK = "dpia.dpo_decision"
+
+
 def hitl_path(run_id: str) -> str:
-    return f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/dpia.dpo_decision/-1/hitlDetails"
+    return Airflow.hitl_path(DAG_ID, run_id, TASK)
 
 
 def wait_for_the_dpo_task(airflow: Airflow, run_id: str) -> dict:
-    airflow.wait_for(
-        "the DPO's task to wait for input",
-        lambda: airflow.task_state(DAG_ID, run_id, "dpia.dpo_decision") == "awaiting_input",
-        240,
-    )
-    # Airflow 3.3.2 race (like apache/airflow#66374 for deferred tasks): an answer given before the
-    # scheduler has processed the executor's event for the paused task makes the scheduler fail the
-    # task. A person never answers that fast; the test waits until the scheduler has logged the event.
-    processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=dpia.dpo_decision, run_id={run_id},"
-    airflow.wait_for(
-        "the scheduler to see the DPO's task paused", lambda: processed in airflow.log.read_text(errors="replace"), 120
-    )
-    return airflow.get(hitl_path(run_id))
+    return airflow.wait_for_approval(DAG_ID, run_id, TASK)
 
 
 def dpo_session(airflow: Airflow, user: str = DPO) -> requests.Session:
     """Signed in as the DPO (or another person the spec names), with the e-mail address the spec gives."""
-    passwords = json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())
-    dpo = requests.Session()
-    token = dpo.post(f"{airflow.url}/auth/token", json={"username": user, "password": passwords[user]}, timeout=10)
-    token.raise_for_status()
-    dpo.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return dpo
+    return airflow.session_as(user)
 
 
 def answer_as_dpo(airflow: Airflow, run_id: str, option: str, comment: str) -> requests.Response:
-    return dpo_session(airflow).patch(
-        f"{airflow.url}/api/v2{hitl_path(run_id)}",
-        json={"chosen_options": [option], "params_input": {"comment": comment}},
-        timeout=10,
-    )
+    return airflow.answer_as(DPO, DAG_ID, run_id, TASK, option, comment)
 
 
 def dpia_folder(airflow: Airflow, run_id: str) -> Path:

@@ -133,33 +133,12 @@ def start_run(airflow: Airflow) -> str:
     return run_id
 
 
-def hitl_path(run_id: str) -> str:
-    return f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/go_live.decision/-1/hitlDetails"
-
-
 def wait_for_the_decision(airflow: Airflow, run_id: str) -> dict:
-    airflow.wait_for(
-        "the go-live decision to wait for input",
-        lambda: airflow.task_state(DAG_ID, run_id, "go_live.decision") == "awaiting_input",
-        300,
-    )
-    processed = f"TaskInstance Finished: dag_id={DAG_ID}, task_id=go_live.decision, run_id={run_id},"
-    airflow.wait_for(
-        "the scheduler to see the task paused", lambda: processed in airflow.log.read_text(errors="replace")
-    )
-    return airflow.get(hitl_path(run_id))
+    return airflow.wait_for_approval(DAG_ID, run_id, "go_live.decision", 300)
 
 
 def answer_as_approver(airflow: Airflow, run_id: str, option: str, comment: str) -> requests.Response:
-    passwords = json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())
-    session = requests.Session()
-    token = session.post(f"{airflow.url}/auth/token", json={"username": APPROVER, "password": passwords[APPROVER]})
-    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return session.patch(
-        f"{airflow.url}/api/v2{hitl_path(run_id)}",
-        json={"chosen_options": [option], "params_input": {"comment": comment}},
-        timeout=10,
-    )
+    return airflow.answer_as(APPROVER, DAG_ID, run_id, "go_live.decision", option, comment)
 
 
 def go_live_folder(airflow: Airflow, run_id: str) -> Path:

@@ -114,6 +114,49 @@ class Airflow:
     def task_state(self, dag_id: str, run_id: str, task_id: str) -> str | None:
         return self.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")["state"]
 
+    @staticmethod
+    def hitl_path(dag_id: str, run_id: str, task_id: str) -> str:
+        """The REST path of an approval task's human-in-the-loop details (read them, or answer with PATCH)."""
+        return f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/-1/hitlDetails"
+
+    def wait_for_approval(self, dag_id: str, run_id: str, task_id: str, timeout: float = 240) -> dict:
+        """An approval task's details, once it waits for its answer and the scheduler has seen it pause.
+
+        Airflow 3.3.2 race (like apache/airflow#66374 for deferred tasks): an answer given before the
+        scheduler has processed the executor's event for the paused task makes the scheduler fail the
+        task. A person never answers that fast; this waits until the scheduler has logged the event."""
+        self.wait_for(
+            f"{task_id} to wait for input",
+            lambda: self.task_state(dag_id, run_id, task_id) == "awaiting_input",
+            timeout,
+        )
+        processed = f"TaskInstance Finished: dag_id={dag_id}, task_id={task_id}, run_id={run_id},"
+        self.wait_for(
+            f"the scheduler to see {task_id} paused",
+            lambda: processed in self.log.read_text(errors="replace"),
+            120,
+        )
+        return self.get(self.hitl_path(dag_id, run_id, task_id))
+
+    def session_as(self, user: str) -> requests.Session:
+        """Signed in as a person the specs name (their e-mail address), with bin/run's generated password."""
+        passwords = json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())
+        session = requests.Session()
+        token = session.post(f"{self.url}/auth/token", json={"username": user, "password": passwords[user]}, timeout=10)
+        token.raise_for_status()
+        session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        return session
+
+    def answer_as(
+        self, user: str, dag_id: str, run_id: str, task_id: str, option: str, comment: str
+    ) -> requests.Response:
+        """Answer an approval task as `user`, with an option and a comment, as the person would in the UI."""
+        return self.session_as(user).patch(
+            f"{self.url}/api/v2{self.hitl_path(dag_id, run_id, task_id)}",
+            json={"chosen_options": [option], "params_input": {"comment": comment}},
+            timeout=10,
+        )
+
 
 @contextmanager
 def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> Iterator[Airflow]:
