@@ -85,3 +85,24 @@ def test_usage_errors_exit_2() -> None:
         check=False,
     )
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_each_command_is_described_once_by_its_module_docstring() -> None:
+    """A command's name, help line and description come from its module's docstring, so they cannot drift."""
+    import argparse
+
+    import pytest
+
+    from soh_onboarding import cli
+    from soh_onboarding.cli.common import command
+
+    parser = cli.build_parser()
+    choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for module in cli.COMMANDS:
+        first_line = module.__doc__.splitlines()[0]
+        name = first_line.split("`")[1].split()[-1]
+        assert name in choices, first_line
+        assert choices[name].description, f"{name} has no description paragraph in its docstring"
+    commands = argparse.ArgumentParser().add_subparsers()
+    with pytest.raises(ValueError, match="must start with"):
+        command(commands, "Does something.", lambda args: 0)

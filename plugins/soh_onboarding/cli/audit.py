@@ -1,4 +1,9 @@
-"""`python -m soh_onboarding audit`: accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines."""
+"""`python -m soh_onboarding audit`: accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines.
+
+Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM Equal Access,
+HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft accessibility
+statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.
+"""
 
 from __future__ import annotations
 
@@ -74,14 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     audit = command(
-        commands,
-        "audit",
-        run,
-        help="accessibility audit (WCAG 2.2 AA) of pages or sitemaps with three engines",
-        description="Audit pages (and every page of sitemaps: URLs ending in .xml) in Chromium with axe-core, IBM "
-        "Equal Access, HTML_CodeSniffer and a keyboard probe; write audit.json, accessibility-report.html and a draft "
-        "accessibility statement to --out. Exit 0 when the gate passes, 1 when it fails, 2 on bad input.",
-        json='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)',
+        commands, __doc__, run, json='print {"pages", "findings", "needs_review", "errors"} (progress to stderr)'
     )
     audit.add_argument("urls", nargs="+", metavar="URL_OR_SITEMAP", help="page URLs and sitemap URLs")
     audit.add_argument("--out", required=True, metavar="DIR", help="folder for the reports")

@@ -1,4 +1,9 @@
-"""`python -m soh_onboarding charging`: compute the charging model: who pays what, per year, per scenario."""
+"""`python -m soh_onboarding charging`: compute the charging model: who pays what, per year, per scenario.
+
+Compute the charging model's scenarios (config/charging-model.yaml) into a folder: charges.csv, summary.json, charts
+and report.html, checked by the Great Expectations suite. Exit 0 when the model is valid and the checks pass, 1
+otherwise.
+"""
 
 from __future__ import annotations
 
@@ -71,16 +76,7 @@ def _pounds(amount: str) -> str:
 
 
 def register(commands: Any) -> None:
-    charging = command(
-        commands,
-        "charging",
-        run,
-        help="compute the charging model: who pays what, per year, per scenario",
-        description="Compute the charging model's scenarios (config/charging-model.yaml) into a folder: charges.csv, "
-        "summary.json, charts and report.html, checked by the Great Expectations suite. Exit 0 when the model is "
-        "valid and the checks pass, 1 otherwise.",
-        json="print the summary as JSON",
-    )
+    charging = command(commands, __doc__, run, json="print the summary as JSON")
     charging.add_argument(
         "--scenario",
         action="append",

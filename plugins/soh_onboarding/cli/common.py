@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,17 +26,23 @@ def progress_printer(as_json: bool) -> Callable[[str], None]:
 
 
 def command(
-    commands: Any,
-    name: str,
-    run: Callable[[argparse.Namespace], int],
-    *,
-    help: str,
-    description: str,
-    spec: str = "",
-    json: str = "",
+    commands: Any, doc: str | None, run: Callable[[argparse.Namespace], int], *, spec: str = "", json: str = ""
 ) -> argparse.ArgumentParser:
-    """A command's sub-parser, run by `run`: with the force's spec file first when `spec` says what it is,
-    and a --json flag when `json` says what it prints."""
+    """A command's sub-parser, run by `run`, described by its module's docstring `doc`.
+
+    The docstring's first line, "`python -m soh_onboarding NAME`: HELP.", gives the command's name and its
+    one-line help; the paragraphs after it are the description `NAME --help` prints. So what a command does
+    is written once, where the next engineer reads it first. The force's spec file comes first when `spec`
+    says what it is, and a --json flag when `json` says what it prints.
+    """
+    first, _, rest = (doc or "").strip().partition("\n")
+    heading = re.fullmatch(r"`python -m soh_onboarding ([a-z-]+)`: (.+?)\.?", first.strip())
+    if heading is None:
+        raise ValueError(
+            f"a command module's docstring must start with '`python -m soh_onboarding NAME`: HELP': {first!r}"
+        )
+    name, help = heading.groups()
+    description = " ".join(rest.split()) or None
     parser = commands.add_parser(name, help=help, description=description)
     if spec:
         parser.add_argument("spec", metavar="SPEC", help=spec)

@@ -1,4 +1,8 @@
-"""`python -m soh_onboarding dpia`: screen a force's processing and write the DPIA scoping document."""
+"""`python -m soh_onboarding dpia`: screen a force's processing and write the DPIA scoping document.
+
+Screen the spec against the ICO list and the EDPB/WP248 criteria; write screening.json and the scoping document
+(Markdown and HTML) to --out. Exit 1 when the spec is invalid or answers are missing.
+"""
 
 from __future__ import annotations
 
@@ -44,14 +48,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    screening = command(
-        commands,
-        "dpia",
-        run,
-        help="screen a force's processing and write the DPIA scoping document",
-        description="Screen the spec against the ICO list and the EDPB/WP248 criteria; write screening.json and "
-        "the scoping document (Markdown and HTML) to --out. Exit 1 when the spec is invalid or answers are missing.",
-        spec="the force's spec file",
-        json="print the screening as JSON",
-    )
+    screening = command(commands, __doc__, run, spec="the force's spec file", json="print the screening as JSON")
     screening.add_argument("--out", required=True, metavar="DIR", help="folder for the documents")

@@ -1,4 +1,9 @@
-"""`python -m soh_onboarding golive-check`: run the go-live checks of a force's new site and write the checklist."""
+"""`python -m soh_onboarding golive-check`: run the go-live checks: DNS, TLS, headers, key pages, old URLs, files, prerequisites.
+
+Run every go-live check for a force's new site and write the checklist (checklist.json, go-live-checklist.html,
+redirects-checked.csv). Connections follow config/go-live.yaml and SOH_GOLIVE_RESOLVER, SOH_GOLIVE_HTTP_PORT,
+SOH_GOLIVE_HTTPS_PORT, SOH_GOLIVE_CA_BUNDLE. Exit 0 when nothing failed, 1 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -46,18 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    golive = command(
-        commands,
-        "golive-check",
-        run,
-        help="run the go-live checks: DNS, TLS, headers, key pages, old URLs, files, prerequisites",
-        description="Run every go-live check for a force's new site and write the checklist (checklist.json, "
-        "go-live-checklist.html, redirects-checked.csv). Connections follow config/go-live.yaml and "
-        "SOH_GOLIVE_RESOLVER, SOH_GOLIVE_HTTP_PORT, SOH_GOLIVE_HTTPS_PORT, SOH_GOLIVE_CA_BUNDLE. "
-        "Exit 0 when nothing failed, 1 otherwise.",
-        spec="the force's spec file",
-        json="print the checklist as JSON",
-    )
+    golive = command(commands, __doc__, run, spec="the force's spec file", json="print the checklist as JSON")
     golive.add_argument(
         "--run", metavar="DIR", help="the run's artifact folder (prerequisites, redirect map); default: the latest run"
     )

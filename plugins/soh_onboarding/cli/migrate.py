@@ -1,4 +1,10 @@
-"""`python -m soh_onboarding migrate`: migrate a force's legacy site: crawl, extract, sanitise, map URLs, check quality."""
+"""`python -m soh_onboarding migrate`: migrate a force's legacy site: crawl, extract, sanitise, map URLs.
+
+Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise each page, map every
+old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the migration report to --out. Exit 1
+when a quality check fails, e.g. no page was migrated (the legacy site down, or its address refused) or most of the
+previous migration's pages were lost.
+"""
 
 from __future__ import annotations
 
@@ -43,16 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     migrate = command(
-        commands,
-        "migrate",
-        run,
-        help="migrate a force's legacy site: crawl, extract, sanitise, map URLs",
-        description="Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise "
-        "each page, map every old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the "
-        "migration report to --out. Exit 1 when a quality check fails, e.g. no page was migrated (the legacy site "
-        "down, or its address refused) or most of the previous migration's pages were lost.",
-        spec="the force's spec file",
-        json="print the summary as JSON (progress goes to stderr)",
+        commands, __doc__, run, spec="the force's spec file", json="print the summary as JSON (progress goes to stderr)"
     )
     migrate.add_argument("--out", required=True, metavar="DIR", help="folder for the migration (and its checkpoint)")
     migrate.add_argument("--max-pages", type=int, metavar="N", help="stop crawling after N pages (a trial run)")

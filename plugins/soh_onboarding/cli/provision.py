@@ -1,4 +1,11 @@
-"""`python -m soh_onboarding provision`: set up a force's tenant on the platform and publish its migrated site."""
+"""`python -m soh_onboarding provision`: set up a force's tenant on the platform and publish its migrated site.
+
+Create or update the spec's tenant (name, domains, branding, services), publish the migration's pages, documents and
+images and redirects in batches (only what is missing or changed on the platform: a re-run resumes), and verify by
+reading back counts and hashes. The platform's URL and token come from SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN.
+Writes RUN_DIR/provisioning/. It does not check the DPO's sign-off: the onboarding DAG does, before it publishes.
+Exit 0 when verified.
+"""
 
 from __future__ import annotations
 
@@ -71,17 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     provision = command(
-        commands,
-        "provision",
-        run,
-        help="set up a force's tenant on the platform and publish its migrated site",
-        description="Create or update the spec's tenant (name, domains, branding, services), publish the migration's "
-        "pages, documents and images and redirects in batches (only what is missing or changed on the platform: "
-        "a re-run resumes), and verify by reading back counts and hashes. The platform's URL and token come from "
-        "SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN. Writes RUN_DIR/provisioning/. It does not check the DPO's "
-        "sign-off: the onboarding DAG does, before it publishes. Exit 0 when verified.",
-        spec="the force's spec file",
-        json="print the result as JSON (progress goes to stderr)",
+        commands, __doc__, run, spec="the force's spec file", json="print the result as JSON (progress goes to stderr)"
     )
     provision.add_argument(
         "--from",

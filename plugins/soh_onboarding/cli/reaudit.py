@@ -1,4 +1,10 @@
-"""`python -m soh_onboarding reaudit`: re-audit a live force's live site for accessibility against its go-live audit."""
+"""`python -m soh_onboarding reaudit`: re-audit a live force's live site for accessibility against its go-live audit.
+
+Audit the force's live domain (its sitemap, sampled as the onboarding audit) through config/go-live.yaml's resolver
+and ports, compare with the audit its go-live passed with and the last re-audit, and write
+<store>/<force>/accessibility-monitoring/<date>.json and .html. Exit 1 on new serious or critical violations, when
+no page could be audited, or when the site cannot be reached.
+"""
 
 from __future__ import annotations
 
@@ -46,15 +52,6 @@ def run(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     reaudit = command(
-        commands,
-        "reaudit",
-        run,
-        help="re-audit a live force's live site for accessibility against its go-live audit",
-        description="Audit the force's live domain (its sitemap, sampled as the onboarding audit) through "
-        "config/go-live.yaml's resolver and ports, compare with the audit its go-live passed with and the last "
-        "re-audit, and write <store>/<force>/accessibility-monitoring/<date>.json and .html. Exit 1 on new "
-        "serious or critical violations, when no page could be audited, or when the site cannot be reached.",
-        spec="the live force's spec file",
-        json="print the result's summary line as JSON",
+        commands, __doc__, run, spec="the live force's spec file", json="print the result's summary line as JSON"
     )
     reaudit.add_argument("--store", metavar="DIR", help="the artifact store (default: artifacts/)")

@@ -1,4 +1,7 @@
-"""`python -m soh_onboarding airflow-users`: the simple auth manager's users: the admin and every approver named in a spec."""
+"""`python -m soh_onboarding airflow-users`: print the simple auth manager's users: admin and every approver in the specs.
+
+The list is what SIMPLE_AUTH_MANAGER_USERS takes (name:role, comma-separated); bin/run sets it at each start.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 from typing import Any
 
 from .. import spec
+from .common import command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,8 +26,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    users = commands.add_parser(
-        "airflow-users",
-        help="print the simple auth manager's users: admin and every approver in the specs",
-    )
-    users.set_defaults(func=run)
+    command(commands, __doc__, run)

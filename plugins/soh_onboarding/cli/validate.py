@@ -1,4 +1,8 @@
-"""`python -m soh_onboarding validate`: check force specs: every error as file:line:column: field: message, for people, machines or GitHub."""
+"""`python -m soh_onboarding validate`: check force specs; every error as file:line:column: field: message.
+
+Check force specs against the schema and the rules across specs, for people, machines (--json) or GitHub
+(--github). Exit 0 when all are valid, 1 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import spec
+from .common import command
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,11 +44,7 @@ def _escape(text: str) -> str:
 
 
 def register(commands: Any) -> None:
-    validate = commands.add_parser(
-        "validate",
-        help="check force specs; every error as file:line:column: field: message",
-        description="Check force specs against the schema and the rules across specs. Exit 0 when all are valid, 1 otherwise.",
-    )
+    validate = command(commands, __doc__, run)
     validate.add_argument(
         "paths", nargs="*", metavar="PATH", help="spec files or folders (default: all of onboarding_specs/)"
     )
@@ -53,4 +54,4 @@ def register(commands: Any) -> None:
     validate.add_argument(
         "--github", dest="format", action="store_const", const="github", help="print GitHub Actions annotations"
     )
-    validate.set_defaults(func=run, format="text")
+    validate.set_defaults(format="text")
