@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.providers.standard.operators.hitl import HITLOperator
-from airflow.sdk import DAG, Asset, Param, TaskGroup, task
+from airflow.sdk import DAG, Asset, Param, TaskGroup, XComArg, task
 
 from soh_onboarding import dpia, phases, project, spec
 from soh_onboarding.glue import accessibility, building, golive, live, migration, notifications, options, provisioning
@@ -100,8 +100,8 @@ def approval_stands(screened: dict) -> dict:
     trigger_rule="none_failed_min_one_success",
     retries=0,
 )
-def record(slug: str, **context) -> dict:
-    return dpia_glue.record(slug, context)
+def record(slug: str, screened: dict, answer: dict | None, stands: dict | None, **context) -> dict:
+    return dpia_glue.record(slug, screened, answer, stands, context)
 
 
 @task(task_id="crawl", task_display_name="Crawl the legacy site", pool="soh_legacy_crawl")
@@ -185,7 +185,7 @@ def golive_switch(slug: str, answer: dict, **context) -> dict:
     return golive.switch(slug, answer, context, LIVE_FORCES)
 
 
-def golive_approval(force: spec.ForceSpec) -> HITLOperator:
+def golive_approval(force: spec.ForceSpec, body: XComArg) -> HITLOperator:
     """The go-live decision, assigned to the spec's go-live approver; its body is the checklist's summary."""
     approver = force.data["contacts"]["go_live_approver"]
     return approval(
@@ -194,7 +194,7 @@ def golive_approval(force: spec.ForceSpec) -> HITLOperator:
         task_id="decision",
         display_name=f"Go-live decision ({approver['name']})",
         subject=f"Go live: {force.name}",
-        body_from=golive.CHECK,
+        body=body,
         options=golive_decision.OPTIONS,
         comment="Why; recorded with the decision and, on a refusal, in the run.",
         timeout=GO_LIVE_RESPONSE_TIMEOUT,
@@ -208,18 +208,18 @@ def approval(
     task_id: str,
     display_name: str,
     subject: str,
-    body_from: str,
+    body: XComArg,
     options: tuple[str, ...] | list[str],
     comment: str,
     timeout: timedelta,
 ) -> HITLOperator:
     """A person's decision in the UI, assigned to them alone by the e-mail the spec gives, with a comment;
-    its body is the `body` of task `body_from`'s result, and the person is e-mailed the link to answer."""
+    its body, the `body` of an earlier task's result, is rendered when it runs; the person is e-mailed the link."""
     return HITLOperator(
         task_id=task_id,
         task_display_name=display_name,
         subject=subject,
-        body="{{ ti.xcom_pull(task_ids='" + body_from + "')['body'] }}",
+        body=body,
         options=list(options),
         params={"comment": Param("", type="string", title="Comment", description=comment)},
         assigned_users=[{"id": person["email"], "name": person["name"]}],
@@ -239,7 +239,7 @@ def outcome(slug: str, **context) -> None:
     options.fail_the_run(slug, context)
 
 
-def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
+def dpo_decision(force: spec.ForceSpec, body: XComArg) -> HITLOperator:
     """The DPO's sign-off, assigned to the spec's DPO; its body comes from the screening at run time."""
     dpo = force.data["contacts"]["data_protection_officer"]
     return approval(
@@ -248,7 +248,7 @@ def dpo_decision(force: spec.ForceSpec) -> HITLOperator:
         task_id="dpo_decision",
         display_name=f"DPO's decision on the DPIA ({dpo['name']})",
         subject=f"DPIA sign-off: {force.name}",
-        body_from=dpia_glue.SCREEN,
+        body=body,
         options=dpia.OPTIONS,
         comment="Your advice or the changes you need; recorded with the DPIA.",
         timeout=dpia.DPO_RESPONSE_TIMEOUT,
@@ -276,7 +276,9 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
 
         with TaskGroup(phases.DPIA.id, tooltip="DPIA screening, scoping document and the DPO's sign-off") as dpia_group:
             screened = screen(force.slug)
-            route(screened) >> [dpo_decision(force), approval_stands(screened)] >> record(force.slug)
+            asked, stands = dpo_decision(force, screened["body"]), approval_stands(screened)
+            route(screened) >> [asked, stands]
+            record(force.slug, screened, asked.output, stands)  # the branch skips one: its value is None
 
         with TaskGroup(
             phases.MIGRATION.id, tooltip="Crawl, extract, sanitise and map the legacy site"
@@ -311,8 +313,7 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
         with TaskGroup(
             phases.GO_LIVE.id, tooltip="The go-live checks, the approver's decision, the switch live"
         ) as go_live:
-            decided = golive_approval(force)
-            golive_check(force.slug) >> decided
+            decided = golive_approval(force, golive_check(force.slug)["body"])
             golive_switch(force.slug, decided.output)
         # The last gate: after the site is published, verified and audited (the checks read the run's folder).
         [checked, accessibility_group] >> go_live

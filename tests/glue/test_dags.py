@@ -85,7 +85,9 @@ def test_dag_shape_comes_from_the_spec() -> None:
     assert tasks["migration.process"].upstream_task_ids == {"migration.plan"}
     assert tasks["check_spec"].task_display_name == "Check and snapshot the spec"
     assert tasks["dpia.screen"].upstream_task_ids == {"check_spec"}
-    assert tasks["dpia.record"].upstream_task_ids == {"dpia.dpo_decision", "dpia.approval_stands"}
+    # Both ways of the branch, and the screening, which it is given as an argument (an edge already implied).
+    assert tasks["dpia.record"].upstream_task_ids == {"dpia.dpo_decision", "dpia.approval_stands", "dpia.screen"}
+    assert tasks["dpia.dpo_decision"].upstream_task_ids == {"dpia.route", "dpia.screen"}  # its body: the screening's
     decision = tasks["dpia.dpo_decision"]
     assert decision.options == ["Approve", "Request changes", "Reject"]
     assert decision.assigned_users == [{"id": "dpo@thamesvalley.police.example", "name": "Graham Elford"}]

@@ -10,9 +10,8 @@ from ..dpia import catalogue
 from .options import phase_gate
 from .runtime import artifact_url, fail, now, run_folder, snapshot
 
-SCREEN, DPO_DECISION, APPROVAL_STANDS = "dpia.screen", "dpia.dpo_decision", "dpia.approval_stands"
-"""The phase's task ids: the record task reads the screening and the DPO's answer by them (one of the two
-answers is skipped by the branch, so they are pulled, not passed as arguments)."""
+DPO_DECISION, APPROVAL_STANDS = "dpia.dpo_decision", "dpia.approval_stands"
+"""The branch's two ways, by task id (an Airflow branch names the tasks it follows)."""
 
 
 def _screened(folder: RunFolder) -> tuple[dict[str, Any], Any, Any]:
@@ -60,10 +59,13 @@ def route(screened: dict[str, Any]) -> str:
     return APPROVAL_STANDS if screened["standing_approval"] else DPO_DECISION
 
 
-def record(slug: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Record the DPO's decision (or the approval that stands); stop the run unless approved."""
-    ti = context["ti"]
-    screened, answer = ti.xcom_pull(task_ids=SCREEN), ti.xcom_pull(task_ids=DPO_DECISION)
+def record(
+    slug: str, screened: dict[str, Any], answer: dict[str, Any] | None, stands: dict[str, Any] | None, context: dict
+) -> dict[str, Any]:
+    """Record the DPO's decision (or the approval that stands); stop the run unless approved.
+
+    `answer` is the DPO's answer and `stands` the approval that stands: the branch skips one of the two
+    tasks, whose value is then None."""
     folder = run_folder(slug, context)
     spec_data, services, screening = _screened(folder)
     if screening.fingerprint != screened["fingerprint"]:
@@ -72,8 +74,8 @@ def record(slug: str, context: dict[str, Any]) -> dict[str, Any]:
         decision = dpia.Decision.from_answer(
             answer, spec_data, fingerprint=screening.fingerprint, run_id=context["run_id"]
         )
-    elif screened["standing_approval"]:
-        standing = screened["standing_approval"]
+    elif stands:
+        standing = stands
         decision = dpia.Decision(
             option=dpia.APPROVE,
             comment=f"Approval of run {standing['run_id']} stands: the screening is unchanged.",

@@ -10,9 +10,6 @@ from .live import record_live
 from .options import dry_run_skips, phase_gate
 from .runtime import artifact_url, fail, golive_settings, platform_client, run_folder, snapshot
 
-CHECK = "go_live.check"
-"""The checks' task: the approver's task shows the `body` of its result."""
-
 
 def check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Run every go-live check on the run's snapshot of the spec; write the checklist; fail on a failed check
