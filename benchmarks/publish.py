@@ -2,7 +2,7 @@
 
 Both publish the same N synthetic migrated pages (about 3 KB of HTML each) to the sandbox platform, run
 as its own process (`python -m sandbox platform`, SQLite on disk), each side to a fresh
-tenant, through the same client (requests Session, keep-alive). Batched is `provisioning.publish_pages`:
+tenant, through the same client (requests Session, keep-alive). Batched is `provisioning.publish` (pages only):
 it reads back what the tenant holds, hashes every page and sends the missing ones in batches of 250. The
 baseline sends each page in its own batch request. Both end states are checked to be identical.
 
@@ -94,7 +94,7 @@ def start_platform(data: Path, token: str) -> tuple[subprocess.Popen, str]:
 
 def batched(client: PlatformClient, tenant: str, folder: Path) -> float:
     started = time.perf_counter()
-    result = provisioning.publish_pages(client, tenant, folder, progress=lambda _line: None)
+    result = provisioning.publish(client, tenant, folder, kinds=("pages",), progress=lambda _line: None)["pages"]
     elapsed = time.perf_counter() - started
     assert result.created == result.local, result
     return elapsed

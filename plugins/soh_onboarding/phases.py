@@ -42,9 +42,10 @@ class Phase:
     """The run folder's sub-folder, the DAG's task group and the trigger form's value: "dpia"."""
     label: str
     """Its row on the dashboard: "DPIA"."""
-    step: str
-    """Its step in the DAG's documentation: a title, then what it does."""
     does: str
+    """What it does, after its title in the DAG's documentation."""
+    step: str = ""
+    """That title, when it is not `label`."""
     choice: str = ""
     """Its label in the trigger form's "Phases to run"; "" when an operator does not choose it (the spec check)."""
     reports: tuple[Report, ...] = ()
@@ -123,14 +124,13 @@ def _go_live_result(decision: dict[str, Any] | None, folder: Any) -> PhaseResult
 SPEC = Phase(
     "spec",
     "Spec checked",
-    "Check and snapshot the spec",
     "re-validates the spec and stores it, its hash and the commit it came from in the run's folder.",
+    step="Check and snapshot the spec",
     result_file="snapshot.json",
     read_result=_spec_result,
 )
 DPIA = Phase(
     "dpia",
-    "DPIA",
     "DPIA",
     "screens the processing (ICO list, EDPB/WP248 criteria) from the services enabled and the force's answers, "
     "writes the scoping document, and asks the DPO to approve it, unless the DPO already approved an identical "
@@ -144,7 +144,6 @@ DPIA = Phase(
 )
 MIGRATION = Phase(
     "migration",
-    "Content migration",
     "Content migration",
     "beside the DPIA: crawls the legacy site politely (resumable), maps every old URL to a redirect, an archive "
     "or unresolved, extracts and sanitises each page in chunks spread over workers, and writes the inventory, "
@@ -162,7 +161,6 @@ MIGRATION = Phase(
 PROVISIONING = Phase(
     "provisioning",
     "Provisioning",
-    "Provisioning",
     "sets up the force's tenant on the platform (name, domains, branding); once the DPO has signed off, enables "
     "its services; once the migration is done, publishes its pages, documents and redirects in batches (only what "
     "changed; a re-run resumes), reads them back to verify, and records the preview URL.",
@@ -173,7 +171,6 @@ PROVISIONING = Phase(
 )
 ACCESSIBILITY = Phase(
     "accessibility",
-    "Accessibility",
     "Accessibility",
     "audits the tenant's preview against the spec's WCAG standard with axe-core, IBM Equal Access, "
     "HTML_CodeSniffer and a keyboard probe in Chromium, compares each legacy page with its new home through the "
@@ -191,7 +188,6 @@ ACCESSIBILITY = Phase(
 )
 GO_LIVE = Phase(
     "go_live",
-    "Go-live",
     "Go-live",
     "checks DNS, TLS, security headers, key pages, every old URL, robots.txt, sitemap.xml, security.txt, mixed "
     "content and the prerequisites, and writes the checklist; with nothing failed, asks the go-live approver; on "
@@ -211,7 +207,6 @@ PHASES: tuple[Phase, ...] = (SPEC, DPIA, MIGRATION, PROVISIONING, ACCESSIBILITY,
 
 CHARGING = Phase(
     "charging",
-    "Charging",
     "Charging",
     "recomputes every live force's share of the platform's costs.",
     reports=(

@@ -174,7 +174,7 @@ def test_prune_from_an_empty_or_failed_migration_is_refused_and_the_tenant_keeps
     # Without its recorded outcome a migration is not trusted to prune either.
     unrecorded = make_migration(tmp_path / "unrecorded", pages=120)
     with pytest.raises(provisioning.PruneRefused, match=r"has no recorded outcome \(summary\.json\)"):
-        provisioning.publish(client, "demo", unrecorded, prune=True, allow_large_prune=True, progress=QUIET)
+        provisioning.publish(client, "demo", unrecorded, prune=provisioning.Prune(allow_large=True), progress=QUIET)
     assert content_of(client) == FULL
 
 

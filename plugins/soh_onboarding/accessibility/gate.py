@@ -5,7 +5,7 @@ this summary, and the go-live phase needs it passed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .findings import IMPACTS
@@ -16,12 +16,14 @@ DEFAULT_ALLOWED = {"critical": 0, "serious": 0, "moderate": 10, "minor": 50}
 
 @dataclass
 class GateResult:
+    """The gate's verdict on one audit, with what it counted against what the spec allows."""
+
     passed: bool
-    counts: dict[str, int]
-    allowed: dict[str, int]
-    page_errors: int
+    counts: dict[str, int]  # violations by impact (critical, serious, moderate, minor)
+    allowed: dict[str, int]  # the spec's accessibility.allowed_violations, by impact
+    page_errors: int  # pages that could not be audited
     allowed_page_errors: int
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one line for each limit exceeded
 
     def summary(self) -> str:
         counts = ", ".join(f"{self.counts[i]} {i} (allowed {self.allowed[i]})" for i in IMPACTS)
@@ -31,14 +33,7 @@ class GateResult:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "counts": self.counts,
-            "allowed": self.allowed,
-            "page_errors": self.page_errors,
-            "allowed_page_errors": self.allowed_page_errors,
-            "failures": self.failures,
-        }
+        return asdict(self)
 
 
 def check(result: Any, settings: dict[str, Any] | None = None) -> GateResult:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import phases, reports, spec
 
-STEPS = tuple({"title": phase.step, "text": phase.does} for phase in phases.PHASES)
+STEPS = tuple({"title": phase.step or phase.label, "text": phase.does} for phase in phases.PHASES)
 """What a run does, in order, for the DAG's documentation (from the phase registry)."""
 
 

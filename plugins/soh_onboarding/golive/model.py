@@ -87,14 +87,5 @@ class Checklist:
         return {f"{check.key}:{finding}" for check in self.checks for finding in check.findings}
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "force": self.force,
-            "force_name": self.force_name,
-            "checked_at": self.checked_at,
-            "network": self.network,
-            "min_grade": self.min_grade,
-            "status": self.status,
-            "passed": self.passed,
-            "counts": self.counts(),
-            "checks": [check.as_dict() for check in self.checks],
-        }
+        checks = [check.as_dict() for check in self.checks]
+        return asdict(self) | {"checks": checks, "status": self.status, "passed": self.passed, "counts": self.counts()}

@@ -11,7 +11,7 @@ each force's history to `<store>/<force>/monitoring/<date>.json`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..artifacts import force_folder, write_json
@@ -35,16 +35,10 @@ class Outcome:
         return bool(self.new)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "force": self.force,
-            "checked_at": self.checked_at,
-            "status": self.status,
-            "alert": self.alert,
-            "new_regressions": self.new,
-            "open_regressions": self.open,
-            "fixed": self.fixed,
-            "failed_checks": self.failed_checks,
-        }
+        """As monitoring.json keeps it: the regressions under their longer names, and whether to alert."""
+        data = asdict(self) | {"alert": self.alert}
+        data["new_regressions"], data["open_regressions"] = data.pop("new"), data.pop("open")
+        return data
 
 
 def compare(checklist: Checklist, baseline: list[str], previous: list[str] | None) -> Outcome:

@@ -181,13 +181,15 @@ class PageRecord:
 
 @dataclass
 class CrawlSummary:
-    pages: int = 0
-    assets: int = 0
-    errors: int = 0
-    duplicates: int = 0
-    refused: int = 0
-    robots_disallowed: int = 0
-    resumed_from: int = 0
+    """What the crawl did, for its progress lines, crawl.json and the migration report."""
+
+    pages: int = 0  # HTML pages fetched
+    assets: int = 0  # documents and images fetched
+    errors: int = 0  # URLs that could not be fetched (refused ones included)
+    duplicates: int = 0  # pages with the same bytes as one fetched before
+    refused: int = 0  # not fetched by rule: robots.txt, an address not allowed, too large ...
+    robots_disallowed: int = 0  # ... of which robots.txt
+    resumed_from: int = 0  # URLs done before this run, read from the checkpoint
     stopped_by: str = ""  # "", "max_pages" or "time_limit"
     seconds: float = 0.0
 

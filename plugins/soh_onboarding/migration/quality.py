@@ -361,6 +361,12 @@ def check_migration(
 
         return details
 
+    def row_check(
+        name: str, frame: Any, expectation: Any, noun: str, describe: Callable[[Any], str]
+    ) -> tuple[str, Any, list[tuple[Any, Callable[[Any], str]]]]:
+        """A suite of one expectation on the rows of `frame`, whose failures are described row by row."""
+        return name, frame, [(expectation, row_examples(frame, noun, describe))]
+
     def duplicates(result: Any) -> str:
         _, values, _ = quality.unexpected(result)
         counts = pages["new_path"].value_counts()
@@ -439,71 +445,50 @@ def check_migration(
                 ),
             ],
         ),
-        (
+        row_check(
             "redirects",
             to_pages,
-            [
-                (
-                    gxe.ExpectColumnValuesToBeInSet(
-                        column="lands_on_migrated",
-                        value_set=[True],
-                        description="every redirect lands on a migrated page",
-                    ),
-                    row_examples(to_pages, "redirect", lambda row: f"{row['old_url']} → {row['target_path']}"),
-                ),
-            ],
+            gxe.ExpectColumnValuesToBeInSet(
+                column="lands_on_migrated", value_set=[True], description="every redirect lands on a migrated page"
+            ),
+            "redirect",
+            lambda row: f"{row['old_url']} → {row['target_path']}",
         ),
-        (
+        row_check(
             "duplicates",
             copies,
-            [
-                (
-                    gxe.ExpectColumnValuesToBeInSet(
-                        column="lands_on_migrated",
-                        value_set=[True],
-                        description="every duplicate lands on a migrated page",
-                    ),
-                    row_examples(copies, "duplicate", lambda row: f"{row['old_url']} → {row['new_path']}"),
-                ),
-            ],
+            gxe.ExpectColumnValuesToBeInSet(
+                column="lands_on_migrated", value_set=[True], description="every duplicate lands on a migrated page"
+            ),
+            "duplicate",
+            lambda row: f"{row['old_url']} → {row['new_path']}",
         ),
-        (
+        row_check(
             "inventory",
             inventory,
-            [
-                (
-                    gxe.ExpectColumnValuesToBeInSet(
-                        column="mapping", value_set=list(MAPPINGS), description="every URL found is mapped"
-                    ),
-                    row_examples(inventory, "URL", lambda row: f"{row['old_url']} (mapping {row['mapping']!r})"),
-                ),
-            ],
+            gxe.ExpectColumnValuesToBeInSet(
+                column="mapping", value_set=list(MAPPINGS), description="every URL found is mapped"
+            ),
+            "URL",
+            lambda row: f"{row['old_url']} (mapping {row['mapping']!r})",
         ),
-        (
+        row_check(
             "moved",
             moved,
-            [
-                (
-                    gxe.ExpectColumnValueLengthsToBeBetween(
-                        column="new_path", min_value=1, description="every redirected URL has a new path"
-                    ),
-                    row_examples(moved, "URL", lambda row: f"{row['old_url']} ({row['mapping']})"),
-                ),
-            ],
+            gxe.ExpectColumnValueLengthsToBeBetween(
+                column="new_path", min_value=1, description="every redirected URL has a new path"
+            ),
+            "URL",
+            lambda row: f"{row['old_url']} ({row['mapping']})",
         ),
-        (
+        row_check(
             "mapped",
             mapped,
-            [
-                (
-                    gxe.ExpectColumnValuesToBeInSet(
-                        column="in_redirects",
-                        value_set=[True],
-                        description="every old page is in redirects.csv",
-                    ),
-                    row_examples(mapped, "old URL", lambda row: f"{row['old_url']} ({row['mapping']})"),
-                ),
-            ],
+            gxe.ExpectColumnValuesToBeInSet(
+                column="in_redirects", value_set=[True], description="every old page is in redirects.csv"
+            ),
+            "old URL",
+            lambda row: f"{row['old_url']} ({row['mapping']})",
         ),
         (
             "totals",

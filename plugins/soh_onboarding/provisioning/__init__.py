@@ -14,8 +14,8 @@ the platform's client is its own subject, used by its module (`soh_onboarding.pr
 """
 
 from .items import read_assets, read_pages, read_redirects
-from .prune import PruneRefused, check_prune
-from .publishing import Published, publish, publish_pages
+from .prune import Prune, PruneRefused, check_prune
+from .publishing import Published, publish
 from .report import ProvisioningResult, write_outputs
 from .run import provision
 from .tenant import enable_services, ensure_tenant
@@ -23,6 +23,7 @@ from .verification import Verification, verify
 
 __all__ = [
     "ProvisioningResult",
+    "Prune",
     "PruneRefused",
     "Published",
     "Verification",
@@ -31,7 +32,6 @@ __all__ = [
     "ensure_tenant",
     "provision",
     "publish",
-    "publish_pages",
     "read_assets",
     "read_pages",
     "read_redirects",

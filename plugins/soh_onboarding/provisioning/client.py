@@ -120,12 +120,16 @@ def check_url(url: str) -> None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How the client rides out the platform's faults (5xx, 429, timeouts): at most `attempts` tries."""
+
     attempts: int = 8
-    backoff_seconds: float = 0.5
-    backoff_max_seconds: float = 30.0
-    retry_after_max_seconds: float = 120.0
+    backoff_seconds: float = 0.5  # the first wait; doubled after each failed try ...
+    backoff_max_seconds: float = 30.0  # ... up to this
+    retry_after_max_seconds: float = (
+        120.0  # a 429's Retry-After is honoured up to this, so a bad header cannot stall us
+    )
     connect_timeout: float = 5.0
-    read_timeout: float = 60.0
+    read_timeout: float = 60.0  # a batch of 250 pages can take the platform a while to write
 
     def backoff(self, attempt: int) -> float:
         """Exponential, capped, with jitter so that many clients do not retry in step."""

@@ -7,6 +7,7 @@ an empty migration, and pruning to it would empty the live site), and never more
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..migration.quality import recorded_outcome
@@ -17,6 +18,14 @@ from .verification import platform_items
 MAX_PRUNE_SHARE = 0.1
 """Default of the spec's tenant.max_prune_share: a prune that would remove more than a tenth of a tenant's
 pages, assets or redirects is more likely a broken migration than a site that shrank, so it needs saying so."""
+
+
+@dataclass(frozen=True)
+class Prune:
+    """Asked for: remove from the tenant what the migration no longer has, within these limits."""
+
+    max_share: float = MAX_PRUNE_SHARE  # of each kind; the spec's tenant.max_prune_share
+    allow_large: bool = False  # remove more than max_share (--allow-large-prune); never from a failed migration
 
 
 class PruneRefused(Exception):
@@ -35,19 +44,12 @@ def _outcome_problem(migration: Any) -> str | None:
     return None
 
 
-def check_prune(
-    client: PlatformClient,
-    tenant_id: str,
-    migration: Any,
-    *,
-    max_share: float = MAX_PRUNE_SHARE,
-    allow_large: bool = False,
-) -> dict[str, int]:
+def check_prune(client: PlatformClient, tenant_id: str, migration: Any, prune: Prune) -> dict[str, int]:
     """Raise PruneRefused unless pruning the tenant to this migration is safe; else how many of each kind
     it removes. Called before anything is sent, so a refusal leaves the tenant's content as it was.
 
-    Never from a failed or empty migration (no override: re-run the migration); more than `max_share` of
-    any kind only with `allow_large`. It reads the platform's listings once more than publishing alone.
+    Never from a failed or empty migration (no override: re-run the migration); more than `prune.max_share`
+    of any kind only with `prune.allow_large`. It reads the platform's listings once more than publishing alone.
     """
     problem = _outcome_problem(migration)
     wanted = migration_items(migration)
@@ -60,12 +62,12 @@ def check_prune(
     over = [
         f"{removed[kind]:,} of {len(there[kind]):,} {name} ({removed[kind] / len(there[kind]) * 100:.3g}%)"
         for kind, name in KINDS.items()
-        if there[kind] and removed[kind] / len(there[kind]) > max_share
+        if there[kind] and removed[kind] / len(there[kind]) > prune.max_share
     ]
-    if over and not allow_large:
+    if over and not prune.allow_large:
         raise PruneRefused(
             f"refusing to prune the tenant {tenant_id}: it would remove {', '.join(over)}, over the limit of "
-            f"{max_share * 100:g}% of each (tenant.max_prune_share in the spec). Nothing was sent or removed. "
+            f"{prune.max_share * 100:g}% of each (tenant.max_prune_share in the spec). Nothing was sent or removed. "
             "If these removals are intended, run again with --allow-large-prune."
         )
     return removed

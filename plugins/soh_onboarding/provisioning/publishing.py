@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from .client import PlatformClient
 from .items import KINDS, publishable, read_assets, read_pages, read_redirects
-from .prune import MAX_PRUNE_SHARE, check_prune
+from .prune import Prune, check_prune
 
 PAGES_PER_BATCH = 250
 BATCH_BYTES = 4_000_000
@@ -28,18 +28,18 @@ REDIRECTS_PER_BATCH = 2000
 
 @dataclass
 class Published:
-    """What publishing one kind of item did."""
+    """What publishing one kind of item did: the provisioning report's row for that kind."""
 
-    local: int = 0
-    on_platform_before: int = 0
-    sent: int = 0
-    created: int = 0
+    local: int = 0  # items of this kind in the migration
+    on_platform_before: int = 0  # ... on the platform before this run
+    sent: int = 0  # ... sent in this run: only those missing or changed, so a re-run sends nothing
+    created: int = 0  # as the platform answered each batch
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
+    deleted: int = 0  # removed, when asked to prune (the CLI's --prune)
     batches: int = 0
-    not_in_migration: int = 0
-    skipped: list[str] = field(default_factory=list)
+    not_in_migration: int = 0  # on the platform, no longer in the migration, and left there
+    skipped: list[str] = field(default_factory=list)  # "item: why" for what could not be published
 
 
 def _batches(items: Iterable[dict], size: int, max_bytes: int, weight: Callable[[dict], int]) -> Iterator[list[dict]]:
@@ -172,37 +172,30 @@ def _publish(
     return result
 
 
-def publish_pages(
-    client: PlatformClient,
-    tenant_id: str,
-    migration: Any,
-    *,
-    batch_size: int = PAGES_PER_BATCH,
-    prune: bool = False,
-    progress: Callable[[str], None] = print,
-) -> Published:
-    return _publish(client, tenant_id, _pages(client, tenant_id, migration, batch_size), prune, progress)
-
-
 def publish(
     client: PlatformClient,
     tenant_id: str,
     migration: Any,
     *,
-    prune: bool = False,
-    max_prune_share: float = MAX_PRUNE_SHARE,
-    allow_large_prune: bool = False,
+    prune: Prune | None = None,
     batch_size: int = PAGES_PER_BATCH,
     progress: Callable[[str], None] = print,
+    kinds: tuple[str, ...] = tuple(KINDS),
 ) -> dict[str, Published]:
-    """Pages, then assets, then redirects (a redirect should land on something already there).
+    """Pages, then assets, then redirects (a redirect should land on something already there), or only
+    the `kinds` asked for (the publishing benchmark sends pages alone).
 
     With `prune`, check_prune first: it raises PruneRefused before anything is sent or removed."""
     if prune:
-        removing = check_prune(client, tenant_id, migration, max_share=max_prune_share, allow_large=allow_large_prune)
+        removing = check_prune(client, tenant_id, migration, prune)
         progress("prune: " + ", ".join(f"{count} {KINDS[kind]}" for kind, count in removing.items()) + " to remove")
+    readers = {
+        "pages": lambda: _pages(client, tenant_id, migration, batch_size),
+        "assets": lambda: _assets(client, tenant_id, migration),
+        "redirects": lambda: _redirects(client, tenant_id, migration),
+    }
     return {
-        "pages": publish_pages(client, tenant_id, migration, batch_size=batch_size, prune=prune, progress=progress),
-        "assets": _publish(client, tenant_id, _assets(client, tenant_id, migration), prune, progress),
-        "redirects": _publish(client, tenant_id, _redirects(client, tenant_id, migration), prune, progress),
+        kind: _publish(client, tenant_id, readers[kind](), prune is not None, progress)
+        for kind in readers
+        if kind in kinds
     }

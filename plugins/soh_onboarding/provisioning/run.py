@@ -7,7 +7,7 @@ from typing import Any
 
 from ..artifacts import write_json
 from .client import PlatformClient
-from .prune import MAX_PRUNE_SHARE
+from .prune import MAX_PRUNE_SHARE, Prune
 from .publishing import publish
 from .report import ProvisioningResult, write_outputs
 from .tenant import enable_services, ensure_tenant
@@ -35,9 +35,7 @@ def provision(
         client,
         tenant_id,
         migration,
-        prune=prune,
-        max_prune_share=spec_data["tenant"].get("max_prune_share", MAX_PRUNE_SHARE),
-        allow_large_prune=allow_large_prune,
+        prune=Prune(spec_data["tenant"].get("max_prune_share", MAX_PRUNE_SHARE), allow_large_prune) if prune else None,
         progress=progress,
     )
     checked = verify(client, tenant_id, migration)

@@ -19,7 +19,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
@@ -51,14 +51,7 @@ class DocumentError:
         return f"{text}\n    hint: {self.hint}" if self.hint else text
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
-        }
+        return asdict(self)
 
 
 def format_field(path: Iterable[str | int]) -> str:
