@@ -18,11 +18,16 @@ from the same specs, split over the same number of files as ours. Each parse run
 the runs alternate within each repeat, and the tables show medians and the spread of the ratios.
 
     .venv/bin/python benchmarks/parse_time.py [--sizes 44 500 2000] [--repeat 3] [--processes 2]
-                                              [--planned-phases] [--json PATH]
+                                              [--planned-phases] [--against REV] [--json PATH]
 
 `--planned-phases` adds the tasks of the phases still to come (provisioning 5, accessibility 4, go-live 5
 with its approval; a phase already in dags/onboarding.py is left as it is) to a copy of dags/onboarding.py,
 to see where the parse stands once they land (24 tasks from the 10-task DAG; 23 once provisioning landed). The tables go to stdout, progress to stderr. See benchmarks/README.md.
+
+`--against REV` also parses the same specs with the code of an older revision of this repository (`git
+archive REV` unpacked into the temporary folder: its dags/ with its own plugins/soh_onboarding), warm and
+cold, alternating with the other sides, and prints ours / REV: so that a change can show in one run, on
+one machine's load, that it did not make the parse slower.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib.util
+import io
 import itertools
 import json
 import os
@@ -39,10 +45,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +134,13 @@ def _compare(expected: set[str], found: set[str], problems: list[str]) -> None:
         )
 
 
+def _package_file() -> str | None:
+    """Where the soh_onboarding this process imported lives: the driver checks that each side parsed with
+    its own code (the venv's editable install points at one checkout, whichever is being measured)."""
+    module = sys.modules.get("soh_onboarding")
+    return getattr(module, "__file__", None)
+
+
 def worker(dag_folder: str, expected_ids_file: str) -> int:
     """Parse `dag_folder` with one DagBag and print the result as JSON. Airflow is imported before the clock."""
     import resource
@@ -152,6 +167,7 @@ def worker(dag_folder: str, expected_ids_file: str) -> int:
         "tasks": {dag_id: sorted(task.task_id for task in dag.tasks) for dag_id, dag in dags.items()},
         "files": {Path(stat.file).name: stat.duration.total_seconds() for stat in bag.dagbag_stats},
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "packages": [package] if (package := _package_file()) else [],
         "problems": problems,
     }
     print(RESULT_MARK + json.dumps(result), flush=True)
@@ -192,6 +208,7 @@ def processor_worker(dag_folder: str, expected_ids_file: str, processes: str) ->
                         "seconds": time.perf_counter() - began,
                         "tasks": {d.dag_id: len(d.data["dag"]["tasks"]) for d in parsed.serialized_dags},
                         "import_errors": parsed.import_errors,
+                        "package": _package_file(),
                     }
                     (out / f"{os.getpid()}.json").write_text(json.dumps(report), encoding="utf-8")
                     code = 0
@@ -228,6 +245,7 @@ def processor_worker(dag_folder: str, expected_ids_file: str, processes: str) ->
         "dags": len(tasks),
         "task_counts": sorted(set(tasks.values())),
         "files": {report["file"]: report["seconds"] for report in files.values()},
+        "packages": sorted({report["package"] for report in files.values() if report["package"]}),
         "problems": problems,
     }
     print(RESULT_MARK + json.dumps(result), flush=True)
@@ -498,10 +516,19 @@ def base_env(home: Path) -> dict[str, str]:
 
 
 def parse_once(
-    how: str, dag_folder: Path, expected: Path, env: dict[str, str], extra_path: Path | None, processes: int
+    how: str,
+    dag_folder: Path,
+    expected: Path,
+    env: dict[str, str],
+    extra_path: Path | None,
+    processes: int,
+    plugins: Path = PLUGINS,
+    package_root: Path | None = None,
 ) -> dict[str, Any]:
+    """One timed parse in a fresh process, with `plugins` first on its path; with `package_root`, the
+    soh_onboarding it imported must live there (ours or the older revision's, not the other's)."""
     env = dict(env, AIRFLOW__CORE__DAGS_FOLDER=str(dag_folder))
-    paths = [str(PLUGINS), *([str(extra_path)] if extra_path else []), env.get("PYTHONPATH", "")]
+    paths = [str(plugins), *([str(extra_path)] if extra_path else []), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     command = [sys.executable, str(Path(__file__).resolve())]
     if how == "sequential":
@@ -515,15 +542,84 @@ def parse_once(
     result = json.loads(lines[-1][len(RESULT_MARK) :])
     if done.returncode or result["problems"]:
         raise SystemExit(f"parse of {dag_folder} is not comparable:\n" + "\n".join(result["problems"]))
+    root = package_root.resolve() if package_root else None
+    if root and not (result["packages"] and all(Path(p).resolve().is_relative_to(root) for p in result["packages"])):
+        raise SystemExit(f"parse of {dag_folder} imported soh_onboarding from {result['packages']}, not from {root}")
     return result
+
+
+# --- an older revision of this repository (--against) ---------------------------------------------
+
+
+def resolve_revision(rev: str) -> tuple[str, str]:
+    """The commit `rev` names in this repository and its short hash, or a one-line exit: a typo must not
+    cost a run of several minutes before it fails."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as error:
+        raise SystemExit(f"--against {rev}: cannot run git ({error})") from None
+    if done.returncode:
+        raise SystemExit(f"--against {rev}: not a commit of the repository at {ROOT}")
+    commit = done.stdout.strip()
+    return commit, commit[:7]
+
+
+def materialise(commit: str, folder: Path) -> Path:
+    """The tree of `commit`, unpacked from `git archive` into `folder` (inside the run's temporary folder,
+    so it goes with it, also on an error or Ctrl-C; no worktree is registered in the repository)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=False)
+    if archive.returncode:
+        raise SystemExit(f"git archive {commit} failed: {archive.stderr.decode(errors='replace').strip()}")
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    for needed in ("dags/onboarding.py", "plugins/soh_onboarding/__init__.py"):
+        if not (folder / needed).is_file():
+            raise SystemExit(f"--against {commit[:7]}: its tree has no {needed}; nothing to compare with")
+    return folder
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The older revision `--against` compares with: its commit, the short name the tables use, its tree."""
+
+    commit: str
+    label: str
+    tree: Path
+
+
+def revision_env(env: dict[str, str], tree: Path) -> dict[str, str]:
+    """`env` for parsing with the code of `tree`: its plugins folder and project root, and none of our
+    checkout's folders inherited on PYTHONPATH (a module missing from its tree must not come from ours)."""
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    kept = [p for p in inherited if not Path(p).resolve().is_relative_to(ROOT)]
+    return dict(
+        env,
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(tree / "plugins"),
+        SOH_PROJECT_ROOT=str(tree),
+        PYTHONPATH=os.pathsep.join(kept),
+    )
 
 
 MODES = ("sequential", "processor")
 SIDES = ("ours", "ours_cold", "theirs", "floor")
+REVISION_SIDES = ("rev", "rev_cold")
+"""With --against: the older revision's code, spec cache warm and cold, as ours."""
 
 
 def measure(
-    n: int, args: argparse.Namespace, work: Path, env: dict[str, str], theirs: str, started: float
+    n: int,
+    args: argparse.Namespace,
+    work: Path,
+    env: dict[str, str],
+    theirs: str,
+    started: float,
+    revision: Revision | None = None,
 ) -> dict[str, Any]:
     base = work / f"n{n}"
     log(f"N={n}: writing and checking {n} specs", started)
@@ -538,11 +634,12 @@ def measure(
     cold_runs = itertools.count()
 
     def ours(how: str) -> dict[str, Any]:
-        return parse_once(how, ours_folder, expected, ours_env, None, args.processes)
+        return parse_once(how, ours_folder, expected, ours_env, None, args.processes, package_root=PLUGINS)
 
     def ours_cold(how: str) -> dict[str, Any]:
         cache = base / f"cache-cold-{next(cold_runs)}"  # a new, empty cache: the check runs in full
-        return parse_once(how, ours_folder, expected, dict(ours_env, SOH_CACHE_DIR=str(cache)), None, args.processes)
+        cold_env = dict(ours_env, SOH_CACHE_DIR=str(cache))
+        return parse_once(how, ours_folder, expected, cold_env, None, args.processes, package_root=PLUGINS)
 
     # Untimed warm-up: compiles bytecode, fills the page cache and the spec cache, and tells the task ids.
     log(f"N={n}: warm-up parse of ours", started)
@@ -570,8 +667,10 @@ def measure(
     floor_once = other_side("the floor", floor_folder, None)
 
     sides = {"ours": ours, "ours_cold": ours_cold, "theirs": theirs_once, "floor": floor_once}
-    skipped = {"ours_cold"} if args.no_cold else set()
-    sides_run = [side for side in SIDES if side not in skipped]
+    if revision:
+        sides.update(revision_sides(n, revision, base, env, expected, warm["tasks"], args, started))
+    skipped = {"ours_cold", "rev_cold"} if args.no_cold else set()
+    sides_run = [side for side in (*SIDES, *(REVISION_SIDES if revision else ())) if side not in skipped]
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {how: {side: [] for side in sides_run} for how in args.ways}
     order = [(how, side) for how in args.ways for side in sides_run]
     for r in range(args.repeat):
@@ -597,8 +696,9 @@ def measure(
     for how in args.ways:
         seconds = {side: statistics.median(run["seconds"] for run in runs[how][side]) for side in sides_run}
         cpu = {side: statistics.median(run["cpu_seconds"] for run in runs[how][side]) for side in sides_run}
-        seconds.setdefault("ours_cold", float("nan"))
-        cpu.setdefault("ours_cold", float("nan"))
+        for cold in ("ours_cold", *(("rev_cold",) if revision else ())):
+            seconds.setdefault(cold, float("nan"))
+            cpu.setdefault(cold, float("nan"))
         ratios = [o["seconds"] / t["seconds"] for o, t in zip(runs[how]["ours"], runs[how]["theirs"], strict=True)]
         row[how] = {
             **{f"{side}_s": value for side, value in seconds.items()},
@@ -610,7 +710,76 @@ def measure(
             "floor_ratio": seconds["ours"] / seconds["floor"],
             "floor_cpu_ratio": cpu["ours"] / cpu["floor"],
         }
+        if revision:
+            row[how]["against"] = against_ratios(runs[how])
     return row
+
+
+def revision_sides(
+    n: int,
+    revision: Revision,
+    base: Path,
+    env: dict[str, str],
+    expected: Path,
+    tasks: dict[str, list[str]],
+    args: argparse.Namespace,
+    started: float,
+) -> dict[str, Callable[[str], dict[str, Any]]]:
+    """The older revision's warm and cold parses of the same specs, after an untimed warm-up that must
+    build exactly the DAG ids and task ids ours built: otherwise the ratio would compare different work."""
+    rev_env = dict(
+        revision_env(env, revision.tree), SOH_SPECS_DIR=str(base / "specs"), SOH_CACHE_DIR=str(base / "rev-cache-warm")
+    )
+    cold_runs = itertools.count()
+
+    def parse(how: str, cache: Path | None = None) -> dict[str, Any]:
+        side_env = dict(rev_env, SOH_CACHE_DIR=str(cache)) if cache else rev_env
+        tree = revision.tree
+        return parse_once(how, tree / "dags", expected, side_env, None, args.processes, tree / "plugins", tree)
+
+    def rev(how: str) -> dict[str, Any]:
+        return parse(how)
+
+    def rev_cold(how: str) -> dict[str, Any]:
+        return parse(how, base / f"rev-cache-cold-{next(cold_runs)}")  # a new, empty cache, as ours cold
+
+    log(f"N={n}: warm-up parse of {revision.label}", started)
+    try:
+        first = rev("sequential")
+    except SystemExit as error:
+        raise SystemExit(
+            f"N={n}: {revision.label}'s code did not build the expected DAGs from today's synthetic specs (does its "
+            f"schema or check reject them?); nothing was compared.\n{error}"
+        ) from None
+    if first["tasks"] != tasks:
+        differ = next(dag_id for dag_id in tasks if first["tasks"].get(dag_id) != tasks[dag_id])
+        raise SystemExit(
+            f"N={n}: {revision.label} builds other tasks than ours, e.g. {differ}: ours {tasks[differ]}, "
+            f"{revision.label} {first['tasks'].get(differ)}; the comparison would be meaningless"
+        )
+    log(f"N={n}: {revision.label}'s soh_onboarding is {first['packages'][0]}", started)
+    return {"rev": rev, "rev_cold": rev_cold}
+
+
+def against_ratios(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Ours / the older revision's, per repeat (the two ran within minutes of each other, on the same load),
+    in wall and CPU time, warm and cold: the median and the list, whose range is the spread."""
+
+    def per_repeat(ours: str, rev: str, measure: str) -> list[float]:
+        pairs = zip(runs.get(ours, []), runs.get(rev, []), strict=True)
+        return [o[measure] / r[measure] for o, r in pairs]
+
+    ratios = per_repeat("ours", "rev", "seconds")
+    cpu_ratios = per_repeat("ours", "rev", "cpu_seconds")
+    cold_ratios = per_repeat("ours_cold", "rev_cold", "seconds")
+    return {
+        "ratio": statistics.median(ratios),
+        "ratios": ratios,
+        "cpu_ratio": statistics.median(cpu_ratios),
+        "cpu_ratios": cpu_ratios,
+        "cold_ratio": statistics.median(cold_ratios) if cold_ratios else float("nan"),
+        "cold_ratios": cold_ratios,
+    }
 
 
 def table(rows: list[dict[str, Any]], how: str, theirs: str) -> str:
@@ -653,9 +822,52 @@ def table(rows: list[dict[str, Any]], how: str, theirs: str) -> str:
                 f"{m['floor_cpu_ratio']:.2f}",
             )
         )
+    return columns(header, body)
+
+
+def columns(header: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
+    """Right-aligned columns under a header and a rule."""
     widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=True)]
     lines = ["  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)) for line in [header, *body]]
     return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
+
+
+def against_table(rows: list[dict[str, Any]], how: str, label: str) -> str:
+    """Ours against the older revision, per N: wall and CPU seconds (medians) and the ratios."""
+    header = (
+        "N",
+        "ours s",
+        f"{label} s",
+        f"ratio ours/{label}",
+        "ratio min",
+        "ratio max",
+        "ours CPU s",
+        f"{label} CPU s",
+        "CPU ratio",
+        "ours cold s",
+        f"{label} cold s",
+        "cold ratio",
+    )
+    body = []
+    for row in rows:
+        m, a = row[how], row[how]["against"]
+        body.append(
+            (
+                str(row["n"]),
+                f"{m['ours_s']:.2f}",
+                f"{m['rev_s']:.2f}",
+                f"{a['ratio']:.2f}",
+                f"{min(a['ratios']):.2f}",
+                f"{max(a['ratios']):.2f}",
+                f"{m['ours_cpu_s']:.2f}",
+                f"{m['rev_cpu_s']:.2f}",
+                f"{a['cpu_ratio']:.2f}",
+                f"{m['ours_cold_s']:.2f}",
+                f"{m['rev_cold_s']:.2f}",
+                f"{a['cold_ratio']:.2f}",
+            )
+        )
+    return columns(header, body)
 
 
 def verdict(rows: list[dict[str, Any]], how: str) -> str:
@@ -696,7 +908,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ways", nargs="+", choices=MODES, default=list(MODES), help="sequential, processor or both (default)"
     )
-    parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache parses of ours")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache parses of ours (and of REV)")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also parse the same specs with this git revision's dags/ and plugins/, and print ours / REV",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (specs, YAML) for a look")
     parser.add_argument("--worker", nargs=2, metavar=("DAG_FOLDER", "EXPECTED_IDS"), help=argparse.SUPPRESS)
@@ -708,6 +925,10 @@ def main(argv: list[str] | None = None) -> int:
         return processor_worker(*args.processor_worker)
     if min(args.sizes) < 1 or args.repeat < 1 or args.processes < 1:
         parser.error("sizes, --repeat and --processes must be at least 1")
+    if args.against and args.planned_phases:
+        # The planned phases' code is written against today's dags/onboarding.py and library.
+        parser.error("--against and --planned-phases cannot be combined")
+    commit_label = resolve_revision(args.against) if args.against else None
 
     sys.path.insert(0, str(PLUGINS))
     started = time.monotonic()
@@ -720,10 +941,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     work = Path(tempfile.mkdtemp(prefix="soh-parse-time-"))
+    revision: Revision | None = None
     try:
         (work / "airflow-home").mkdir()
         env = base_env(work / "airflow-home")
-        rows = [measure(n, args, work, env, theirs, started) for n in sorted(set(args.sizes))]
+        if commit_label:
+            commit, label = commit_label
+            log(f"unpacking {args.against} ({commit}) with git archive", started)
+            revision = Revision(commit, label, materialise(commit, work / f"rev-{label}"))
+        rows = [measure(n, args, work, env, theirs, started, revision) for n in sorted(set(args.sizes))]
     finally:
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
@@ -757,6 +983,20 @@ def main(argv: list[str] | None = None) -> int:
         f"dagbag_import_timeout is 30 s); input {largest['input_bytes']['ours'] / 1e6:.1f} MB ours, "
         f"{largest['input_bytes']['theirs'] / 1e6:.1f} MB {theirs}; wall time {wall:.0f} s"
     )
+    if revision:
+        print(
+            f"\nAgainst {args.against} ({revision.commit}): the same specs parsed by its dags/ with its own "
+            "soh_onboarding, in the same run, alternating with the sides above"
+        )
+        print(
+            f"ratio < 1: today's code parses faster than {revision.label}; > 1: slower. ratio: ours / {revision.label} "
+            "in wall time (spec cache warm), median and range over the repeats; CPU ratio and cold ratio "
+            "(both caches emptied first): medians"
+        )
+        for how in args.ways:
+            way = "Sequential" if how == "sequential" else "As the DAG processor parses"
+            print(f"\n{way}, ours against {revision.label}:")
+            print(against_table(rows, how, revision.label))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         report = {
@@ -772,6 +1012,8 @@ def main(argv: list[str] | None = None) -> int:
             "rows": rows,
             "verdict": {how: verdict(rows, how) for how in args.ways},
         }
+        if revision:  # and each row's runs and row[how]["against"]: the ratios
+            report["against"] = {"rev": args.against, "commit": revision.commit, "label": revision.label}
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
 

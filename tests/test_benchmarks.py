@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -51,6 +52,45 @@ def test_parse_time_benchmark_runs_and_reports_a_ratio() -> None:
         assert cells[11] > 0 and cells[12] > 0 and cells[13] > 0
     assert "parsing_processes=2" in done.stdout
     assert "Airflow's floor for the same DAGs" not in done.stdout  # said only at the target's N (2,000)
+
+
+@pytest.mark.slow
+def test_parse_time_benchmark_against_a_revision_reports_ours_over_its_parse(tmp_path: Path) -> None:
+    # Against HEAD (always there, also in a shallow clone): its tree from git archive, parsed with its own
+    # soh_onboarding beside ours. Per way, for N: ours s, HEAD s, ratio ours/HEAD, ratio min, ratio max,
+    # ours CPU s, HEAD CPU s, CPU ratio, ours cold s, HEAD cold s, cold ratio.
+    report = tmp_path / "parse_time.json"
+    done = run_script(SCRIPT, "--sizes", "5", "--repeat", "1", "--against", "HEAD", "--json", str(report))
+    assert len(re.findall(rf"^\s*5(?:\s+{NUMBER}){{14}}\s*$", done.stdout, re.MULTILINE)) == 2, done.stdout
+    rows = re.findall(rf"^\s*5((?:\s+{NUMBER}){{11}})\s*$", done.stdout, re.MULTILINE)
+    assert len(rows) == 2, done.stdout
+    for row in rows:
+        cells = [float(cell) for cell in row.split()]
+        assert all(cell > 0 for cell in cells), cells
+        assert cells[3] <= cells[2] <= cells[4]
+    assert "ratio < 1: today's code parses faster than" in done.stdout
+    assert re.search(r"soh_onboarding is \S+/rev-[0-9a-f]{7}/plugins/soh_onboarding/__init__\.py$", done.stderr, re.M)
+    results = json.loads(report.read_text(encoding="utf-8"))
+    assert len(results["against"]["commit"]) == 40
+    for how in ("sequential", "processor"):
+        against = results["rows"][0][how]["against"]
+        assert min(against["ratios"]) <= against["ratio"] <= max(against["ratios"])
+        assert against["cpu_ratio"] > 0 and against["cold_ratio"] > 0
+        assert len(results["rows"][0]["runs"][how]["rev"]) == len(results["rows"][0]["runs"][how]["rev_cold"]) == 1
+
+
+def test_parse_time_benchmark_against_an_unknown_revision_fails_in_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sizes", "5", "--against", "no-such-rev"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [f"--against no-such-rev: not a commit of the repository at {ROOT}"]
+    assert not done.stdout
 
 
 def test_migration_benchmark_runs_and_reports_a_ratio() -> None:
