@@ -15,7 +15,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup, XComArg, task
 
-from soh_onboarding import dpia, phases, project, spec
+from soh_onboarding import access, dpia, phases, project, spec
 from soh_onboarding.glue import accessibility, building, golive, live, migration, notifications, options, provisioning
 from soh_onboarding.glue import dpia as dpia_glue
 from soh_onboarding.glue.snapshot import check_and_snapshot
@@ -269,6 +269,8 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
         tags=["soh-onboarding", f"force:{force.slug}", force.data["force"]["nation"]],
         default_args={"owner": OWNER, "retries": 1, "retry_delay": timedelta(minutes=1)},
         params=PARAMS if params_first else None,
+        # Its force's people read it; its approvers may also answer its approval steps (access.py).
+        access_control=access.access_control(force.slug),
         # One e-mail per failed run, to the force's digital lead and the team ([soh] notify_email).
         on_failure_callback=notifications.RunFailed(force.name, [force.data["contacts"]["digital_lead"]["email"]]),
     ) as dag:

@@ -36,6 +36,7 @@ SECRETS = {
     "REDIS_PASSWORD": "redis-password",
     "AIRFLOW_CONN_SOH_GIT": '{"conn_type": "git", "host": "https://git.example/soh.git", "password": "t"}',
     "AIRFLOW_CONN_SOH_PLATFORM": '{"conn_type": "http", "host": "https://platform.example", "password": "t"}',
+    "SOH_ADMIN_PASSWORD": "admin-password",
 }
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
 
@@ -113,6 +114,20 @@ def test_secrets_are_required_from_the_environment_and_listed_in_env_example() -
     used = {name for name, _, _ in variables()}
     assert used - documented == set(), "every variable the compose file reads is described in .env.example"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_sign_in_is_fabs_auth_manager_with_no_default_password() -> None:
+    """The deployment runs FAB's auth manager, never the simple one, and airflow-init syncs the logins with the
+    admin's password from the environment (compose refuses to start without it: the test above)."""
+    text = COMPOSE.read_text()
+    assert "SIMPLE_AUTH_MANAGER" not in text and "admin:admin" not in text
+    services = compose_file(SECRETS)["services"]
+    for name in AIRFLOW_COMMANDS:
+        environment = services[name]["environment"]
+        assert environment["AIRFLOW__CORE__AUTH_MANAGER"] == "soh_onboarding.glue.access.OnboardingFabAuthManager"
+    init = services["airflow-init"]
+    assert "access-sync --admin-password-env SOH_ADMIN_PASSWORD" in " ".join(init["command"])
+    assert init["environment"]["SOH_ADMIN_PASSWORD"] == "admin-password"
 
 
 def test_the_image_extends_airflow_3_3_2_with_the_pinned_requirements_and_chromium() -> None:

@@ -53,14 +53,7 @@ def scheduler_saw_finished(cluster: Cluster, dag_id: str, run_id: str, task_id: 
 
 
 def session_as(cluster: Cluster, username: str) -> requests.Session:
-    passwords = json.loads((cluster.home / "simple_auth_manager_passwords.json.generated").read_text())
-    session = requests.Session()
-    token = session.post(
-        f"{cluster.url}/auth/token", json={"username": username, "password": passwords[username]}, timeout=60
-    )
-    token.raise_for_status()
-    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return session
+    return cluster.session_as(username)
 
 
 def approving_answer(detail: dict) -> dict:

@@ -273,12 +273,24 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str, p
         AIRFLOW__SOH__MIGRATION_CHUNK_PAGES="25",  # a small site still makes several mapped tasks
         SOH_CACHE_DIR=str(base / "spec-cache"),
     )
-    users = subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", "airflow-users"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert users.returncode == 0, users.stderr
-    env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = users.stdout.strip()
+    # Sign-in as deployed: FAB's auth manager, the admin's password a secret from the environment.
+    env["AIRFLOW__CORE__AUTH_MANAGER"] = "soh_onboarding.glue.access.OnboardingFabAuthManager"
+    env["SOH_ADMIN_PASSWORD"] = secrets.token_urlsafe(18)
     return env
+
+
+def sync_access(env: dict[str, str], home: Path) -> str:
+    """What airflow-init runs at each deploy: the roles and logins from the specs, the admin from its secret.
+    The new logins' first passwords are kept in home/passwords.json, with the admin's, for the tests."""
+    passwords = home / "passwords.json"
+    command = [sys.executable, "-m", "soh_onboarding", "access-sync", "--admin-password-env", "SOH_ADMIN_PASSWORD"]
+    done = subprocess.run(
+        [*command, "--passwords", str(passwords)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, f"access-sync failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    known = json.loads(passwords.read_text()) | {"admin": env["SOH_ADMIN_PASSWORD"]}
+    passwords.write_text(json.dumps(known))
+    return done.stdout
 
 
 def airflow_command(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -315,6 +327,7 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         )
         airflow_command(env, "db", "migrate")
         airflow_command(env, "pools", "import", str(ROOT / "config" / "pools.json"))
+        sync_access(env, base / "airflow-home")
 
         sandbox_port = free_port()
         sandbox = [sys.executable, "-m", "sandbox", "legacy-site", "--quiet"]
@@ -362,6 +375,7 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
             "Fernet key": env["AIRFLOW__CORE__FERNET_KEY"],
             "JWT secret": env["AIRFLOW__API_AUTH__JWT_SECRET"],
             "API secret key": env["AIRFLOW__API__SECRET_KEY"],
+            "admin password": env["SOH_ADMIN_PASSWORD"],
         }
         cluster.wait_for(
             "the API server", lambda: requests.get(f"{cluster.url}/api/v2/monitor/health", timeout=5).ok, 300

@@ -31,7 +31,7 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
 def test_the_run_command_prints_where_to_log_in(airflow: Airflow) -> None:
     text = airflow.log.read_text()
     assert "open http://127.0.0.1:" in text
-    assert "simple_auth_manager_passwords.json.generated" in text
+    assert f"{airflow.home}/passwords.json" in text
 
 
 def test_valid_forces_have_dags_and_the_broken_spec_is_an_import_error(airflow: Airflow) -> None:

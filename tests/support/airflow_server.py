@@ -57,12 +57,17 @@ class Airflow:
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
+    def password(self, user: str) -> str:
+        """bin/run's local password of a login (access-sync keeps them in $AIRFLOW_HOME/passwords.json)."""
+        return json.loads((self.home / "passwords.json").read_text())[user]
+
+    def token(self, user: str, password: str | None = None) -> requests.Response:
+        """FAB's token endpoint, as the REST API's clients sign in."""
+        body = {"username": user, "password": self.password(user) if password is None else password}
+        return requests.post(f"{self.url}/auth/token", json=body, timeout=10)
+
     def login(self) -> None:
-        passwords = self.home / "simple_auth_manager_passwords.json.generated"
-        password = json.loads(passwords.read_text())["admin"]
-        reply = self.session.post(
-            f"{self.url}/auth/token", json={"username": "admin", "password": password}, timeout=10
-        )
+        reply = self.token("admin")
         reply.raise_for_status()
         self.session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
 
@@ -140,9 +145,8 @@ class Airflow:
 
     def session_as(self, user: str) -> requests.Session:
         """Signed in as a person the specs name (their e-mail address), with bin/run's generated password."""
-        passwords = json.loads((self.home / "simple_auth_manager_passwords.json.generated").read_text())
         session = requests.Session()
-        token = session.post(f"{self.url}/auth/token", json={"username": user, "password": passwords[user]}, timeout=10)
+        token = self.token(user)
         token.raise_for_status()
         session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
         return session

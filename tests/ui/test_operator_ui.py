@@ -11,7 +11,6 @@ Screenshots go to docs/screenshots/ (the README's operator walkthrough uses them
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,7 +71,7 @@ def browser() -> Iterator[Any]:
 
 
 def password(airflow: Airflow, user: str) -> str:
-    return json.loads((airflow.home / "simple_auth_manager_passwords.json.generated").read_text())[user]
+    return airflow.password(user)
 
 
 @contextmanager
@@ -94,8 +93,8 @@ def _sign_in(page: Any, airflow: Airflow, user: str) -> Any:
     page.fill("input[name=password]", password(airflow, user))
     if user == "admin":
         shot(page, "01-sign-in")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{airflow.url}/")
+    page.press("input[name=password]", "Enter")  # FAB's sign-in form
+    page.wait_for_url(lambda url: "/auth/login" not in url)
     return page
 
 

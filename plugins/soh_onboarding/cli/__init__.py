@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import audit, charging, dpia, golive, migrate, provision, reaudit, users, validate
+from . import access, audit, charging, dpia, golive, migrate, provision, reaudit, validate
 
-COMMANDS = (validate, dpia, migrate, golive, reaudit, provision, users, charging, audit)
+COMMANDS = (validate, dpia, migrate, golive, reaudit, provision, charging, audit, access)
 """In the order `--help` lists them."""
 
 

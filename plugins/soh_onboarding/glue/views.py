@@ -35,6 +35,25 @@ PAGE_HEADERS = {
 TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset=utf-8", ".json": "application/json"}
 
 
+def artifact_dag(relative: str) -> str | None:
+    """The DAG whose readers may open this store path: the force's onboarding DAG for `<force>/...`, the
+    charging model's (the national team) for `platform/...`; None for a path that climbs out of the store.
+
+    Decided on the path with its `.` and `..` segments resolved, as the file would be found, so that
+    `demo/../other-force/...` (plain or %-encoded: the server decodes it first) belongs to `other-force`."""
+    parts: list[str] = []
+    for part in relative.replace("\\", "/").split("/"):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    if not parts:
+        return None
+    return dashboard.PLATFORM_DAGS[0] if parts[0] == "platform" else f"onboard_{parts[0]}"
+
+
 def artifact_file(relative: str) -> Any | None:
     """The store's file for a URL path, or None: nothing there, a hidden name, or a way out of the store.
 
@@ -56,11 +75,18 @@ def build_app() -> FastAPI:
     # Imported here, when the API server builds the plugin's app, not by every process importing this module.
     from airflow.api_fastapi.core_api.security import get_user
 
+    from .access import may_read
+
     app = FastAPI(title="SOH onboarding", docs_url=None, redoc_url=None, openapi_url=None)
     signed_in = Depends(get_user)  # 401 without a valid token (bearer header or the UI's session cookie)
 
     @app.get("/artifacts/{relative:path}")
     def artifact(relative: str, user: Any = signed_in) -> Response:
+        # The same rule as the DAG's pages: a force's files to those who may read its DAG. Asked before
+        # looking for the file, so that another force's file names cannot be probed.
+        dag_id = artifact_dag(relative)
+        if dag_id is not None and not may_read(user, dag_id):
+            raise HTTPException(status_code=403, detail="not yours to read: another force's onboarding")
         path = artifact_file(relative)
         if path is None:
             raise HTTPException(status_code=404, detail="no such artifact")
