@@ -51,6 +51,11 @@ def force_of_dag(dag_id: str) -> str | None:
     return dag_id.removeprefix("onboard_") if dag_id.startswith("onboard_") else None
 
 
+def dag_of_force(slug: str) -> str:
+    """The onboarding DAG of a force: `force_of_dag`'s inverse (spec.ForceSpec.dag_id, without the spec)."""
+    return f"onboard_{slug}"
+
+
 def report_relative(report: Report, dag_id: str, run_id: str, task_id: str) -> str | None:
     """The report's path in the store (relative to its root) for this task, None when the task does not link
     to it (another DAG, another task)."""

@@ -56,6 +56,9 @@ class Phase:
     verdict_file: str = ""
     """The file a later phase trusts as its verdict (go-live's prerequisites), and what to say when missing."""
     verdict_missing: str = ""
+    decided_by: str = ""
+    """Who decides the phase ("the DPO"), when a person does: its `result_file` is then their decision
+    (decisions.HumanDecision's fields), which the force's onboarding record lists (record.py)."""
 
 
 def _who(record: dict[str, Any]) -> str:
@@ -141,6 +144,7 @@ DPIA = Phase(
     read_result=_dpia_result,
     verdict_file="decision.json",
     verdict_missing="the DPIA phase (dpia) has not recorded the DPO's decision",
+    decided_by="the DPO",
 )
 MIGRATION = Phase(
     "migration",
@@ -200,6 +204,7 @@ GO_LIVE = Phase(
     ),
     result_file="decision.json",
     read_result=_go_live_result,
+    decided_by="the go-live approver",
 )
 
 PHASES: tuple[Phase, ...] = (SPEC, DPIA, MIGRATION, PROVISIONING, ACCESSIBILITY, GO_LIVE)
@@ -215,6 +220,9 @@ CHARGING = Phase(
     ),
 )
 """Not a force's phase: the platform's charging model, run by the charging_model DAG into <store>/platform/."""
+
+DECIDED: tuple[Phase, ...] = tuple(phase for phase in PHASES if phase.decided_by)
+"""The phases a person decides, in the order of the flow: the DPIA (the DPO) and go-live (the approver)."""
 
 FOLDERS: tuple[str, ...] = (*(phase.id for phase in PHASES), CHARGING.id)
 """The sub-folders of a run folder."""

@@ -17,6 +17,7 @@ from .screening import Screening
 
 APPROVE, REQUEST_CHANGES, REJECT = "Approve", "Request changes", "Reject"
 OPTIONS = (APPROVE, REQUEST_CHANGES, REJECT)
+APPROVED_RECORD = "dpia-approved.json"
 DPO_RESPONSE_TIMEOUT = timedelta(days=14)
 """After this the DPO's task fails and the run stops, saying so: an unanswered DPIA is not an approval."""
 
@@ -34,7 +35,7 @@ class Decision(HumanDecision):
 
 def approval_record(force_folder: Any) -> dict[str, Any] | None:
     """The last approved DPIA of a force (`<store>/<force>/dpia-approved.json`), or None."""
-    path = force_folder / "dpia-approved.json"
+    path = force_folder / APPROVED_RECORD
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
@@ -82,4 +83,4 @@ def record_decision(run_folder: Any, force_folder: Any, screening: Screening, de
             "decision": asdict(decision),
         }
         force_folder.mkdir(parents=True, exist_ok=True)
-        write_json(force_folder / "dpia-approved.json", record)
+        write_json(force_folder / APPROVED_RECORD, record)
