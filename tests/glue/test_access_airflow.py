@@ -128,6 +128,27 @@ def test_only_the_assigned_dpo_answers_the_approval(airflow: Airflow, b_run: str
     assert reply.json()["responded_by"]["name"] == B_DPO, reply.json()
 
 
+def test_the_onboarding_record_is_the_forces_and_the_national_teams(airflow: Airflow, b_run: str) -> None:
+    import io
+    import zipfile
+
+    assert airflow.wait_for_run(B, b_run) == "failed"  # the DPO rejected: the decision is recorded, the run stops
+    url = f"{airflow.url}/soh/forces/metropolitan/record.zip"
+    assert airflow.session_as(A_DPO).get(url, timeout=60).status_code == 403
+    assert requests.get(url, timeout=60).status_code == 401
+    for user in (B_DPO, NATIONAL):
+        reply = airflow.session_as(user).get(url, timeout=120)
+        assert reply.status_code == 200, (user, reply.status_code, reply.text[:300])
+        assert reply.headers["content-type"] == "application/zip"
+        assert "metropolitan-onboarding-record-" in reply.headers["content-disposition"]
+        manifest = json.loads(zipfile.ZipFile(io.BytesIO(reply.content)).read("manifest.json"))
+        runs = {run["run_id"]: run for run in manifest["runs"]}
+        assert runs[b_run]["who_triggered"] == NATIONAL  # from Airflow's database
+        decisions = [d for d in manifest["decisions"] if d.get("run_id") == b_run]
+        assert any(d["option"] == "Reject" and B_DPO in d["responded_by"] for d in decisions), decisions
+        assert any(d["comment"] == "not ours to publish yet" for d in decisions), decisions
+
+
 def sync(airflow: Airflow, specs: Path) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     env |= {"AIRFLOW_HOME": str(airflow.home), "SOH_SPECS_DIR": str(specs), "PYTHONPATH": str(ROOT / "plugins")}

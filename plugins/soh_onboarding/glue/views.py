@@ -19,7 +19,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperatorLink
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from .. import dashboard, reports
 from ..artifacts import OutsideFolder, within
@@ -97,6 +97,22 @@ def build_app() -> FastAPI:
             "X-Content-Type-Options": "nosniff",
         }
         return Response(path.read_bytes(), media_type=media_type, headers=headers)
+
+    @app.get("/forces/{slug}/record.zip")
+    def onboarding_record(slug: str, user: Any = signed_in) -> StreamingResponse:
+        """The force's onboarding record (docs/onboarding-record.md): to that force and the national team."""
+        from ..record import download_name
+        from .record import NoRecord, record_zip
+
+        if not may_read(user, f"onboard_{slug}"):
+            raise HTTPException(status_code=403, detail="not yours to read: another force's onboarding")
+        try:
+            pieces = record_zip(slug)
+        except NoRecord as missing:
+            raise HTTPException(status_code=404, detail=str(missing)) from None
+        name = download_name(slug, datetime.now(UTC).date())
+        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+        return StreamingResponse(pieces, media_type="application/zip", headers=headers)
 
     @app.get(DASHBOARD, response_class=HTMLResponse)
     def onboarding_dashboard(user: Any = signed_in) -> HTMLResponse:
@@ -203,7 +219,12 @@ def dashboard_view(user: Any) -> DashboardView:
                     live_date=live.get(slug, ""),
                     planned_live=_planned_live(store, slug, run_ids),
                     charge=reports.pounds(charging.charges_this_year.get(slug)) if charging else "",
-                    reports=_reports(store, dag.dag_id, slug, results),
+                    reports=_reports(store, dag.dag_id, slug, results)
+                    + (
+                        [{"label": "Onboarding record (zip)", "url": f"{PREFIX}/forces/{slug}/record.zip"}]
+                        if runs
+                        else []
+                    ),
                 )
             )
     return DashboardView(
