@@ -88,3 +88,14 @@ def test_e_mails_go_only_to_people_who_may_open_the_link() -> None:
                 named |= set(notifier.recipients)
         assert named and {address.lower() for address in named} <= readers, (force.slug, named - readers)
         assert set(access.readers(force.data)) == readers
+
+
+def test_a_decision_names_the_person_whichever_auth_manager_answered() -> None:
+    from soh_onboarding.decisions import person
+
+    demo = next(force for force in forces() if force.slug == "demo").data
+    fab = {"id": "3", "name": "DPO@demoshire.police.example"}  # FAB: a database number, the login's user name
+    simple = {"id": "dpo@demoshire.police.example", "name": "dpo@demoshire.police.example"}
+    assert person(demo, fab) == "Priya Shah (DPO@demoshire.police.example)"
+    assert person(demo, simple) == "Priya Shah (dpo@demoshire.police.example)"
+    assert person(demo, {"id": "7", "name": "someone.else@example"}) == "someone.else@example (7)"

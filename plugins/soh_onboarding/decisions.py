@@ -13,11 +13,19 @@ from typing import Any, ClassVar, Self
 
 
 def person(spec_data: dict[str, Any], user: dict[str, Any]) -> str:
-    """'Name (user id)': the spec names the people its approvals are assigned to, by e-mail address."""
+    """'Name (e-mail)' of the person the spec names, by the e-mail address their login is named by.
+
+    FAB's auth manager gives a login's database number as its id and its user name (the e-mail address,
+    as access-sync creates it) as its name; the simple auth manager gives the user name as both. Anyone
+    the spec does not name is 'name (id)'."""
+    names = {
+        person["email"].lower(): person["name"] for person in spec_data["contacts"].values() if isinstance(person, dict)
+    }
+    for login in (str(user.get("name") or ""), str(user.get("id") or "")):
+        if login.lower() in names:
+            return f"{names[login.lower()]} ({login})"
     user_id = str(user.get("id") or "unknown")
-    names = {person["email"]: person["name"] for person in spec_data["contacts"].values() if isinstance(person, dict)}
-    name = names.get(user_id) or user.get("name") or user_id
-    return f"{name} ({user_id})"
+    return f"{user.get('name') or user_id} ({user_id})"
 
 
 @dataclass(frozen=True)

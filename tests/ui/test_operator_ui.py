@@ -194,7 +194,7 @@ def test_the_dpo_follows_the_mail_and_approves_in_the_ui(airflow: Airflow, brows
         decision = airflow.wait_for("the DPO's answer", lambda: airflow.get(hitl)["chosen_options"], 60)
 
     assert decision == ["Approve"]
-    assert airflow.get(hitl)["responded_by_user"]["id"] == DPO
+    assert airflow.get(hitl)["responded_by_user"]["name"] == DPO  # FAB's login name; its id is a database number
     assert airflow.get(hitl)["params_input"]["comment"] == "Measures agreed with the digital lead"
 
 
@@ -230,7 +230,7 @@ def test_the_approver_is_mailed_the_checklist_and_approves_going_live_in_the_ui(
         decision = airflow.wait_for("the approver's answer", lambda: airflow.get(hitl)["chosen_options"], 60)
 
     assert decision == ["Go live"]
-    assert airflow.get(hitl)["responded_by_user"]["id"] == APPROVER
+    assert airflow.get(hitl)["responded_by_user"]["name"] == APPROVER
     assert airflow.wait_for_run(DAG_ID, run_id, 600) == "success"
     assert airflow.task_state(DAG_ID, run_id, "go_live.switch") == "success"
     assert airflow.task_state(DAG_ID, run_id, "outcome") == "skipped"  # runs only when a task failed
