@@ -41,11 +41,6 @@ CSV_COLUMNS = (
 ZERO = Decimal("0.00")
 
 
-def money(value: Decimal | str) -> str:
-    """£1,234,567.89 for reports."""
-    return f"£{Decimal(value):,.2f}"
-
-
 def short_money(value: Decimal | str) -> str:
     """£1.40m / £245k / £900, for chart labels."""
     amount = Decimal(value)
@@ -293,19 +288,11 @@ def write(
         within(folder, f"charges-{result.scenario}.svg").write_text(svg, encoding="utf-8")
         charts[result.scenario] = svg
     growth_layout = growth_chart(model, growth)
-    growth_svg = reports.render("growth.svg.j2", chart=growth_layout) if growth_layout else ""
-    if growth_svg:
-        (folder / "growth.svg").write_text(growth_svg, encoding="utf-8")
+    if growth_layout:
+        growth_layout["svg"] = reports.render("growth.svg.j2", chart=growth_layout)
+        (folder / "growth.svg").write_text(growth_layout["svg"], encoding="utf-8")
     html = reports.render(
-        "charging_report.html.j2",
-        summary=data,
-        results=results,
-        charts=charts,
-        growth_svg=growth_svg,
-        growth=growth_layout,
-        quality=quality,
-        money=money,
-        model=model,
+        "charging_report.html.j2", summary=data, results=results, charts=charts, growth=growth_layout, quality=quality
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
     return data
