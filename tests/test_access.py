@@ -99,3 +99,23 @@ def test_a_decision_names_the_person_whichever_auth_manager_answered() -> None:
     assert person(demo, fab) == "Priya Shah (DPO@demoshire.police.example)"
     assert person(demo, simple) == "Priya Shah (dpo@demoshire.police.example)"
     assert person(demo, {"id": "7", "name": "someone.else@example"}) == "someone.else@example (7)"
+
+
+@pytest.mark.parametrize(
+    ("path", "dag_id"),
+    [
+        ("metropolitan/run/dpia/dpia-scoping.html", "onboard_metropolitan"),
+        ("demo/../metropolitan/run/x.html", "onboard_metropolitan"),
+        ("./metropolitan/x.html", "onboard_metropolitan"),
+        ("demo\\..\\metropolitan\\x.html", "onboard_metropolitan"),
+        ("demo//dpia/x.html", "onboard_demo"),
+        ("platform/live-forces.json", "charging_model"),
+        ("../etc/passwd", None),
+        ("demo/../../x", None),
+        ("", None),
+    ],
+)
+def test_a_store_path_belongs_to_the_dag_of_the_folder_it_resolves_to(path: str, dag_id: str | None) -> None:
+    from soh_onboarding.glue.views import artifact_dag
+
+    assert artifact_dag(path) == dag_id

@@ -159,8 +159,8 @@ def dot_segments(path: str) -> tuple[str, bool]:
     return first, climbs
 
 
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 section 5.2.4, on a path that starts with /."""
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4, on a path that starts with /: the `.` and `..` segments resolved."""
     output: list[str] = []
     for segment in path.split("/")[1:]:
         if segment == "..":
@@ -219,7 +219,7 @@ def canonicalise(
     path = _JSESSIONID.sub("", path)
     path = "/".join(s for s in path.split("/") if not _COOKIELESS_SESSION.fullmatch(s))
     path = re.sub("/{2,}", "/", "/" + path)
-    path = _remove_dot_segments(path)
+    path = remove_dot_segments(path)
     while strip_index:
         head, _, last = path.rstrip("/").rpartition("/")
         if last.lower() not in INDEX_PAGES:

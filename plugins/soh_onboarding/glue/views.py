@@ -21,7 +21,7 @@ from airflow.sdk import BaseOperatorLink
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from .. import dashboard, reports
+from .. import dashboard, reports, urls
 from ..artifacts import OutsideFolder, within
 from . import runtime
 from .runtime import PLUGIN_PREFIX as PREFIX
@@ -41,17 +41,13 @@ def artifact_dag(relative: str) -> str | None:
 
     Decided on the path with its `.` and `..` segments resolved, as the file would be found, so that
     `demo/../other-force/...` (plain or %-encoded: the server decodes it first) belongs to `other-force`."""
-    parts: list[str] = []
-    for part in relative.replace("\\", "/").split("/"):
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        elif part not in ("", "."):
-            parts.append(part)
-    if not parts:
+    path = "/" + relative.replace("\\", "/")
+    if urls.dot_segments(path)[1]:
         return None
-    return dashboard.PLATFORM_DAGS[0] if parts[0] == "platform" else f"onboard_{parts[0]}"
+    owner = next((part for part in urls.remove_dot_segments(path).split("/") if part), None)
+    if owner is None:
+        return None
+    return dashboard.PLATFORM_DAGS[0] if owner == "platform" else dashboard.dag_of_force(owner)
 
 
 def artifact_file(relative: str) -> Any | None:
@@ -104,7 +100,7 @@ def build_app() -> FastAPI:
         from ..record import download_name
         from .record import NoRecord, record_zip
 
-        if not may_read(user, f"onboard_{slug}"):
+        if not may_read(user, dashboard.dag_of_force(slug)):
             raise HTTPException(status_code=403, detail="not yours to read: another force's onboarding")
         try:
             pieces = record_zip(slug)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from soh_onboarding import patterns
-from soh_onboarding.urls import Scope, _normalise_escapes, _remove_dot_segments, canonicalise, dot_segments
+from soh_onboarding.urls import Scope, _normalise_escapes, canonicalise, dot_segments, remove_dot_segments
 
 MappingType = Literal["redirect", "archive", "unresolved"]
 REDIRECT: MappingType = "redirect"
@@ -105,7 +105,7 @@ def normalise_new_path(path: str) -> str:
     path = _normalise_escapes(path, lower=True, safe="-._~!$&'()*+,;=:@/")
     if dot_segments(path)[1]:
         raise ClimbsOutOfRoot(f"new path {path} climbs above the site root")
-    return _remove_dot_segments(path)
+    return remove_dot_segments(path)
 
 
 def _with_suffix(path: str, number: int) -> str:
