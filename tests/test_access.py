@@ -87,7 +87,7 @@ def test_e_mails_go_only_to_people_who_may_open_the_link() -> None:
                 assert isinstance(notifier, notifications.ApprovalWaiting)
                 named |= set(notifier.recipients)
         assert named and {address.lower() for address in named} <= readers, (force.slug, named - readers)
-        assert set(access.readers(force.data)) == readers
+        assert {email.lower() for email, _, _ in access.people_of(force.data)} == readers
 
 
 def test_a_decision_names_the_person_whichever_auth_manager_answered() -> None:

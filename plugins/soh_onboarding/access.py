@@ -84,7 +84,10 @@ class Person:
 
 @dataclass
 class Plan:
-    """The roles with their permissions, and every person with their roles, as the specs say today."""
+    """The roles with their permissions, and every person with their roles, as the specs say today.
+
+    The national team's role is not among `roles`: its permissions are FAB's "User" role's, read where
+    the plan is applied (glue/access.py), so they follow FAB's upgrades."""
 
     roles: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
@@ -124,11 +127,6 @@ def people_of(spec_data: dict[str, Any]) -> list[tuple[str, str, bool]]:
     ]
 
 
-def readers(spec_data: dict[str, Any]) -> list[str]:
-    """The force's people who may open its pages: the only addresses its e-mails go to (and the team's)."""
-    return [email.strip().lower() for email, _, _ in people_of(spec_data)]
-
-
 def national_team(path: Path | None = None) -> list[dict[str, str]]:
     """The national team's people from config/access.yaml (`national_team:` a list of name and email)."""
     path = path or ROOT / "config" / "access.yaml"
@@ -143,7 +141,7 @@ def national_team(path: Path | None = None) -> list[dict[str, str]]:
 
 def plan(specs: Iterable[Any], team: Iterable[dict[str, str]] = ()) -> Plan:
     """What the specs (valid ones, with `.slug`, `.dag_id` and `.data`) and the national team ask for."""
-    result = Plan(roles={NATIONAL_TEAM: (), MANAGED: (("can_read", "Website"),)})  # FAB adds Website to every role
+    result = Plan(roles={MANAGED: (("can_read", "Website"),)})  # FAB adds Website to every role
     for force in specs:
         reader, approver = force_role(force.slug), approvers_role(force.slug)
         result.roles[reader] = FORCE_PERMISSIONS

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         )
     known = fab.read_passwords(args.passwords) if args.passwords else {}
     if admin_password is None and args.passwords:
-        admin_password = known.get(access.ADMIN) or _new_password()
+        admin_password = known.get(access.ADMIN) or fab.new_password()
         known[access.ADMIN] = admin_password
     report = fab.sync(access.plan(checked.specs, team), admin_password=admin_password, known_passwords=known)
     for line in report.changes:
@@ -73,12 +73,6 @@ def run(args: argparse.Namespace) -> int:
     if not report.changes:
         print(f"access: nothing to change ({len(checked.specs)} force(s), {len(team)} in the national team)")
     return 0
-
-
-def _new_password() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(12)
 
 
 def register(commands: Any) -> None:

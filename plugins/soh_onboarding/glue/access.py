@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +60,11 @@ class SyncReport:
     passwords: dict[str, str] = field(default_factory=dict)
 
 
+def new_password() -> str:
+    """A login's first password, or bin/run's generated admin password."""
+    return secrets.token_urlsafe(12)
+
+
 def _national_permissions(sm: Any) -> tuple[tuple[str, str], ...]:
     """The national team's permissions: those of FAB's "User" role (every DAG: read, trigger, clear)."""
     role = sm.find_role("User")
@@ -92,7 +96,6 @@ def sync(
     *,
     admin_password: str | None = None,
     known_passwords: dict[str, str] | None = None,
-    new_password: Callable[[], str] = lambda: secrets.token_urlsafe(12),
 ) -> SyncReport:
     """Make FAB's roles and users what `plan` says. Never deletes a user; disables only the ones it made.
 
@@ -114,7 +117,7 @@ def sync(
             _sync_admin(sm, admin_password, report)
         managed = roles[access.MANAGED]
         for person in plan.people.values():
-            _sync_person(sm, person, roles, managed, known, new_password, report)
+            _sync_person(sm, person, roles, managed, known, report)
         for user in sm.get_all_users():
             name = (user.username or "").lower()
             if managed in user.roles and name not in plan.people and (user.active or len(user.roles) > 1):
@@ -141,7 +144,6 @@ def _sync_person(
     roles: dict[str, Any],
     managed: Any,
     known: dict[str, str],
-    new_password: Callable[[], str],
     report: SyncReport,
 ) -> None:
     """The person's login with exactly the plan's onboarding roles; roles given by hand are left alone."""
