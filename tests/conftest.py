@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
+from typing import Any
 
 import pytest
 
@@ -43,17 +44,22 @@ def airflow_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def soh(*args: str, cwd: Path = ROOT, module: str = "soh_onboarding") -> subprocess.CompletedProcess[str]:
-    """`python -m soh_onboarding ARGS` as a user runs it: a separate process, output captured."""
+def run_python(*args: str, cwd: Path = ROOT, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` (a module or a script) as a user runs it: a separate process, output captured."""
     return subprocess.run(
-        [sys.executable, "-m", module, *args],
+        [sys.executable, *args],
         cwd=cwd,
         env=airflow_env(),
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
     )
+
+
+def soh(*args: str, cwd: Path = ROOT, module: str = "soh_onboarding") -> subprocess.CompletedProcess[str]:
+    """`python -m soh_onboarding ARGS` as a user runs it: a separate process, output captured."""
+    return run_python("-m", module, *args, cwd=cwd)
 
 
 def run_sandbox(*args: str) -> subprocess.CompletedProcess[str]:
@@ -61,12 +67,28 @@ def run_sandbox(*args: str) -> subprocess.CompletedProcess[str]:
     return soh(*args, module="sandbox")
 
 
-def copy_specs(folder: Path) -> Path:
-    """Copies of the project's specs in `folder` (created), for tests that change or break them."""
+def copy_specs(folder: Path, *names: str) -> Path:
+    """Copies of the project's specs in `folder` (created), for tests that change or break them: the
+    files named (e.g. "demo.yaml"), or all of them."""
     folder.mkdir(parents=True, exist_ok=True)
-    for spec_file in SPECS.glob("*.yaml"):
+    for spec_file in [SPECS / name for name in names] or SPECS.glob("*.yaml"):
         (folder / spec_file.name).write_bytes(spec_file.read_bytes())
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (`playwright install` cannot run here)."""
+    from playwright.sync_api import sync_playwright
+
+    from soh_onboarding.accessibility.audit import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bin/test installs Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 #: Where the demo spec fetches its legacy site's public names from: the sandbox legacy site bin/run starts.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, copy_specs
 from soh_onboarding import access, spec
 
 
@@ -41,8 +41,7 @@ def test_each_forces_people_get_its_role_and_its_approvers_the_approvers_role() 
 
 
 def test_a_person_named_by_two_forces_gets_both_forces_roles(tmp_path: Path) -> None:
-    for name in ("demo.yaml", "metropolitan.yaml"):
-        (tmp_path / name).write_bytes((SPECS / name).read_bytes())
+    copy_specs(tmp_path, "demo.yaml", "metropolitan.yaml")
     met = tmp_path / "metropolitan.yaml"
     met.write_text(met.read_text().replace("dpo@met.police.example", "dpo@demoshire.police.example"))
     plan = access.plan(forces(tmp_path))

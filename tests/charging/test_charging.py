@@ -7,7 +7,6 @@ import csv
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, airflow_env, soh, undocumented_fields
+from conftest import ROOT, run_python, soh, undocumented_fields
 from soh_onboarding import spec
 from soh_onboarding.charging import arithmetic
 from soh_onboarding.charging import model as chargingmodel
@@ -423,15 +422,7 @@ def test_the_model_schema_documents_every_field() -> None:
 
 
 def test_the_charging_benchmark_runs_and_the_exact_model_loses_no_penny() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "charging.py"), "--repeat", "1"],
-        cwd=ROOT,
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_python(str(ROOT / "benchmarks" / "charging.py"), "--repeat", "1", timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "44 forces x 10 years" in done.stdout
     assert re.search(r"^exact \(Fraction\)\s+\d+\.\d+\s+0$", done.stdout, re.MULTILINE), done.stdout

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -95,35 +94,14 @@ class Cluster(Airflow):
         self.services, self.base = services, base
         self.origin = base / "origin"
 
-    def get(self, path: str) -> Any:
-        """As Airflow.get, with the patience five services on two shared cores need."""
-        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=60)
-        reply.raise_for_status()
-        return reply.json()
-
-    def post(self, path: str, body: dict) -> Any:
-        reply = self.session.post(f"{self.url}/api/v2{path}", json=body, timeout=60)
-        assert reply.status_code in (200, 201), reply.text
-        return reply.json()
+    POLL_SECONDS = 2.0
+    READ_TIMEOUT = WRITE_TIMEOUT = 60.0  # the patience five services on two shared cores need
 
     def check_alive(self, what: str = "") -> None:
         for service in self.services.values():
             if service.popen.poll() is not None:
                 waiting = f" waiting for {what}" if what else ""
                 pytest.fail(f"{service.name} exited ({service.popen.returncode}){waiting}:\n{self.log_tail()}")
-
-    def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 180) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_alive(what)
-            try:
-                value = check()
-            except (requests.RequestException, OSError, KeyError, ValueError):
-                value = None
-            if value:
-                return value
-            time.sleep(2)
-        pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
         return "\n".join(f"--- {name}\n{service.text()[-2500:]}" for name, service in self.services.items())

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from airflow_server import Airflow, start_airflow
-from conftest import SPECS
+from conftest import copy_specs
 
 pytestmark = pytest.mark.slow
 DAG_ID = "onboard_demo"
@@ -30,9 +30,7 @@ THROUGH_PROVISIONING = ["dpia", "migration", "provisioning"]
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     base = tmp_path_factory.mktemp("dpia")
-    specs = base / "specs"
-    specs.mkdir()
-    (specs / "demo.yaml").write_bytes((SPECS / "demo.yaml").read_bytes())
+    specs = copy_specs(base / "specs", "demo.yaml")
     with start_airflow(base, specs) as airflow:
         airflow.specs = specs
         yield airflow

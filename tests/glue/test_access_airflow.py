@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from airflow_server import Airflow, start_airflow
-from conftest import ROOT, SPECS
+from conftest import ROOT, copy_specs
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +31,7 @@ TASK = "dpia.dpo_decision"
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Airflow]:
     base = tmp_path_factory.mktemp("access")
-    specs = base / "specs"
-    specs.mkdir()
-    for name in ("demo.yaml", "metropolitan.yaml"):
-        (specs / name).write_bytes((SPECS / name).read_bytes())
+    specs = copy_specs(base / "specs", "demo.yaml", "metropolitan.yaml")
     with start_airflow(base, specs) as airflow:
         airflow.specs = specs
         airflow.wait_for("both DAGs", lambda: {A, B} <= {d["dag_id"] for d in airflow.get("/dags")["dags"]} or None)
@@ -177,18 +174,6 @@ def test_a_new_dpo_in_the_spec_moves_the_rights_on_the_next_sync(airflow: Airflo
     back = sync(airflow, airflow.specs)
     assert "user disabled (no longer named in a spec): new.dpo@demoshire.police.example" in back.stdout, back.stdout
     assert f"user {A_DPO}: " in back.stdout and "(enabled again)" in back.stdout, back.stdout
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from soh_onboarding.accessibility.audit import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_in_the_browser_a_dpo_sees_only_their_force(airflow: Airflow, b_run: str, browser: Any) -> None:

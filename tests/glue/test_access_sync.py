@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, copy_specs
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,8 @@ def run(home: Path, specs: Path, command: str, **extra: str) -> subprocess.Compl
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("sync") / "airflow-home"
+    copy_specs(home.parent / "specs", "demo.yaml")
     specs = home.parent / "specs"
-    specs.mkdir()
-    (specs / "demo.yaml").write_bytes((SPECS / "demo.yaml").read_bytes())
     done = run(home, specs, "airflow db migrate")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return home

@@ -28,7 +28,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import airflow_env
+from conftest import airflow_env, run_sandbox
 from sandbox.legacy_site import LegacySite, start
 from sandbox.legacy_site import site as site_module
 
@@ -460,15 +460,7 @@ def test_the_cli_serves_the_site_until_interrupted() -> None:
 
 
 def test_the_cli_refuses_a_size_out_of_range() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "sandbox", "legacy-site", "--pages", "10"],
-        cwd=ROOT,
-        env=airflow_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_sandbox("legacy-site", "--pages", "10")
     assert done.returncode == 2 and "50 to 50000" in done.stderr
 
 

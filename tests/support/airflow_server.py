@@ -39,19 +39,27 @@ class Airflow:
         self.platform_url = ""  # the sandbox platform bin/run started beside it
         self.session = requests.Session()
 
+    POLL_SECONDS = 1.0
+    READ_TIMEOUT, WRITE_TIMEOUT = 10.0, 30.0
+    """Seconds a REST call may take; the topology's five services on two shared cores need more."""
+
+    def check_alive(self, what: str) -> None:
+        """Fail the test, with the log, when Airflow has exited."""
+        if self.process.poll() is not None:
+            pytest.fail(f"Airflow exited ({self.process.returncode}) while waiting for {what}:\n{self.log_tail()}")
+
     def wait_for(self, what: str, check: Callable[[], Any], timeout: float = 180) -> Any:
         """Poll `check` until it returns something truthy; fail with the server's log otherwise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"Airflow exited ({self.process.returncode}) while waiting for {what}:\n{self.log_tail()}")
+            self.check_alive(what)
             try:
                 value = check()
             except (requests.RequestException, OSError, KeyError, ValueError):
                 value = None
             if value:
                 return value
-            time.sleep(1)
+            time.sleep(self.POLL_SECONDS)
         pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}:\n{self.log_tail()}")
 
     def log_tail(self) -> str:
@@ -72,7 +80,7 @@ class Airflow:
         self.session.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
 
     def get(self, path: str) -> Any:
-        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=10)
+        reply = self.session.get(f"{self.url}/api/v2{path}", timeout=self.READ_TIMEOUT)
         reply.raise_for_status()
         return reply.json()
 
@@ -95,11 +103,11 @@ class Airflow:
         the request (a dependency of every endpoint, where both CI failures were), so the request was not
         handled. Any other answer, and the last one, is the test's to judge."""
         for _ in range(attempts - 1):
-            reply = self.session.request(method, f"{self.url}/api/v2{path}", json=body, timeout=30)
+            reply = self.session.request(method, f"{self.url}/api/v2{path}", json=body, timeout=self.WRITE_TIMEOUT)
             if reply.status_code != 500 or "Database error" not in reply.text:
                 return reply
             time.sleep(3)
-        return self.session.request(method, f"{self.url}/api/v2{path}", json=body, timeout=30)
+        return self.session.request(method, f"{self.url}/api/v2{path}", json=body, timeout=self.WRITE_TIMEOUT)
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> str:
         """Trigger a run once the DAG is known to the API; returns the run id."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +23,6 @@ from smtp_sink import Mailbox, html_of, smtp_server
 
 from airflow_server import Airflow, start_airflow
 from conftest import ROOT, copy_specs
-from soh_onboarding.accessibility.audit import CHROMIUM, CHROMIUM_ARGS
 from soh_onboarding.glue import options
 
 pytestmark = pytest.mark.slow
@@ -56,18 +54,6 @@ def airflow(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Itera
         AIRFLOW__SOH__NOTIFY_EMAIL=TEAM,
     ) as airflow:
         yield airflow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: bin/test installs Debian's chromium (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def password(airflow: Airflow, user: str) -> str:
