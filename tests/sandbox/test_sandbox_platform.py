@@ -217,3 +217,18 @@ def test_old_domains_redirect_each_old_url_to_the_primary_domain_in_one_hop(tmp_
         assert home.status_code == 200 and "<h1>" in home.text
         own = requests.get(f"{served.url}/news/man-charged-1.aspx", headers=primary, allow_redirects=False, timeout=10)
         assert own.headers["Location"] == "http://www.new-force.example/news/force/man-charged/"  # as asked
+
+
+def test_the_client_and_the_sandbox_hash_a_page_alike() -> None:
+    """The contract defines the content hash; the client and the sandbox each implement it (the sandbox
+    stands in for a platform that does not share our code), so they are checked against each other."""
+    from soh_onboarding.provisioning.client import content_hash
+
+    pages = [
+        {"path": "/a/", "title": "A", "body_html": "<p>a</p>"},
+        {"path": "/é/", "title": "Café £5", "summary": None, "body_html": "<p>ü</p>", "content_type": "news"},
+        {"path": "/b/", "title": "B", "summary": "s", "body_html": "", "published": "2026-01-01", "extra": 1},
+    ]
+    for page in pages:
+        assert content_hash(page) == page_hash(page), page
+    assert len({content_hash(page) for page in pages}) == len(pages)
