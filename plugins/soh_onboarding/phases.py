@@ -1,9 +1,10 @@
-"""The phases of a force's onboarding, in the order of the flow: one registry that everything else reads.
+"""The phases of a force's onboarding, in the order of the flow: one registry (phases.yaml, read here) that
+everything else reads.
 
 The run folder's sub-folders (artifacts.RunFolder), the DAG's task groups, the trigger form's choices and
 the DAG's documentation (the Airflow glue), the dashboard's rows and report links (dashboard.py), and the
-go-live prerequisites (golive/prereqs.py) are all derived from `PHASES`. A new phase is one entry here,
-its package, and its adapter in glue/.
+go-live prerequisites (golive/prereqs.py) are all derived from `PHASES`. A new phase is one entry in
+phases.yaml, its reader here, its package, and its adapter in glue/.
 
 Plain data and small readers of the JSON each phase writes: this module imports nothing of the library,
 so every module can read it.
@@ -14,7 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 
 @dataclass(frozen=True)
@@ -124,108 +128,48 @@ def _go_live_result(decision: dict[str, Any] | None, folder: Any) -> PhaseResult
     return None
 
 
-SPEC = Phase(
-    "spec",
-    "Spec checked",
-    "re-validates the spec and stores it, its hash and the commit it came from in the run's folder.",
-    step="Check and snapshot the spec",
-    result_file="snapshot.json",
-    read_result=_spec_result,
+READERS: dict[str, Callable[[dict[str, Any], Any], PhaseResult | None]] = {
+    "spec": _spec_result,
+    "dpia": _dpia_result,
+    "migration": _migration_result,
+    "provisioning": _provisioning_result,
+    "accessibility": _accessibility_result,
+    "go_live": _go_live_result,
+}
+"""How each phase's `result_file` is read (the charging model has none: its report is the platform's)."""
+
+
+def _load(text: str) -> tuple[Phase, ...]:
+    """The phases of phases.yaml, in its order, each with its reader."""
+    phases = []
+    for phase_id, entry in yaml.safe_load(text).items():
+        reports = tuple(
+            Report(report["label"], report["file"], tuple(report["tasks"])) for report in entry.pop("reports", ())
+        )
+        phases.append(Phase(phase_id, reports=reports, read_result=READERS.get(phase_id), **entry))
+    return tuple(phases)
+
+
+SPEC, DPIA, MIGRATION, PROVISIONING, ACCESSIBILITY, GO_LIVE, CHARGING = _load(
+    (Path(__file__).parent / "phases.yaml").read_text(encoding="utf-8")
 )
-DPIA = Phase(
-    "dpia",
-    "DPIA",
-    "screens the processing (ICO list, EDPB/WP248 criteria) from the services enabled and the force's answers, "
-    "writes the scoping document, and asks the DPO to approve it, unless the DPO already approved an identical "
-    "screening. Anything but approval stops the run.",
-    choice="DPIA and the DPO's sign-off",
-    reports=(Report("DPIA document", "dpia-scoping.html", ("dpia.screen", "dpia.dpo_decision", "dpia.record")),),
-    result_file="decision.json",
-    read_result=_dpia_result,
-    verdict_file="decision.json",
-    verdict_missing="the DPIA phase (dpia) has not recorded the DPO's decision",
-    decided_by="the DPO",
-)
-MIGRATION = Phase(
-    "migration",
-    "Content migration",
-    "beside the DPIA: crawls the legacy site politely (resumable), maps every old URL to a redirect, an archive "
-    "or unresolved, extracts and sanitises each page in chunks spread over workers, and writes the inventory, "
-    "redirects.csv, the clean content and the migration report.",
-    choice="Content migration",
-    reports=(
-        Report("Migration report", "migration-report.html", ("migration.finish",)),
-        Report("Redirect map (CSV)", "redirects.csv", ("migration.finish",)),
-    ),
-    result_file="summary.json",
-    read_result=_migration_result,
-    verdict_file="quality.json",
-    verdict_missing="the content migration (migration) has not checked its quality",
-)
-PROVISIONING = Phase(
-    "provisioning",
-    "Provisioning",
-    "sets up the force's tenant on the platform (name, domains, branding); once the DPO has signed off, enables "
-    "its services; once the migration is done, publishes its pages, documents and redirects in batches (only what "
-    "changed; a re-run resumes), reads them back to verify, and records the preview URL.",
-    choice="Provisioning on the platform",
-    reports=(Report("Provisioning report", "provisioning-report.html", ("provisioning.verify",)),),
-    result_file="provisioning.json",
-    read_result=_provisioning_result,
-)
-ACCESSIBILITY = Phase(
-    "accessibility",
-    "Accessibility",
-    "audits the tenant's preview against the spec's WCAG standard with axe-core, IBM Equal Access, "
-    "HTML_CodeSniffer and a keyboard probe in Chromium, compares each legacy page with its new home through the "
-    "redirect map, writes the report and a draft accessibility statement, and fails the run when the violations "
-    "exceed the spec's thresholds, so go-live cannot follow.",
-    choice="Accessibility audit",
-    reports=(
-        Report("Accessibility report", "accessibility-report.html", ("accessibility.audit",)),
-        Report("Accessibility statement (draft)", "accessibility-statement.html", ("accessibility.audit",)),
-    ),
-    result_file="audit.json",
-    read_result=_accessibility_result,
-    verdict_file="audit.json",
-    verdict_missing="the accessibility audit and gate (accessibility) have not run",
-)
-GO_LIVE = Phase(
-    "go_live",
-    "Go-live",
-    "checks DNS, TLS, security headers, key pages, every old URL, robots.txt, sitemap.xml, security.txt, mixed "
-    "content and the prerequisites, and writes the checklist; with nothing failed, asks the go-live approver; on "
-    "approval switches the tenant live and records the force live (the charging model then runs); a refusal "
-    "changes nothing.",
-    choice="Go-live checks, the go-live decision and the switch",
-    reports=(
-        Report("Go-live checklist", "go-live-checklist.html", ("go_live.check", "go_live.decision", "go_live.switch")),
-        Report("Old URLs checked (CSV)", "redirects-checked.csv", ("go_live.check",)),
-    ),
-    result_file="decision.json",
-    read_result=_go_live_result,
-    decided_by="the go-live approver",
-)
+"""The registry's text (labels, what each does, its reports and files) is data, in phases.yaml beside this
+module; how each phase's result is read is code, in READERS."""
 
 PHASES: tuple[Phase, ...] = (SPEC, DPIA, MIGRATION, PROVISIONING, ACCESSIBILITY, GO_LIVE)
-"""A force's onboarding, in the order of the flow (ARCHITECTURE.md)."""
-
-CHARGING = Phase(
-    "charging",
-    "Charging",
-    "recomputes every live force's share of the platform's costs.",
-    reports=(
-        Report("Charging report", "report.html", ("compute",)),
-        Report("Charges (CSV)", "charges.csv", ("compute",)),
-    ),
-)
-"""Not a force's phase: the platform's charging model, run by the charging_model DAG into <store>/platform/."""
+"""A force's onboarding, in the order of the flow (ARCHITECTURE.md). CHARGING is not a force's phase: it is the
+platform's charging model, run by the charging_model DAG into <store>/platform/."""
 
 DECIDED: tuple[Phase, ...] = tuple(phase for phase in PHASES if phase.decided_by)
 """The phases a person decides, in the order of the flow: the DPIA (the DPO) and go-live (the approver)."""
 
 FOLDERS: tuple[str, ...] = (*(phase.id for phase in PHASES), CHARGING.id)
 """The sub-folders of a run folder."""
+
+
+def by_id(phase_id: str) -> Phase:
+    """The phase of a run folder's sub-folder ("dpia"), the charging model's included."""
+    return next(phase for phase in (*PHASES, CHARGING) if phase.id == phase_id)
 
 
 def chosen_in_form() -> dict[str, str]:

@@ -106,16 +106,23 @@ class Run:
         return asdict(self) | {"who_triggered": self.who_triggered}
 
 
-@dataclass(frozen=True)
-class Decision:
-    """A person's decision on one phase of one run, as the phase recorded it (decisions.HumanDecision)."""
+@dataclass(frozen=True, kw_only=True)
+class FromRunFolder:
+    """What the record read of one file of a run's folder (a decision, a spec snapshot), and whether it could."""
 
     run_id: str
-    phase: str
-    label: str
-    decided_by: str
     status: str
-    """RECORDED; NOT_RECORDED (the phase ran, nobody decided: waiting, timed out, stopped); UNREADABLE."""
+    """RECORDED; NOT_RECORDED (no such file: for a decision, the phase ran and nobody decided: waiting, timed
+    out, stopped); UNREADABLE."""
+    problem: str = ""
+    """Why it is not RECORDED, naming the file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision(FromRunFolder):
+    """A person's decision on one phase of one run, as the phase recorded it (decisions.HumanDecision)."""
+
+    phase: str
     option: str = ""
     approved: bool | None = None
     responded_by: str = ""
@@ -124,15 +131,24 @@ class Decision:
     cites: str = ""
     """The run whose DPIA approval stood for this one, when the DPO was not asked again."""
     file: str = ""
-    problem: str = ""
+    """The decision's file in the record, when RECORDED."""
+
+    @property
+    def label(self) -> str:
+        return phases.by_id(self.phase).label
+
+    @property
+    def decided_by(self) -> str:
+        return phases.by_id(self.phase).decided_by
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"label": self.label, "decided_by": self.decided_by}
 
 
-@dataclass(frozen=True)
-class SpecVersion:
+@dataclass(frozen=True, kw_only=True)
+class SpecVersion(FromRunFolder):
     """What a run ran with, from its spec snapshot (spec/provenance.py): the spec's hash and the commit."""
 
-    run_id: str
-    status: str
     spec_file: str = ""
     spec_sha256: str = ""
     code: CodeVersion | None = None
@@ -141,7 +157,6 @@ class SpecVersion:
     run_note: str = ""
     stored_sha256: str = ""
     """The sha256 of spec/spec.yaml as the record holds it: it should be `spec_sha256`."""
-    problem: str = ""
 
     @property
     def stored_matches(self) -> bool | None:
@@ -301,7 +316,7 @@ def _decisions(store: Any, base: str, run: Run) -> list[Decision]:
             continue
         relative = f"{phase.id}/{phase.result_file}"
         data, status, problem = _read_record(store, f"{base}/{relative}")
-        about = {"run_id": run.run_id, "phase": phase.id, "label": phase.label, "decided_by": phase.decided_by}
+        about = {"run_id": run.run_id, "phase": phase.id}
         about |= {"status": status, "problem": problem and f"{relative} {problem}"}
         about["file"] = f"runs/{run.folder}/{relative}" if status == RECORDED else ""
         found.append(Decision(**_fields_of(Decision, data | about)))
@@ -349,7 +364,7 @@ def read_runs(store: Any, slug: str, runs: Sequence[Run]) -> list[RunRecord]:
     for run in runs:
         base = f"{safe_name(slug)}/{run.folder}"
         has_folder = _is_dir(store, base)
-        spec = _spec_version(store, base, run) if has_folder else SpecVersion(run.run_id, NOT_RECORDED)
+        spec = _spec_version(store, base, run) if has_folder else SpecVersion(run_id=run.run_id, status=NOT_RECORDED)
         moment = _moment(run.start_date, run.logical_date, run.run_after, spec.snapshot_at)
         decisions = _decisions(store, base, run) if has_folder else []
         records.append(RunRecord(run, f"runs/{run.folder}" if has_folder else "", spec, decisions, moment))
@@ -527,7 +542,7 @@ def _manifest(
         "generated_at": moment.isoformat(timespec="seconds"),
         "runs_source": runs_source,
         "runs": [record.run.as_dict() | {"folder": record.folder} for record in records],
-        "decisions": [asdict(decision) for record in records for decision in record.decisions],
+        "decisions": [decision.as_dict() for record in records for decision in record.decisions],
         "spec_versions": [
             asdict(record.spec) | {"stored_matches": record.spec.stored_matches} for record in records if record.folder
         ],
