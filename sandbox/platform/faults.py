@@ -17,6 +17,7 @@ import asyncio
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,15 +81,33 @@ class Faults:
         }
 
 
-class FaultMiddleware:
-    """ASGI middleware applying the platform's current `faults` to the admin API."""
+def admin_api(path: str) -> bool:
+    """The platform façade's admin API, its health check excepted."""
+    return path.startswith("/api/v1/") and path != "/api/v1/health"
 
-    def __init__(self, app: Any, platform: Any) -> None:
-        self.app, self.platform = app, platform
+
+def detail_body(status: int, message: str) -> dict[str, Any]:
+    """The façade's error body (FastAPI's)."""
+    return {"detail": message}
+
+
+class FaultMiddleware:
+    """ASGI middleware applying a sandbox's current `faults` to the requests `applies` to, answering the
+    error and throttle faults with `error_body` (each vendor's API has its own error shape).
+
+    `service` is anything with `faults` (Faults) and `store.stats` (Stats): the platform, the edge, the CMS."""
+
+    def __init__(
+        self,
+        app: Any,
+        platform: Any,
+        applies: Callable[[str], bool] = admin_api,
+        error_body: Callable[[int, str], dict[str, Any]] = detail_body,
+    ) -> None:
+        self.app, self.platform, self.applies, self.error_body = app, platform, applies, error_body
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/api/v1/") or path == "/api/v1/health":
+        if scope["type"] != "http" or not self.applies(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         faults: Faults = self.platform.faults
@@ -97,10 +116,13 @@ class FaultMiddleware:
         if kind:
             stats.faults[kind] += 1
         if kind == "error":
-            await _reply(send, 500, {"detail": "Internal Server Error (sandbox fault mode)"})
+            await _reply(send, 500, self.error_body(500, "Internal Server Error (sandbox fault mode)"))
         elif kind == "throttle":
             await _reply(
-                send, 429, {"detail": "Too many requests"}, [(b"retry-after", str(faults.retry_after).encode())]
+                send,
+                429,
+                self.error_body(429, "Too many requests"),
+                [(b"retry-after", str(faults.retry_after).encode())],
             )
         elif kind == "timeout":
             held: list[dict] = []
