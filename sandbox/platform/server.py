@@ -6,9 +6,6 @@ port); `serve(platform, port)` in the foreground until Ctrl-C (the CLI).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
+from ..serving import Running
 from . import api, site
 from .faults import FaultMiddleware, Faults
 from .store import Store
@@ -100,43 +98,16 @@ def create_app(platform: SandboxPlatform) -> FastAPI:
     return app
 
 
-class RunningPlatform:
+class RunningPlatform(Running):
     """A platform served from a background thread: `.url` (no trailing slash), `.api_url`, `.stop()`."""
 
     def __init__(self, platform: SandboxPlatform, port: int = 0, verbose: bool = False) -> None:
         self.platform = platform
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(platform.app(), port, verbose, name="sandbox platform")
         self.api_url = f"{self.url}/api/v1"
-        config = uvicorn.Config(
-            platform.app(), log_level="info" if verbose else "warning", access_log=verbose, lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox-platform", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the sandbox platform did not start")
-            time.sleep(0.02)
 
     def preview_url(self, tenant_id: str) -> str:
         return f"{self.url}/preview/{tenant_id}/"
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=15)
-
-    def __enter__(self) -> RunningPlatform:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start(platform: SandboxPlatform, port: int = 0, verbose: bool = False) -> RunningPlatform:

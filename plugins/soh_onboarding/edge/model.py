@@ -1,0 +1,209 @@
+"""What a force's tenant needs at the edge, whichever vendor runs it, and the changes that get it there.
+
+The edge is where the platform's public face lives: the DNS records of the tenant's domains (and, from the
+go-live switch on, of the legacy site's old domains), the old URLs' redirects, the minimum TLS version, HSTS
+and the security headers. `desired(...)` says what that should be, from the spec, the migration's redirect
+map and config/edge.yaml; an adapter (edge/cloudflare.py) reads what the edge holds, compares, and writes
+only the `Change`s that differ, so a re-run changes nothing and a run killed half-way resumes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..project import CONFIG_DIR
+
+CONFIG = CONFIG_DIR / "edge.yaml"
+MANAGED = "managed by the SOH onboarding orchestrator"
+"""The comment on every DNS record the orchestrator writes: records without it are the force's, never
+changed unless they stand where one of ours must go (then the plan says it replaces them)."""
+
+SECTIONS = ("dns", "tls", "hsts", "headers", "redirects", "redirect-rule")
+"""The parts of the edge, in the order they are applied (the redirects last, the rule that enables their
+list after the list)."""
+
+
+class EdgeError(Exception):
+    """The edge cannot be brought to what the tenant needs (a zone the account lacks, a refusal)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """A DNS record: A/AAAA to the platform's ingress addresses, or a CNAME to its ingress name."""
+
+    name: str
+    type: str
+    content: str
+    proxied: bool = True
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """One old URL's redirect at the edge: source without scheme (host and path, as Bulk Redirects match)."""
+
+    source_url: str
+    target_url: str
+    status_code: int = 301
+
+
+@dataclass(frozen=True)
+class Hsts:
+    max_age: int
+    include_subdomains: bool
+    preload: bool
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """config/edge.yaml: what every tenant gets at the edge."""
+
+    min_tls_version: str
+    hsts: Hsts
+    response_headers: dict[str, str]
+    ingress_addresses: tuple[str, ...]
+    ingress_cname: str | None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> EdgeSettings:
+        data = yaml.safe_load((path or CONFIG).read_text(encoding="utf-8"))
+        hsts = data["hsts"]
+        ingress = data["ingress"]
+        return cls(
+            min_tls_version=str(data["min_tls_version"]),
+            hsts=Hsts(int(hsts["max_age"]), bool(hsts["include_subdomains"]), bool(hsts["preload"])),
+            response_headers={str(k): str(v) for k, v in data["response_headers"].items()},
+            ingress_addresses=tuple(str(a) for a in ingress.get("addresses") or ()),
+            ingress_cname=ingress.get("cname") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What one tenant needs at the edge."""
+
+    tenant_id: str
+    records: tuple[Record, ...]
+    redirects: tuple[Redirect, ...]
+    min_tls_version: str
+    hsts: Hsts
+    response_headers: dict[str, str]
+    zones_of_headers: tuple[str, ...]
+    """The host names whose zones carry the tenant's TLS, HSTS and header settings (its own domains)."""
+    not_at_edge: tuple[str, ...] = ()
+    """Redirect-map rows the edge cannot hold, each with why (they stay with the origin)."""
+
+    @property
+    def list_name(self) -> str:
+        """The tenant's Bulk Redirect list: lowercase letters, digits and underscores, at most 50."""
+        return ("soh_" + re.sub(r"[^a-z0-9]+", "_", self.tenant_id.lower()) + "_redirects")[:50]
+
+    @property
+    def rule_ref(self) -> str:
+        """The `ref` of the tenant's rules (the Bulk Redirect Rule, the header transform), so a re-run finds
+        its own rule among other tenants'."""
+        return "soh_" + re.sub(r"[^a-z0-9]+", "_", self.tenant_id.lower())
+
+
+def _records(names: Iterable[str], settings: EdgeSettings) -> list[Record]:
+    records = []
+    for name in names:
+        if settings.ingress_cname:
+            records.append(Record(name, "CNAME", settings.ingress_cname))
+        else:
+            records.extend(
+                Record(name, "AAAA" if ":" in address else "A", address) for address in settings.ingress_addresses
+            )
+    return records
+
+
+def desired(
+    spec_data: dict[str, Any],
+    redirects: Iterable[dict[str, Any]],
+    settings: EdgeSettings,
+    live: bool,
+) -> Desired:
+    """The tenant's edge from its spec and the platform's redirects (provisioning/items.read_redirects: an
+    old path and query, a new path or None for 410 Gone). Before go-live only the tenant's own domains point
+    at the platform; `live` adds the legacy site's old domains (the switch), whose old URLs the Bulk Redirects
+    answer with one 301 each to the new URL on the primary domain."""
+    tenant = spec_data["tenant"]
+    domains = [name.lower() for name in tenant["domains"]]
+    old = [name.lower() for name in spec_data.get("go_live", {}).get("old_domains", []) if name.lower() not in domains]
+    primary = domains[0]
+    items, left = [], []
+    for redirect in redirects:
+        source, target = redirect["from_path"], redirect["to_path"]
+        if target is None:
+            left.append(f"{source}: 410 Gone is not a redirect; the origin answers it")
+        elif "?" in source:
+            left.append(f"{source}: Bulk Redirects cannot match a query string; the origin redirects it")
+        else:
+            items.extend(Redirect(f"{host}{source}", f"https://{primary}{target}") for host in old)
+    return Desired(
+        tenant_id=tenant["tenant_id"],
+        records=tuple(_records(domains + (old if live else []), settings)),
+        redirects=tuple(sorted(set(items), key=lambda item: item.source_url)),
+        min_tls_version=settings.min_tls_version,
+        hsts=settings.hsts,
+        response_headers=dict(settings.response_headers),
+        zones_of_headers=tuple(domains),
+        not_at_edge=tuple(left),
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write the edge needs: what, where, and from what to what (for the dry run's diff)."""
+
+    section: str
+    action: str
+    """create, update or delete."""
+    key: str
+    before: Any = None
+    after: Any = None
+
+    def line(self) -> str:
+        sign = {"create": "+", "delete": "-", "update": "~"}[self.action]
+        if self.action == "update":
+            return f"{sign} {self.section} {self.key}: {_text(self.before)} -> {_text(self.after)}"
+        return f"{sign} {self.section} {self.key}: {_text(self.after if self.action == 'create' else self.before)}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={item}" for key, item in value.items())
+    return str(value)
+
+
+@dataclass
+class Plan:
+    """The changes one tenant's edge needs, section by section, and what already matched."""
+
+    changes: list[Change] = field(default_factory=list)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def of(self, section: str) -> list[Change]:
+        return [change for change in self.changes if change.section == section]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            counts.setdefault(change.section, {}).setdefault(change.action, 0)
+            counts[change.section][change.action] += 1
+        return counts
+
+    def lines(self, most: int = 50) -> list[str]:
+        """The diff a dry run prints: every change, up to `most` per section, then how many more."""
+        out = []
+        for section in SECTIONS:
+            changes = self.of(section)
+            out.extend(change.line() for change in changes[:most])
+            if len(changes) > most:
+                out.append(f"  ... and {len(changes) - most} more {section} changes")
+        return out or ["nothing to change: the edge already matches"]

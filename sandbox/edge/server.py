@@ -1,0 +1,82 @@
+"""The sandbox edge: its state, its web app (Cloudflare API v4 under /client/v4), and how to run it.
+
+`start(edge)` serves it from a background thread for tests (a context manager; port 0 picks a free port);
+`serve(edge, port)` in the foreground until Ctrl-C (the CLI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from ..platform.faults import FaultMiddleware, Faults
+from ..serving import Running
+from . import api
+from .state import EdgeState
+
+ACCOUNT_ID = "5f3c1d2a9b8e4f6071a2b3c4d5e6f708"
+"""The sandbox account's id (Cloudflare's are 32 hexadecimal characters)."""
+
+
+@dataclass
+class SandboxEdge:
+    """A Cloudflare account: its zones, the API token it accepts, its rate limit and its fault mode."""
+
+    zones: list[str] = field(default_factory=list)
+    token: str = "sandbox-edge-token"
+    account_id: str = ACCOUNT_ID
+    state_file: Path | None = None
+    faults: Faults = field(default_factory=Faults)
+    rate_limit: int = 1200
+    """Requests per `rate_window` seconds (Cloudflare's global limit: 1,200 per five minutes); 0 for none."""
+    rate_window: float = 300.0
+
+    def __post_init__(self) -> None:
+        if not self.token:
+            raise ValueError("the API token must not be empty")
+        self.store = EdgeState(self.account_id, self.zones, self.state_file)
+        self.limit = api.RateLimit(self.rate_limit, self.rate_window)
+
+    def app(self) -> FastAPI:
+        app = FastAPI(title="Cloudflare API v4 (sandbox)", docs_url=None, redoc_url=None, openapi_url=None)
+        app.include_router(api.build_router(self.store, lambda: self.token, self.limit))
+
+        @app.get("/_sandbox/stats", include_in_schema=False)
+        def stats() -> dict:
+            """Sandbox only: what clients sent, and the faults served (tests and benchmarks read it)."""
+            return self.store.stats.as_dict() | {"fault_mode": self.faults.as_dict()}
+
+        api.add_fallback(app)
+        app.add_middleware(
+            FaultMiddleware,
+            platform=self,
+            applies=lambda path: path.startswith(api.PREFIX + "/"),
+            error_body=api.error_body,
+        )
+        return app
+
+
+class RunningEdge(Running):
+    """An edge served from a background thread: `.url`, `.api_url` (what the client's base_url is)."""
+
+    def __init__(self, edge: SandboxEdge, port: int = 0, verbose: bool = False) -> None:
+        self.edge = edge
+        super().__init__(edge.app(), port, verbose, name="sandbox edge")
+        self.api_url = f"{self.url}{api.PREFIX}"
+
+
+def start(edge: SandboxEdge, port: int = 0, verbose: bool = False) -> RunningEdge:
+    return RunningEdge(edge, port, verbose)
+
+
+def serve(edge: SandboxEdge, port: int, verbose: bool = True) -> None:
+    """Serve in the foreground until interrupted, saying where."""
+    print(
+        f"Sandbox edge (Cloudflare API v4) on http://127.0.0.1:{port}{api.PREFIX}/ (account {edge.account_id}, "
+        f"zones {', '.join(edge.zones) or 'none'}; state in {edge.state_file or 'memory'}; Ctrl-C to stop)",
+        flush=True,
+    )
+    uvicorn.run(edge.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose)
