@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import uvicorn
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 
 class Running:
@@ -39,3 +41,14 @@ class Running:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def allowed_methods(app: Any, scope: dict[str, Any], prefix: str) -> list[str]:
+    """The methods the app's API routes under `prefix` answer at this request's path: a fallback answers
+    405 with them (Allow) when there are some, else 404."""
+    return sorted(
+        method
+        for route in app.routes
+        if isinstance(route, APIRoute) and route.path.startswith(prefix) and route.matches(scope)[0] == Match.PARTIAL
+        for method in route.methods
+    )

@@ -19,11 +19,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ..serving import allowed_methods
+from .contract import Contract
 from .state import CloudflareError, EdgeState
 
 PREFIX = "/client/v4"
-MAX_PER_PAGE = {"zones": 50, "dns_records": 5_000_000, "items": 500}
-"""Cloudflare's page size limits: zones 5–50, DNS records up to 5,000,000 (documented max), list items 1–500."""
 
 
 def envelope(result: Any, result_info: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
@@ -78,31 +78,30 @@ def _page_info(items: list[Any], page: int, per_page: int) -> tuple[list[Any], d
     return chosen, info | {"total_pages": total_pages}
 
 
-def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+def _int(request: Request, name: str, default: int) -> int:
+    """A whole-number query parameter (the contract has checked its type and bounds)."""
     raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(float(raw))
-    except ValueError:
-        raise CloudflareError(400, 1004, f"{name} must be a number") from None
-    if not low <= value <= high:
-        raise CloudflareError(400, 1004, f"{name} must be between {low} and {high}")
-    return value
+    return default if raw is None else int(raw)
 
 
-async def _json(request: Request) -> Any:
+async def _json(
+    request: Request, expected: type = dict, code: int = 9207, message: str = "Request body is invalid."
+) -> Any:
+    """The request's JSON body, of the `expected` type, else Cloudflare's 400 with `code`."""
     try:
-        return json.loads(await request.body() or b"null")
+        body = json.loads(await request.body() or b"null")
     except ValueError:
         raise CloudflareError(400, 6007, "Malformed JSON in request body") from None
+    if not isinstance(body, expected):
+        raise CloudflareError(400, code, message)
+    return body
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if not key.startswith("_")}
 
 
-def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -> APIRouter:
+def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit, contract: Contract) -> APIRouter:
     router = APIRouter(prefix=PREFIX)
 
     def guard(request: Request) -> None:
@@ -111,7 +110,7 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
         ] += 1
         given = request.headers.get("authorization", "")
         if not given.startswith("Bearer "):
-            raise CloudflareError(400, 9106, "Missing X-Auth-Email header" if not given else "Invalid request headers")
+            raise CloudflareError(401, 10000, "Authentication error")
         if not hmac.compare_digest(given.removeprefix("Bearer ").encode(), token().encode()):
             raise CloudflareError(403, 9109, "Invalid access token")
         wait = limit.admit()
@@ -124,6 +123,10 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
             async def endpoint(request: Request) -> JSONResponse:
                 try:
                     guard(request)
+                    body = await _json(request, object) if request.method in ("POST", "PUT", "PATCH") else None
+                    if request.method == "DELETE" and await request.body():
+                        body = await _json(request, object)
+                    contract.check(request.method, path, request.query_params.multi_items(), body)
                     return await handler(request, **request.path_params)
                 except RateLimited as limited:
                     body = error_body(
@@ -147,8 +150,8 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
     @route("GET", "/zones")
     async def list_zones(request: Request) -> JSONResponse:
         zones = state.zones(request.query_params.get("name"))
-        page = _int(request, "page", 1, 1, 10**9)
-        chosen, info = _page_info(zones, page, _int(request, "per_page", 20, 5, MAX_PER_PAGE["zones"]))
+        page = _int(request, "page", 1)
+        chosen, info = _page_info(zones, page, _int(request, "per_page", 20))
         return envelope(chosen, info)
 
     @route("GET", "/zones/{zone_id}")
@@ -161,16 +164,14 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
     async def list_records(request: Request, zone_id: str) -> JSONResponse:
         name = request.query_params.get("name") or request.query_params.get("name.exact")
         records = state.records(zone_id, name.lower().rstrip(".") if name else None, request.query_params.get("type"))
-        page = _int(request, "page", 1, 1, 10**9)
-        per_page = _int(request, "per_page", 100, 1, MAX_PER_PAGE["dns_records"])
+        page = _int(request, "page", 1)
+        per_page = _int(request, "per_page", 100)
         chosen, info = _page_info([_public(r) for r in records], page, per_page)
         return envelope(chosen, info)
 
     @route("POST", "/zones/{zone_id}/dns_records")
     async def create_record(request: Request, zone_id: str) -> JSONResponse:
         body = await _json(request)
-        if not isinstance(body, dict):
-            raise CloudflareError(400, 9207, "Request body is invalid.")
         return envelope(_public(state.create_record(zone_id, body)))
 
     @route("GET", "/zones/{zone_id}/dns_records/{record_id}")
@@ -179,8 +180,6 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
 
     async def _edit(request: Request, zone_id: str, record_id: str, replace: bool) -> JSONResponse:
         body = await _json(request)
-        if not isinstance(body, dict):
-            raise CloudflareError(400, 9207, "Request body is invalid.")
         return envelope(_public(state.edit_record(zone_id, record_id, body, replace)))
 
     @route("PATCH", "/zones/{zone_id}/dns_records/{record_id}")
@@ -221,9 +220,7 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
 
     @route("POST", "/accounts/{account_id}/rules/lists")
     async def create_list(request: Request, account_id: str) -> JSONResponse:
-        body = await _json(request)
-        if not isinstance(body, dict):
-            raise CloudflareError(400, 10001, "the list is invalid")
+        body = await _json(request, dict, 10001, "the list is invalid")
         return envelope(state.create_list(account_id, body))
 
     @route("GET", "/accounts/{account_id}/rules/lists/{list_id}")
@@ -237,7 +234,7 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
     @route("GET", "/accounts/{account_id}/rules/lists/{list_id}/items")
     async def list_items(request: Request, account_id: str, list_id: str) -> JSONResponse:
         items = state.items(account_id, list_id)
-        per_page = _int(request, "per_page", 25, 1, MAX_PER_PAGE["items"])
+        per_page = _int(request, "per_page", 25)
         start = 0
         cursor = request.query_params.get("cursor")
         if cursor:
@@ -254,9 +251,7 @@ def build_router(state: EdgeState, token: Callable[[], str], limit: RateLimit) -
         return envelope(chosen, {"cursors": cursors})
 
     async def _items(request: Request, account_id: str, list_id: str, replace: bool) -> JSONResponse:
-        body = await _json(request)
-        if not isinstance(body, list):
-            raise CloudflareError(400, 10021, "the body must be a list of items")
+        body = await _json(request, list, 10021, "the body must be a list of items")
         return envelope(state.add_items(account_id, list_id, body, replace))
 
     @route("POST", "/accounts/{account_id}/rules/lists/{list_id}/items")
@@ -294,16 +289,12 @@ def _ruleset_routes(route: Callable, state: EdgeState, kind: str) -> None:
 
     @route("POST", f"/{kind}/{{scope_id}}/rulesets/{{ruleset_id}}/rules")
     async def add_rule(request: Request, scope_id: str, ruleset_id: str) -> JSONResponse:
-        body = await _json(request)
-        if not isinstance(body, dict):
-            raise CloudflareError(400, 20001, "the rule is invalid")
+        body = await _json(request, dict, 20001, "the rule is invalid")
         return envelope(_public(state.add_rule(kind, scope_id, ruleset_id, body)))
 
     @route("PATCH", f"/{kind}/{{scope_id}}/rulesets/{{ruleset_id}}/rules/{{rule_id}}")
     async def edit_rule(request: Request, scope_id: str, ruleset_id: str, rule_id: str) -> JSONResponse:
-        body = await _json(request)
-        if not isinstance(body, dict):
-            raise CloudflareError(400, 20001, "the rule is invalid")
+        body = await _json(request, dict, 20001, "the rule is invalid")
         return envelope(_public(state.edit_rule(kind, scope_id, ruleset_id, rule_id, body)))
 
     @route("DELETE", f"/{kind}/{{scope_id}}/rulesets/{{ruleset_id}}/rules/{{rule_id}}")
@@ -318,10 +309,15 @@ class RateLimited(Exception):
 
 
 def add_fallback(app: FastAPI) -> None:
-    """Any other path under /client/v4: Cloudflare's 404 in its envelope (never FastAPI's)."""
+    """Any other path or method under /client/v4: Cloudflare's 404 or 405 (with Allow) in its envelope,
+    never FastAPI's."""
 
-    @app.api_route(
-        f"{PREFIX}/{{rest:path}}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-    )
-    async def fallback(rest: str) -> JSONResponse:
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+    @app.api_route(f"{PREFIX}/{{rest:path}}", methods=methods, include_in_schema=False)
+    async def fallback(rest: str, request: Request) -> JSONResponse:
+        allowed = allowed_methods(app, request.scope, PREFIX + "/")
+        if allowed:
+            body = error_body(405, "Method not allowed", 10405)
+            return JSONResponse(body, status_code=405, headers={"Allow": ", ".join(allowed)})
         return JSONResponse(error_body(404, "No route for that URI", 7000), status_code=404)

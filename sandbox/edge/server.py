@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from ..platform.faults import FaultMiddleware, Faults
 from ..serving import Running
 from . import api
+from .contract import Contract
 from .state import EdgeState
 
 ACCOUNT_ID = "5f3c1d2a9b8e4f6071a2b3c4d5e6f708"
@@ -42,7 +43,7 @@ class SandboxEdge:
 
     def app(self) -> FastAPI:
         app = FastAPI(title="Cloudflare API v4 (sandbox)", docs_url=None, redoc_url=None, openapi_url=None)
-        app.include_router(api.build_router(self.store, lambda: self.token, self.limit))
+        app.include_router(api.build_router(self.store, lambda: self.token, self.limit, Contract()))
 
         @app.get("/_sandbox/stats", include_in_schema=False)
         def stats() -> dict:

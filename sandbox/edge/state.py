@@ -177,6 +177,7 @@ class EdgeState:
 
     def record(self, zone_id: str, record_id: str) -> dict[str, Any]:
         with self.lock:
+            self.zone(zone_id)
             record = self.data["records"].get(record_id)
             if record is None or record["zone_id"] != zone_id:
                 raise CloudflareError(404, 81044, "Record does not exist.")
@@ -184,6 +185,17 @@ class EdgeState:
 
     def _check_record(self, zone: dict[str, Any], record: dict[str, Any], keep: str | None = None) -> None:
         name, type_ = record.get("name"), record.get("type")
+        ttl = record.get("ttl", 1)
+        if not isinstance(ttl, int) or isinstance(ttl, bool) or not (ttl == 1 or 30 <= ttl <= 86400):
+            raise CloudflareError(400, 9021, "Invalid TTL. Must be between 30 and 86,400 seconds, or 1 for Automatic.")
+        if not isinstance(record.get("proxied", False), bool):
+            raise CloudflareError(400, 9003, "Invalid 'proxied' value, must be a boolean")
+        comment = record.get("comment")
+        if comment is not None and (not isinstance(comment, str) or len(comment) > 100):
+            raise CloudflareError(400, 9101, "the record's comment must be text of at most 100 characters")
+        tags = record.get("tags") or []
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise CloudflareError(400, 9102, "the record's tags must be a list of text")
         if type_ not in RECORD_TYPES:
             raise CloudflareError(
                 400, 9000, f"DNS record type is invalid (the sandbox knows {', '.join(RECORD_TYPES)})"
@@ -274,6 +286,11 @@ class EdgeState:
                 hsts = (value or {}).get("strict_transport_security") if isinstance(value, dict) else None
                 if not isinstance(hsts, dict):
                     raise CloudflareError(400, 1007, "Invalid value for zone setting security_header")
+                kinds = {"enabled": bool, "include_subdomains": bool, "preload": bool, "nosniff": bool, "max_age": int}
+                if any(key not in kinds or not isinstance(item, kinds[key]) for key, item in hsts.items()) or (
+                    isinstance(hsts.get("max_age"), int) and not 0 <= hsts["max_age"] <= 2**31
+                ):
+                    raise CloudflareError(400, 1007, "Invalid value for zone setting security_header")
                 value = {"strict_transport_security": current["strict_transport_security"] | hsts}
             self.data["settings"][zone_id][setting_id] = {"value": value, "modified_on": now()}
             self.save()
@@ -313,13 +330,19 @@ class EdgeState:
             raise CloudflareError(400, 20021, f"'{action}' is not a valid action for the {phase} phase")
         if not isinstance(body.get("expression"), str) or not body["expression"].strip():
             raise CloudflareError(400, 20118, "the rule's expression is missing")
+        kinds = {"description": str, "ref": str, "enabled": bool, "action_parameters": dict}
+        for name, kind in kinds.items():
+            if name in body and not isinstance(body[name], kind):
+                raise CloudflareError(400, 20120, f"the rule's {name} must be a {kind.__name__}")
         parameters = body.get("action_parameters") or {}
         if phase == "http_request_redirect":
-            from_list = parameters.get("from_list") or {}
-            if not from_list.get("name") or not any(
-                item["name"] == from_list["name"] for item in self.data["lists"].values()
+            from_list = parameters.get("from_list")
+            if (
+                not isinstance(from_list, dict)
+                or not isinstance(from_list.get("name"), str)
+                or not any(item["name"] == from_list["name"] for item in self.data["lists"].values())
             ):
-                raise CloudflareError(400, 20200, f"could not find list '{from_list.get('name')}'")
+                raise CloudflareError(400, 20200, "the rule's from_list names no list of the account")
         else:
             headers = parameters.get("headers")
             if not isinstance(headers, dict) or not all(
@@ -356,7 +379,11 @@ class EdgeState:
             old_id = self.data["rulesets"].get(key)
             old = self.data["rulesets"][old_id] if old_id else None
             by_id = {rule["id"]: rule for rule in (old or {}).get("rules", [])}
-            rules = [self._rule(rule, phase, by_id.get(rule.get("id", ""))) for rule in body.get("rules") or []]
+            if not all(isinstance(rule, dict) for rule in body.get("rules") or []):
+                raise CloudflareError(400, 20001, "every rule must be an object")
+            if not all(isinstance(body.get(key, ""), str) for key in ("name", "description")):
+                raise CloudflareError(400, 20001, "the ruleset's name and description must be text")
+            rules = [self._rule(rule, phase, by_id.get(str(rule.get("id", "")))) for rule in body.get("rules") or []]
             ruleset = {
                 "id": old["id"] if old else new_id(),
                 "name": body.get("name") or (old or {}).get("name") or "default",
@@ -423,6 +450,8 @@ class EdgeState:
                 raise CloudflareError(400, 10001, "list name must be 1-50 letters, digits or underscores")
             if name != name.lower():
                 raise CloudflareError(400, 10001, "list name must be lowercase")
+            if not isinstance(body.get("description", ""), str):
+                raise CloudflareError(400, 10001, "list description must be text")
             if kind not in LIST_KINDS:
                 raise CloudflareError(400, 10001, f"list kind must be one of {', '.join(LIST_KINDS)}")
             if any(item["name"] == name for item in self.data["lists"].values()):
@@ -572,6 +601,11 @@ def _redirect_item(body: dict[str, Any]) -> dict[str, Any]:
     redirect = body.get("redirect") if isinstance(body, dict) else None
     if not isinstance(redirect, dict) or not redirect.get("source_url") or not redirect.get("target_url"):
         raise CloudflareError(400, 10021, "a redirect list item needs redirect.source_url and redirect.target_url")
+    kinds = {"source_url": str, "target_url": str, "status_code": int, "include_subdomains": bool}
+    kinds |= {"subpath_matching": bool, "preserve_query_string": bool, "preserve_path_suffix": bool}
+    wrong = [key for key, kind in kinds.items() if key in redirect and not isinstance(redirect[key], kind)]
+    if wrong or not isinstance(body.get("comment", ""), str):
+        raise CloudflareError(400, 10021, f"a redirect's {(wrong or ['comment'])[0]} has the wrong type")
     source = str(redirect["source_url"])
     bare = source.split("://", 1)[-1]
     if "?" in bare or "#" in bare or ":" in bare.split("/", 1)[0]:

@@ -14,10 +14,8 @@ import uvicorn
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from starlette.routing import Match
 
-from ..serving import Running
+from ..serving import Running, allowed_methods
 from . import api, site
 from .faults import FaultMiddleware, Faults
 from .store import Store
@@ -79,14 +77,7 @@ def create_app(platform: SandboxPlatform) -> FastAPI:
     )
     def api_fallback(rest: str, request: Request) -> JSONResponse:
         """An API path no operation answers: 405 when another method would, else 404 (never a site page)."""
-        allowed = sorted(
-            method
-            for route in app.routes
-            if isinstance(route, APIRoute)
-            and route.path.startswith("/api/v1/")
-            and route.matches(request.scope)[0] == Match.PARTIAL
-            for method in route.methods
-        )
+        allowed = allowed_methods(app, request.scope, "/api/v1/")
         if allowed:
             return JSONResponse(
                 {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)}

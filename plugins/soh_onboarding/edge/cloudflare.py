@@ -36,6 +36,7 @@ from typing import Any
 import cloudflare
 import httpx
 
+from ..environment import required
 from ..provisioning.client import check_url
 from .model import MANAGED, Change, Desired, EdgeError, Plan, Record, Redirect
 
@@ -73,13 +74,8 @@ class EdgeCredentials:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> EdgeCredentials:
         env = os.environ if environ is None else environ
-        missing = [name for name in (TOKEN_ENV, ACCOUNT_ENV) if not env.get(name)]
-        if missing:
-            raise EdgeError(
-                f"set {' and '.join(missing)} to reach the edge's API (outside Airflow; in Airflow the Connection "
-                "soh_edge holds them)"
-            )
-        return cls(env[ACCOUNT_ENV], env[TOKEN_ENV], env.get(URL_ENV) or None)
+        given = required((TOKEN_ENV, ACCOUNT_ENV), "the edge's API", "soh_edge", EdgeError, env)
+        return cls(given[ACCOUNT_ENV], given[TOKEN_ENV], env.get(URL_ENV) or None)
 
 
 @dataclass
@@ -195,7 +191,7 @@ class CloudflareEdge:
                 found = held.get((record.type, record.content))
                 if found is None:
                     plan.changes.append(Change("dns", "create", f"{name} {record.type}", after=record))
-                elif bool(found.proxied) != record.proxied or (found.comment or "") != MANAGED:
+                elif not found.proxied or (found.comment or "") != MANAGED:
                     before = _record_text(found)
                     plan.changes.append(Change("dns", "update", f"{name} {record.type}", before, (record, found.id)))
                 else:
@@ -203,13 +199,7 @@ class CloudflareEdge:
         plan.unchanged["dns"] = same
 
     def _plan_settings(self, want: Desired, plan: Plan) -> None:
-        hsts = {
-            "enabled": True,
-            "max_age": want.hsts.max_age,
-            "include_subdomains": want.hsts.include_subdomains,
-            "preload": want.hsts.preload,
-            "nosniff": True,
-        }
+        hsts = want.hsts
         for section, setting_id, value in (
             ("tls", "min_tls_version", want.min_tls_version),
             ("hsts", "security_header", {"strict_transport_security": hsts}),
@@ -334,7 +324,7 @@ class CloudflareEdge:
             self.client.dns.records.delete(change.after, zone_id=self.zone_of(change.key.split()[0]))
             return
         record, record_id = (change.after, None) if change.action == "create" else change.after
-        body = {"name": record.name, "type": record.type, "content": record.content, "proxied": record.proxied}
+        body = {"name": record.name, "type": record.type, "content": record.content, "proxied": True}
         body |= {"ttl": 1, "comment": MANAGED}
         zone_id = self.zone_of(record.name)
         if record_id is None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -33,14 +33,13 @@ class EdgeError(Exception):
     """The edge cannot be brought to what the tenant needs (a zone the account lacks, a refusal)."""
 
 
-@dataclass(frozen=True)
-class Record:
-    """A DNS record: A/AAAA to the platform's ingress addresses, or a CNAME to its ingress name."""
+class Record(NamedTuple):
+    """A DNS record: A/AAAA to the platform's ingress addresses, or a CNAME to its ingress name. Always
+    proxied: the edge answers for it, so its redirects, TLS settings and headers apply."""
 
     name: str
     type: str
     content: str
-    proxied: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,18 +52,12 @@ class Redirect:
 
 
 @dataclass(frozen=True)
-class Hsts:
-    max_age: int
-    include_subdomains: bool
-    preload: bool
-
-
-@dataclass(frozen=True)
 class EdgeSettings:
     """config/edge.yaml: what every tenant gets at the edge."""
 
     min_tls_version: str
-    hsts: Hsts
+    hsts: dict[str, Any]
+    """The zone setting security_header's strict_transport_security, as Cloudflare takes it."""
     response_headers: dict[str, str]
     ingress_addresses: tuple[str, ...]
     ingress_cname: str | None
@@ -76,7 +69,13 @@ class EdgeSettings:
         ingress = data["ingress"]
         return cls(
             min_tls_version=str(data["min_tls_version"]),
-            hsts=Hsts(int(hsts["max_age"]), bool(hsts["include_subdomains"]), bool(hsts["preload"])),
+            hsts={
+                "enabled": True,
+                "max_age": int(hsts["max_age"]),
+                "include_subdomains": bool(hsts["include_subdomains"]),
+                "preload": bool(hsts["preload"]),
+                "nosniff": True,
+            },
             response_headers={str(k): str(v) for k, v in data["response_headers"].items()},
             ingress_addresses=tuple(str(a) for a in ingress.get("addresses") or ()),
             ingress_cname=ingress.get("cname") or None,
@@ -91,7 +90,7 @@ class Desired:
     records: tuple[Record, ...]
     redirects: tuple[Redirect, ...]
     min_tls_version: str
-    hsts: Hsts
+    hsts: dict[str, Any]
     response_headers: dict[str, str]
     zones_of_headers: tuple[str, ...]
     """The host names whose zones carry the tenant's TLS, HSTS and header settings (its own domains)."""

@@ -27,7 +27,6 @@ import hashlib
 import ipaddress
 import json
 import logging
-import os
 import random
 import time
 import uuid
@@ -40,6 +39,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
+from ..environment import required
 from ..redact import redact
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,7 @@ class Credentials:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Credentials:
-        env = os.environ if environ is None else environ
-        missing = [name for name in (URL_ENV, TOKEN_ENV) if not env.get(name)]
-        if missing:
-            raise PlatformError(
-                f"set {' and '.join(missing)} to reach the platform's API (outside Airflow; in Airflow the "
-                "Connection soh_platform holds them)"
-            )
+        env = required((URL_ENV, TOKEN_ENV), "the platform's API", "soh_platform", PlatformError, environ)
         return cls(env[URL_ENV], env[TOKEN_ENV])
 
 
