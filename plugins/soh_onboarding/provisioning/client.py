@@ -186,6 +186,47 @@ class CallStats:
         }
 
 
+def send_with_retries(
+    policy: RetryPolicy,
+    operation: str,
+    send: Callable[[], requests.Response],
+    *,
+    stats: CallStats,
+    method: str,
+    detail: Callable[[requests.Response], str],
+    sleep: Callable[[float], None],
+    error: Callable[[str], Exception] = PlatformError,
+) -> requests.Response:
+    """`send` until it answers with anything but a retried status (RETRY_STATUSES), or the policy's attempts
+    are spent: connection errors and timeouts are retried with backoff, a 429 waits at least its Retry-After.
+    Shared by every vendor's client, so they all ride out faults alike; `detail` says what a refusal said
+    (redacted by the caller), `error` is the caller's exception for giving up."""
+    for attempt in range(1, policy.attempts + 1):
+        stats.calls[method] += 1
+        said = ""  # what the last answer said, for the error when the client gives up
+        try:
+            reply = send()
+        except requests.Timeout:
+            reason, wait = "timeout", policy.backoff(attempt)
+        except requests.ConnectionError:
+            reason, wait = "connection error", policy.backoff(attempt)
+        else:
+            if reply.status_code not in RETRY_STATUSES:
+                return reply
+            reason, said = str(reply.status_code), detail(reply)
+            asked = retry_after_seconds(reply.headers.get("Retry-After"))
+            wait = policy.backoff(attempt)
+            if asked is not None:
+                wait = max(wait, min(asked, policy.retry_after_max_seconds))
+        if attempt == policy.attempts:
+            raise error(f"{operation}: gave up after {attempt} attempts (last: {reason}){f': {said}' if said else ''}")
+        stats.retries[reason] += 1
+        stats.waited_seconds += wait
+        log.info("%s: %s%s; retry %d in %.1fs", operation, reason, f" ({said})" if said else "", attempt, wait)
+        sleep(wait)
+    raise AssertionError("unreachable")
+
+
 class PlatformClient:
     """One requests Session to the admin API; each method is one operation of the contract."""
 
@@ -236,39 +277,24 @@ class PlatformClient:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         if data is not None:
             headers["Content-Type"] = "application/json"
-        for attempt in range(1, self.policy.attempts + 1):
-            self.stats.calls[method] += 1
-            detail = ""  # what the last answer said, for the error when the client gives up
-            try:
-                reply = self._session.request(
-                    method,
-                    url,
-                    data=data,
-                    params=params,
-                    headers=headers,
-                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
-                    allow_redirects=False,
-                )
-            except requests.Timeout:
-                reason, wait = "timeout", self.policy.backoff(attempt)
-            except requests.ConnectionError:
-                reason, wait = "connection error", self.policy.backoff(attempt)
-            else:
-                if reply.status_code not in RETRY_STATUSES:
-                    return self._answer(operation, reply)
-                reason, detail = str(reply.status_code), self._detail(reply)
-                asked = retry_after_seconds(reply.headers.get("Retry-After"))
-                wait = self.policy.backoff(attempt)
-                if asked is not None:
-                    wait = max(wait, min(asked, self.policy.retry_after_max_seconds))
-            if attempt == self.policy.attempts:
-                said = f": {detail}" if detail else ""
-                raise PlatformError(f"{operation}: gave up after {attempt} attempts (last: {reason}){said}")
-            self.stats.retries[reason] += 1
-            self.stats.waited_seconds += wait
-            log.info("%s: %s%s; retry %d in %.1fs", operation, reason, f" ({detail})" if detail else "", attempt, wait)
-            self._sleep(wait)
-        raise AssertionError("unreachable")
+        reply = send_with_retries(
+            self.policy,
+            operation,
+            lambda: self._session.request(
+                method,
+                url,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                allow_redirects=False,
+            ),
+            stats=self.stats,
+            method=method,
+            detail=self._detail,
+            sleep=self._sleep,
+        )
+        return self._answer(operation, reply)
 
     def _answer(self, operation: str, reply: requests.Response) -> Any:
         status = reply.status_code
