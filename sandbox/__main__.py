@@ -2,7 +2,8 @@
 
 - `legacy-site`: the demo force's old website, with the faults real ones have;
 - `platform`: the Single Online Home platform's admin API and every tenant's site;
-- `ingress`: the platform's DNS and TLS ingress in front of the sandbox platform.
+- `ingress`: the platform's DNS and TLS ingress in front of the sandbox platform;
+- `cms`: Optimizely CMS's token endpoint and Content Management API (schemas/optimizely-cma.yaml).
 
 bin/run starts all three. They live here, beside the sandbox, because the library must not know the
 sandbox exists: nothing under plugins/ imports it.
@@ -82,6 +83,25 @@ def _ingress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cms(args: argparse.Namespace) -> int:
+    """Serve the sandbox Optimizely CMS in the foreground until Ctrl-C."""
+    from .cms import Faults, SandboxCMS, serve
+
+    secret = os.environ.get(args.secret_env, "")
+    if not secret:
+        print(
+            f"sandbox cms: set the OAuth client's secret in the environment variable {args.secret_env}", file=sys.stderr
+        )
+        return 2
+    try:
+        cms = SandboxCMS(args.client_id, secret, faults=Faults.mixed(args.fault_rate))
+    except ValueError as error:
+        print(f"sandbox cms: {error}", file=sys.stderr)
+        return 2
+    serve(cms, args.port, verbose=not args.quiet)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
@@ -156,6 +176,23 @@ def build_parser() -> argparse.ArgumentParser:
     ingress.add_argument("--https-port", type=int, default=8443, metavar="P", help="HTTPS (default 8443)")
     ingress.add_argument("--quiet", action="store_true", help="do not print the SOH_GOLIVE_* variables")
     ingress.set_defaults(func=_ingress)
+    cms = sites.add_parser(
+        "cms",
+        help="serve a sandbox of Optimizely CMS: its token endpoint and Content Management API",
+        description="Serve Optimizely CMS's OAuth token endpoint, Content Management API and the Content Delivery "
+        "API's children listing (schemas/optimizely-cma.yaml) on 127.0.0.1 until Ctrl-C, on a content tree in "
+        "memory. The client's secret is read from an environment variable, never from the command line.",
+    )
+    cms.add_argument("--port", type=int, default=8084, metavar="P", help="port on 127.0.0.1 (default 8084)")
+    cms.add_argument("--client-id", default="soh-onboarding", metavar="ID", help="the OAuth client's id")
+    cms.add_argument(
+        "--secret-env", default="SOH_SANDBOX_CMS_SECRET", metavar="VAR", help="environment variable with its secret"
+    )
+    cms.add_argument(
+        "--fault-rate", type=float, default=0.0, metavar="R", help="share of calls answering 500, 429 or too late"
+    )
+    cms.add_argument("--quiet", action="store_true", help="do not log each request")
+    cms.set_defaults(func=_cms)
     return parser
 
 

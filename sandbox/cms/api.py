@@ -1,0 +1,203 @@
+"""The sandbox CMS's HTTP side: Optimizely's token endpoint, Content Management API (v3) and the Content
+Delivery API's children listing, as schemas/optimizely-cma.yaml describes them.
+
+Bodies are read by hand rather than by FastAPI's models, so every refusal is the CMS's own (ProblemDetails,
+400 for a malformed request, 415 for a body that is not JSON, 413 over ASP.NET Core's request size limit)
+and never FastAPI's 422 with {"detail": [...]}.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from .auth import DELIVERY_SCOPE, MANAGEMENT_SCOPE
+from .model import Content
+from .problems import Problem
+
+PREFIX = "/api/episerver"
+CMA = f"{PREFIX}/v3.0/contentmanagement"
+CDA = f"{PREFIX}/v3.0/content"
+MAX_REQUEST_BYTES = 30_000_000
+"""ASP.NET Core's (Kestrel's) default limit on a request body: larger bodies are refused with 413."""
+MAX_TOP = 100
+CONTINUATION = "x-epi-continuation"
+VALIDATION_MODE = "x-epi-validation-mode"
+PERMANENT_DELETE = "x-epi-permanent-delete"
+
+
+def build_router(cms: Any) -> APIRouter:
+    """The routes, on `cms` (a SandboxCMS: its tree, its tokens, its stats)."""
+    router = APIRouter()
+    tree, tokens, stats = cms.tree, cms.tokens, cms.store.stats
+
+    def guard(request: Request, scope: str) -> Response | None:
+        refused = tokens.check(request.headers.get("authorization"), scope)
+        if refused == 401:
+            return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if refused == 403:
+            return Response(status_code=403)
+        return None
+
+    def found(reference: str) -> Content:
+        item = tree.find(reference)
+        if item is None:
+            raise Problem(404, "Not Found", f"Content '{reference}' was not found.")
+        return item
+
+    @router.post(f"{PREFIX}/connect/token")
+    async def token(request: Request) -> JSONResponse:
+        stats.requests["token"] += 1
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return JSONResponse({"error": "invalid_request", "error_description": "A form is expected."}, 400)
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        status, body = tokens.grant(form)
+        return JSONResponse(body, status, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @router.post(CMA)
+    async def create(request: Request) -> Response:
+        stats.requests["POST content"] += 1
+        if refused := guard(request, MANAGEMENT_SCOPE):
+            return refused
+        try:
+            body, validate = await _body(request)
+            item = tree.create(body, None, validate)
+        except Problem as problem:
+            return problem.response()
+        stats.items_received["content"] += 1
+        return JSONResponse(item.as_json(tree), 201)
+
+    @router.put(f"{CMA}/{{reference}}")
+    async def create_or_replace(reference: str, request: Request) -> Response:
+        stats.requests["PUT content"] += 1
+        if refused := guard(request, MANAGEMENT_SCOPE):
+            return refused
+        try:
+            guid = _guid(reference)
+            body, validate = await _body(request)
+            current = tree.find(guid)
+            item = tree.replace(current, body, validate) if current else tree.create(body, guid, validate)
+        except Problem as problem:
+            return problem.response()
+        stats.items_received["content"] += 1
+        return JSONResponse(item.as_json(tree), 200 if current else 201)
+
+    @router.patch(f"{CMA}/{{reference}}")
+    async def patch(reference: str, request: Request) -> Response:
+        stats.requests["PATCH content"] += 1
+        if refused := guard(request, MANAGEMENT_SCOPE):
+            return refused
+        try:
+            current = found(reference)
+            body, validate = await _body(request)
+            item = tree.patch(current, body, validate)
+        except Problem as problem:
+            return problem.response()
+        return JSONResponse(item.as_json(tree))
+
+    @router.get(f"{CMA}/{{reference}}")
+    def read(reference: str, request: Request) -> Response:
+        stats.requests["GET content"] += 1
+        if refused := guard(request, MANAGEMENT_SCOPE):
+            return refused
+        try:
+            return JSONResponse(found(reference).as_json(tree))
+        except Problem as problem:
+            return problem.response()
+
+    @router.delete(f"{CMA}/{{reference}}")
+    def delete(reference: str, request: Request) -> Response:
+        stats.requests["DELETE content"] += 1
+        if refused := guard(request, MANAGEMENT_SCOPE):
+            return refused
+        try:
+            permanent = _flag(request.headers.get(PERMANENT_DELETE))
+            tree.delete(found(reference), permanent)
+        except Problem as problem:
+            return problem.response()
+        return Response(status_code=204)
+
+    @router.get(f"{CDA}/{{reference}}/children")
+    def children(reference: str, request: Request) -> Response:
+        stats.requests["GET children"] += 1
+        if refused := guard(request, DELIVERY_SCOPE):
+            return refused
+        try:
+            parent = found(reference)
+            top = _top(request.query_params.get("top"))
+            after = _after(request.headers.get(CONTINUATION), parent.id)
+        except Problem as problem:
+            return problem.response()
+        items = tree.children(parent, after, top + 1)
+        headers = {}
+        if len(items) > top:
+            items = items[:top]
+            headers[CONTINUATION] = _token(parent.id, items[-1].id)
+        return JSONResponse([item.as_json(tree) for item in items], headers=headers)
+
+    return router
+
+
+async def _body(request: Request) -> tuple[dict[str, Any], bool]:
+    """The JSON object sent, and whether validation is complete (the default) or minimal."""
+    mode = (request.headers.get(VALIDATION_MODE) or "complete").lower()
+    if mode not in ("complete", "minimal"):
+        raise Problem(400, "Bad Request", f"{VALIDATION_MODE} must be 'complete' or 'minimal'.")
+    if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+        raise Problem(415, "Unsupported Media Type", "The body must be application/json.")
+    raw = await request.body()
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise Problem(413, "Payload Too Large", f"The request body exceeds {MAX_REQUEST_BYTES} bytes.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, "Bad Request", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "Bad Request", "The body must be a JSON object describing a content item.")
+    return body, mode == "complete"
+
+
+def _guid(reference: str) -> str:
+    try:
+        return str(uuid.UUID(reference))
+    except ValueError:
+        raise Problem(400, "Bad Request", f"'{reference}' is not a content GUID.") from None
+
+
+def _flag(value: str | None) -> bool:
+    if value is None:
+        return False
+    if value.lower() not in ("true", "false"):
+        raise Problem(400, "Bad Request", f"{PERMANENT_DELETE} must be true or false.")
+    return value.lower() == "true"
+
+
+def _top(value: str | None) -> int:
+    if value is None:
+        return MAX_TOP
+    if not value.isdigit() or not 1 <= int(value) <= MAX_TOP:
+        raise Problem(400, "Bad Request", f"top must be a whole number from 1 to {MAX_TOP}.")
+    return int(value)
+
+
+def _token(parent_id: int, last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{parent_id}|{last_id}".encode()).decode()
+
+
+def _after(token: str | None, parent_id: int) -> int:
+    """Where a continuation token left off: opaque to clients, bound to the parent it was issued for."""
+    if not token:
+        return 0
+    try:
+        parent, last = base64.urlsafe_b64decode(token.encode()).decode().split("|")
+        if int(parent) == parent_id:
+            return int(last)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise Problem(400, "Bad Request", f"The {CONTINUATION} token is not valid for this listing.")

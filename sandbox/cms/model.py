@@ -1,0 +1,384 @@
+"""The sandbox CMS's content: the content types it knows and the content tree, in memory.
+
+Optimizely CMS keeps every content item in one tree: the root (id 1), the wastebasket (2) and the global
+assets folder (3) exist in every installation; a site is a start page under the root. Each item has an
+integer id and a GUID (its contentLink), a parent, a name, a URL segment unique among its siblings, a
+content type, a language branch, a version status and the properties its type declares. This module
+checks a write against those rules and answers with the vendor's ProblemDetails (see problems.py); the
+web layer (api.py) only translates HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .problems import Problem
+
+ROOT_ID, WASTEBASKET_ID, GLOBAL_ASSETS_ID = 1, 2, 3
+LANGUAGES = ("en",)
+STATUSES = ("CheckedOut", "CheckedIn", "Published")
+"""The version statuses a write may ask for (the CMS has more, e.g. AwaitingApproval, DelayedPublish)."""
+STRING_LIMIT = 255
+"""A String property, a name and a URL segment hold at most 255 characters (longer text is LongString)."""
+SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_~.-]*$")
+"""A URL segment the CMS accepts: lower-case letters, digits and - _ ~ . (what its segment creator makes)."""
+SYSTEM_FIELDS = frozenset(
+    {
+        "contentLink",
+        "name",
+        "language",
+        "contentType",
+        "parentLink",
+        "routeSegment",
+        "status",
+        "url",
+        "changed",
+        "created",
+        "saved",
+        "startPublish",
+        "stopPublish",
+        "existingLanguages",
+        "masterLanguage",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """A content type: its base (Page, Media, Image, Folder), its properties by data type, the required ones."""
+
+    name: str
+    base: str
+    properties: dict[str, str]
+    required: frozenset[str] = frozenset()
+
+
+def _page(name: str, *extra: tuple[str, str]) -> ContentType:
+    props = {"heading": "String", "teaserText": "LongString", "mainBody": "XhtmlString", "sohPath": "String"}
+    return ContentType(name, "Page", props | dict(extra), frozenset({"heading"}))
+
+
+def _media(name: str, base: str) -> ContentType:
+    props = {"mediaType": "String", "sha256": "String", "sohPath": "String"}
+    return ContentType(name, base, props, frozenset({"mediaType", "sha256"}))
+
+
+CONTENT_TYPES = {
+    t.name: t
+    for t in (
+        _page("SohStartPage"),
+        _page("SohStandardPage"),
+        _page("SohArticlePage", ("publishedDate", "Date")),
+        _page("SohNewsPage", ("publishedDate", "Date")),
+        ContentType("SohContainerPage", "Page", {"sohPath": "String"}),
+        _media("SohDocumentFile", "Media"),
+        _media("SohImageFile", "Image"),
+        ContentType("SysContentFolder", "Folder", {}),
+        ContentType("SysRoot", "Page", {}),
+        ContentType("SysRecycleBin", "Page", {}),
+    )
+}
+SYSTEM_TYPES = frozenset({"SysRoot", "SysRecycleBin"})
+
+
+@dataclass
+class Content:
+    id: int
+    guid: str
+    parent_id: int | None
+    name: str
+    route_segment: str
+    content_type: str
+    language: str = "en"
+    status: str = "CheckedOut"
+    properties: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+    saved: str = ""
+
+    def as_json(self, tree: Tree) -> dict[str, Any]:
+        kind = CONTENT_TYPES[self.content_type]
+        answer: dict[str, Any] = {
+            "contentLink": {"id": self.id, "workId": 0, "guidValue": self.guid},
+            "name": self.name,
+            "language": {"name": self.language},
+            "contentType": [kind.base, self.content_type],
+            "parentLink": tree.link(self.parent_id) if self.parent_id is not None else None,
+            "routeSegment": self.route_segment,
+            "status": self.status,
+            "created": self.created,
+            "saved": self.saved,
+        }
+        for name, data_type in kind.properties.items():
+            answer[name] = {"value": self.properties.get(name), "propertyDataType": data_type}
+        return answer
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _invalid(errors: dict[str, list[str]]) -> Problem:
+    return Problem(400, "One or more validation errors occurred.", errors=errors)
+
+
+class Tree:
+    """Every content item, by id and by GUID; one lock, so concurrent writes cannot both take a segment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._by_id: dict[int, Content] = {}
+        self._by_guid: dict[str, Content] = {}
+        self._next_id = 1
+        for name, kind, parent in (
+            ("Root", "SysRoot", None),
+            ("Recycle Bin", "SysRecycleBin", ROOT_ID),
+            ("For All Sites", "SysContentFolder", ROOT_ID),
+        ):
+            self._add(str(uuid.uuid4()), parent, name, name.lower().replace(" ", "-"), kind, "Published", {})
+
+    def _add(
+        self, guid: str, parent: int | None, name: str, segment: str, kind: str, status: str, props: dict
+    ) -> Content:
+        now = _now()
+        item = Content(self._next_id, guid, parent, name, segment, kind, "en", status, props, now, now)
+        self._next_id += 1
+        self._by_id[item.id], self._by_guid[guid] = item, item
+        return item
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def find(self, reference: str) -> Content | None:
+        """By integer id or GUID (a reference with a work id, '5_12', is refused as the CMS refuses it)."""
+        with self._lock:
+            if reference.isdigit():
+                return self._by_id.get(int(reference))
+            try:
+                return self._by_guid.get(str(uuid.UUID(reference)))
+            except ValueError:
+                raise _invalid({"contentReference": [f"'{reference}' is not a content id or GUID"]}) from None
+
+    def link(self, content_id: int) -> dict[str, Any]:
+        return {"id": content_id, "workId": 0, "guidValue": self._by_id[content_id].guid}
+
+    def children(self, parent: Content, after: int, top: int, published_only: bool = True) -> list[Content]:
+        with self._lock:
+            return [
+                c
+                for c in sorted(self._by_id.values(), key=lambda c: c.id)
+                if c.parent_id == parent.id and c.id > after and (c.status == "Published" or not published_only)
+            ][:top]
+
+    def descendants(self, content: Content) -> Iterator[Content]:
+        with self._lock:
+            for child in [c for c in self._by_id.values() if c.parent_id == content.id]:
+                yield child
+                yield from self.descendants(child)
+
+    def path_of(self, content: Content) -> list[str]:
+        """The URL segments from the root's child down to `content` (sandbox only: tests count by path)."""
+        segments = []
+        while content.parent_id not in (None, ROOT_ID):
+            segments.append(content.route_segment)
+            content = self._by_id[content.parent_id]
+        return [content.route_segment, *reversed(segments)]
+
+    def __iter__(self) -> Iterator[Content]:
+        with self._lock:
+            return iter(list(self._by_id.values()))
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def create(self, body: dict[str, Any], guid: str | None, validate: bool) -> Content:
+        """A new item from a create (POST, or PUT of an unknown GUID): type, parent and name required."""
+        with self._lock:
+            fields = _fields(body, None)
+            missing = [f for f in ("name", "contentType", "parentLink") if f not in fields]
+            if missing:
+                raise _invalid({f: [f"The {f} field is required."] for f in missing})
+            parent = self._parent(fields["parentLink"])
+            kind = CONTENT_TYPES[fields["contentType"]]
+            guid = guid or fields.get("guid") or str(uuid.uuid4())
+            if guid in self._by_guid:
+                raise Problem(409, "Conflict", f"Content with GUID {guid} already exists.")
+            segment = fields.get("routeSegment") or _segment_from(fields["name"])
+            self._segment_free(parent.id, segment, None)
+            props = _properties(kind, body, {}, validate, fields.get("status", "CheckedOut"))
+            item = self._add(
+                guid, parent.id, fields["name"], segment, kind.name, fields.get("status", "CheckedOut"), props
+            )
+            item.language = fields.get("language", "en")
+            return item
+
+    def replace(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
+        """PUT of an existing GUID: every field replaced; the hierarchy and the type stay."""
+        with self._lock:
+            fields = _fields(body, current)
+            if "parentLink" in fields and self._parent(fields["parentLink"]).id != current.parent_id:
+                raise _invalid({"parentLink": ["This endpoint cannot be used to update the content hierarchy."]})
+            return self._update(current, fields, body, validate, {})
+
+    def patch(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
+        """PATCH: only the fields given change; a parentLink is refused (moving has its own endpoint)."""
+        with self._lock:
+            fields = _fields(body, current)
+            if "parentLink" in fields:
+                raise _invalid({"parentLink": ["The content hierarchy cannot be changed by PATCH."]})
+            return self._update(current, fields, body, validate, current.properties)
+
+    def _update(self, current: Content, fields: dict, body: dict, validate: bool, base: dict) -> Content:
+        if current.content_type in SYSTEM_TYPES or current.id == GLOBAL_ASSETS_ID:
+            raise Problem(403, "Forbidden", "System content cannot be changed.")
+        if fields.get("contentType", current.content_type) != current.content_type:
+            raise _invalid({"contentType": ["The content type of existing content cannot be changed."]})
+        segment = fields.get("routeSegment") or current.route_segment
+        self._segment_free(current.parent_id, segment, current.id)
+        status = fields.get("status", current.status)
+        current.properties = _properties(CONTENT_TYPES[current.content_type], body, base, validate, status)
+        current.name = fields.get("name", current.name)
+        current.route_segment, current.status = segment, status
+        current.language = fields.get("language", current.language)
+        current.saved = _now()
+        return current
+
+    def delete(self, current: Content, permanent: bool) -> None:
+        """Into the wastebasket with its descendants, or gone for good (x-epi-permanent-delete)."""
+        with self._lock:
+            if current.content_type in SYSTEM_TYPES or current.id in (ROOT_ID, WASTEBASKET_ID, GLOBAL_ASSETS_ID):
+                raise Problem(403, "Forbidden", "System content cannot be deleted.")
+            if not permanent:
+                current.parent_id = WASTEBASKET_ID
+                return
+            for item in [current, *self.descendants(current)]:
+                del self._by_id[item.id], self._by_guid[item.guid]
+
+    def _parent(self, link: dict[str, Any]) -> Content:
+        parent = None
+        if isinstance(link.get("guidValue"), str):
+            parent = self.find(link["guidValue"])
+        elif isinstance(link.get("id"), int) and not isinstance(link.get("id"), bool):
+            parent = self._by_id.get(link["id"])
+        else:
+            raise _invalid({"parentLink": ["A parentLink needs an id or a guidValue."]})
+        if parent is None:
+            raise _invalid({"parentLink": ["The parent content does not exist."]})
+        return parent
+
+    def _segment_free(self, parent_id: int | None, segment: str, own_id: int | None) -> None:
+        for other in self._by_id.values():
+            if other.parent_id == parent_id and other.route_segment == segment and other.id != own_id:
+                raise Problem(
+                    409,
+                    "Conflict",
+                    f"The URL segment '{segment}' is already used by content {other.id} under its parent.",
+                )
+
+
+def _segment_from(name: str) -> str:
+    segment = re.sub(r"[^a-z0-9_~.-]+", "-", name.lower()).strip("-") or "content"
+    return segment[:STRING_LIMIT]
+
+
+def _fields(body: dict[str, Any], current: Content | None) -> dict[str, Any]:
+    """The system fields of a request, checked for shape (the properties are checked by _properties)."""
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {}
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or not name.strip() or len(name) > STRING_LIMIT:
+            errors["name"] = [f"The name must be text of 1 to {STRING_LIMIT} characters."]
+        else:
+            fields["name"] = name
+    if "contentType" in body:
+        kinds = body["contentType"]
+        if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
+            errors["contentType"] = ["The contentType must be a list of type names."]
+        elif kinds[-1] not in CONTENT_TYPES or kinds[-1] in SYSTEM_TYPES:
+            errors["contentType"] = [f"The content type '{kinds[-1]}' does not exist."]
+        else:
+            fields["contentType"] = kinds[-1]
+    if "parentLink" in body:
+        if not isinstance(body["parentLink"], dict):
+            errors["parentLink"] = ["The parentLink must be an object with an id or a guidValue."]
+        else:
+            fields["parentLink"] = body["parentLink"]
+    if "routeSegment" in body and body["routeSegment"] is not None:
+        segment = body["routeSegment"]
+        if not isinstance(segment, str) or not SEGMENT.match(segment) or len(segment) > STRING_LIMIT:
+            errors["routeSegment"] = [f"'{segment}' is not a valid URL segment (a-z, 0-9, - _ ~ .)."]
+        else:
+            fields["routeSegment"] = segment
+    if "status" in body:
+        if body["status"] not in STATUSES:
+            errors["status"] = [f"The status must be one of {', '.join(STATUSES)}."]
+        else:
+            fields["status"] = body["status"]
+    if "language" in body:
+        language = body["language"]
+        name = language.get("name") if isinstance(language, dict) else None
+        if name not in LANGUAGES:
+            errors["language"] = [f"The language must be one of the site's: {', '.join(LANGUAGES)}."]
+        else:
+            fields["language"] = name
+    if isinstance(body.get("contentLink"), dict) and "guidValue" in body["contentLink"]:
+        try:
+            fields["guid"] = str(uuid.UUID(str(body["contentLink"]["guidValue"])))
+        except ValueError:
+            errors["contentLink"] = ["The contentLink's guidValue is not a GUID."]
+    if errors:
+        raise _invalid(errors)
+    return fields
+
+
+def _properties(kind: ContentType, body: dict, base: dict, validate: bool, status: str) -> dict[str, Any]:
+    """The type's properties from the body's `{"value": ...}` objects; an unknown one or a wrong data type is a
+    400; a required one missing when publishing is a 422, unless validation is minimal."""
+    props = dict(base)
+    errors: dict[str, list[str]] = {}
+    for name, given in body.items():
+        if name in SYSTEM_FIELDS:
+            continue
+        if name not in kind.properties:
+            errors[name] = [f"The content type {kind.name} has no property '{name}'."]
+            continue
+        value = given.get("value") if isinstance(given, dict) else given
+        try:
+            props[name] = _value(kind.properties[name], value)
+        except ValueError as error:
+            errors[name] = [str(error)]
+    if errors:
+        raise _invalid(errors)
+    missing = sorted(n for n in kind.required if props.get(n) in (None, ""))
+    if validate and status == "Published" and missing:
+        raise Problem(
+            422,
+            "Content validation failed",
+            "The content cannot be published: required properties have no value.",
+            errors={n: [f"{n} is required."] for n in missing},
+        )
+    return props
+
+
+def _value(data_type: str, value: Any) -> Any:
+    """A property value as the data type stores it (ValueError says why not)."""
+    if value is None:
+        return None
+    if data_type in ("String", "LongString", "XhtmlString"):
+        if not isinstance(value, str):
+            raise ValueError(f"{data_type} expects text.")
+        if data_type == "String" and len(value) > STRING_LIMIT:
+            raise ValueError(f"A String property holds at most {STRING_LIMIT} characters.")
+        return value
+    if data_type == "Date":
+        try:
+            when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date.") from None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise ValueError(f"unknown data type {data_type}")

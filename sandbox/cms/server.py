@@ -1,0 +1,118 @@
+"""The sandbox CMS: its state, its web app, and how to run it.
+
+`start(cms)` serves it from a background thread for tests (a context manager; port 0 picks a free port);
+`serve(cms, port)` in the foreground until Ctrl-C (the CLI).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from sandbox.platform.faults import FaultMiddleware, Faults
+from sandbox.platform.store import Stats
+
+from . import api
+from .auth import Tokens
+from .model import ROOT_ID, Tree
+from .problems import Problem, problem_body
+
+
+@dataclass
+class SandboxCMS:
+    """A CMS: one OAuth client it knows, the lifetime of its tokens, its content tree and its fault mode."""
+
+    client_id: str = "soh-onboarding"
+    client_secret: str = field(default="sandbox-secret", repr=False)
+    token_lifetime: float = 3600.0
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        self.tokens = Tokens(self.client_id, self.client_secret, self.token_lifetime)
+        self.tree = Tree()
+        self.store = SimpleNamespace(stats=Stats())  # what FaultMiddleware counts faults in
+
+    def app(self) -> FastAPI:
+        return create_app(self)
+
+    def paths(self) -> Counter[str]:
+        """How many items the tree holds at each path below the root (sandbox only: a duplicate shows as 2)."""
+        return Counter("/" + "/".join(self.tree.path_of(item)) + "/" for item in self.tree if item.id != ROOT_ID)
+
+
+def _applies(path: str) -> bool:
+    return path.startswith(f"{api.PREFIX}/")
+
+
+def create_app(cms: SandboxCMS) -> FastAPI:
+    app = FastAPI(title="Optimizely CMS (sandbox)", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(api.build_router(cms))
+
+    @app.get("/_sandbox/stats", include_in_schema=False)
+    def stats() -> dict:
+        """Sandbox only: what clients sent, and the faults served."""
+        return cms.store.stats.as_dict() | {"fault_mode": cms.faults.as_dict(), "tokens": cms.tokens.issued_count}
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return Problem(404, "Not Found").response()
+
+    app.add_middleware(FaultMiddleware, platform=cms, applies=_applies, error_body=problem_body)
+    return app
+
+
+class RunningCMS:
+    """A CMS served from a background thread: `.url` (no trailing slash), `.stop()`."""
+
+    def __init__(self, cms: SandboxCMS, port: int = 0, verbose: bool = False) -> None:
+        self.cms = cms
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            cms.app(), log_level="info" if verbose else "warning", access_log=verbose, lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox-cms", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox CMS did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+    def __enter__(self) -> RunningCMS:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(cms: SandboxCMS, port: int = 0, verbose: bool = False) -> RunningCMS:
+    return RunningCMS(cms, port, verbose)
+
+
+def serve(cms: SandboxCMS, port: int, verbose: bool = True) -> None:
+    """Serve in the foreground until interrupted, saying where."""
+    print(
+        f"Sandbox Optimizely CMS on http://127.0.0.1:{port}/ (token /api/episerver/connect/token, Content Management "
+        f"API /api/episerver/v3.0/contentmanagement; in memory; Ctrl-C to stop)",
+        flush=True,
+    )
+    uvicorn.run(cms.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose)
