@@ -70,6 +70,7 @@ class Item:
     segment: str
     content_type: str
     properties: dict[str, Any]
+    kind: str = "page"  # or "asset": which tree, and which GUID space
 
     def body(self) -> dict[str, Any]:
         """The Content Management API's content model, published."""
@@ -169,36 +170,39 @@ def _refusal(page: dict[str, Any]) -> str | None:
     return None
 
 
-def _tree(tenant: str, kind: str, root: Item, leaves: dict[str, tuple[str, str, dict]], container: str) -> list[Item]:
+def _tree(
+    tenant: str, kind: str, root: Item, leaves: dict[str, tuple[str, str, dict]], container: str
+) -> tuple[list[Item], list[Unmapped]]:
     """Items for `leaves` (path -> name, type, properties) under `root`, with a `container` item for every
-    segment without a leaf of its own; parents first."""
-    items: dict[str, Item] = {"/": root}
-    for path in sorted(leaves, key=lambda p: (len(_segments(p)), p)):
-        segments = _segments(path)
+    segment without a leaf of its own, parents first; and the leaves whose segments another leaf already has
+    (/a/b and /a/b/ are one URL segment under /a/)."""
+    items: dict[tuple[str, ...], Item] = {(): root}
+    clashes: list[Unmapped] = []
+    ordered = sorted(leaves, key=lambda p: (len(_segments(p)), p))
+    claimed: dict[tuple[str, ...], str] = {}
+    for path in ordered:
+        segments = tuple(_segments(path))
+        if segments in claimed:
+            clashes.append(Unmapped(path, f"has the same URL segments as {claimed[segments]}"))
+        else:
+            claimed[segments] = path
+    for segments in claimed:
         for depth in range(1, len(segments) + 1):
-            here = _prefix(segments[:depth])
+            here = segments[:depth]
             if here in items:
                 continue
-            parent = items[_prefix(segments[: depth - 1])]
-            name, content_type, props = leaves.get(here) or (
-                segments[depth - 1],
-                container,
-                _container_props(kind, here),
-            )
+            own = claimed.get(here)
+            name, content_type, props = leaves[own] if own else (here[-1], container, _container_props(kind, here))
+            where = own or _prefix(list(here))
+            parent = {"guidValue": items[here[:-1]].guid}
             items[here] = Item(
-                content_guid(tenant, kind, here),
-                here,
-                {"guidValue": parent.guid},
-                name,
-                segments[depth - 1],
-                content_type,
-                props,
+                content_guid(tenant, kind, where), where, parent, name, here[-1], content_type, props, kind
             )
-    return sorted(items.values(), key=lambda i: (len(_segments(i.path)), i.path))
+    return sorted(items.values(), key=lambda i: (len(_segments(i.path)), i.path)), clashes
 
 
-def _container_props(kind: str, path: str) -> dict[str, Any]:
-    return {"sohPath": path} if kind == "page" else {}
+def _container_props(kind: str, segments: tuple[str, ...]) -> dict[str, Any]:
+    return {"sohPath": _prefix(list(segments))} if kind == "page" else {}
 
 
 def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], assets: Iterable[dict[str, Any]]) -> Plan:
@@ -227,7 +231,7 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
             continue
         media = "SohImageFile" if asset["content_type"].startswith("image/") else "SohDocumentFile"
         props = {"mediaType": asset["content_type"], "sha256": asset["sha256"], "sohPath": asset["path"]}
-        files[_prefix(segments)] = (segments[-1], media, props)
+        files[asset["path"]] = (segments[-1], media, props)
     folder = Item(
         content_guid(tenant, "asset", "/"),
         "/",
@@ -236,9 +240,11 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
         tenant,
         FOLDER_TYPE,
         {},
+        "asset",
     )
-    items = _tree(tenant, "page", start, leaves, CONTAINER_TYPE) + _tree(tenant, "asset", folder, files, FOLDER_TYPE)
-    return Plan(items, unmapped, (start.guid, folder.guid))
+    page_items, page_clashes = _tree(tenant, "page", start, leaves, CONTAINER_TYPE)
+    asset_items, asset_clashes = _tree(tenant, "asset", folder, files, FOLDER_TYPE)
+    return Plan(page_items + asset_items, unmapped + page_clashes + asset_clashes, (start.guid, folder.guid))
 
 
 # --- the sync -----------------------------------------------------------------------------------
