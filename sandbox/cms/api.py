@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from .auth import DELIVERY_SCOPE, MANAGEMENT_SCOPE
-from .model import Content
+from .model import Content, parse_guid
 from .problems import Problem
 
 PREFIX = "/api/episerver"
@@ -42,7 +41,7 @@ def build_router(cms: Any) -> APIRouter:
         if refused == 401:
             return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         if refused == 403:
-            return Response(status_code=403)
+            return Problem(403, "Forbidden", f"The token does not carry the scope {scope}.").response()
         return None
 
     def found(reference: str) -> Content:
@@ -146,7 +145,7 @@ def build_router(cms: Any) -> APIRouter:
 
 async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     """The JSON object sent, and whether validation is complete (the default) or minimal."""
-    mode = (request.headers.get(VALIDATION_MODE) or "complete").lower()
+    mode = request.headers.get(VALIDATION_MODE) or "complete"
     if mode not in ("complete", "minimal"):
         raise Problem(400, "Bad Request", f"{VALIDATION_MODE} must be 'complete' or 'minimal'.")
     if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
@@ -164,24 +163,24 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
 
 
 def _guid(reference: str) -> str:
-    try:
-        return str(uuid.UUID(reference))
-    except ValueError:
-        raise Problem(400, "Bad Request", f"'{reference}' is not a content GUID.") from None
+    guid = parse_guid(reference)
+    if guid is None:
+        raise Problem(400, "Bad Request", f"'{reference}' is not a content GUID.")
+    return guid
 
 
 def _flag(value: str | None) -> bool:
     if value is None:
         return False
-    if value.lower() not in ("true", "false"):
+    if value not in ("true", "false"):
         raise Problem(400, "Bad Request", f"{PERMANENT_DELETE} must be true or false.")
-    return value.lower() == "true"
+    return value == "true"
 
 
 def _top(value: str | None) -> int:
     if value is None:
         return MAX_TOP
-    if not value.isdigit() or not 1 <= int(value) <= MAX_TOP:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_TOP:
         raise Problem(400, "Bad Request", f"top must be a whole number from 1 to {MAX_TOP}.")
     return int(value)
 

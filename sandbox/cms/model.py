@@ -28,25 +28,14 @@ STRING_LIMIT = 255
 """A String property, a name and a URL segment hold at most 255 characters (longer text is LongString)."""
 SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_~.-]*$")
 """A URL segment the CMS accepts: lower-case letters, digits and - _ ~ . (what its segment creator makes)."""
-SYSTEM_FIELDS = frozenset(
-    {
-        "contentLink",
-        "name",
-        "language",
-        "contentType",
-        "parentLink",
-        "routeSegment",
-        "status",
-        "url",
-        "changed",
-        "created",
-        "saved",
-        "startPublish",
-        "stopPublish",
-        "existingLanguages",
-        "masterLanguage",
-    }
-)
+INPUT_FIELDS = frozenset({"contentLink", "name", "language", "contentType", "parentLink", "routeSegment", "status"})
+"""The system fields a write may set; every other member of its body is a property of the content type."""
+GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def parse_guid(value: object) -> str | None:
+    """A GUID in its usual hyphenated form, lower-cased; None for anything else."""
+    return value.lower() if isinstance(value, str) and GUID.match(value) else None
 
 
 @dataclass(frozen=True)
@@ -156,12 +145,12 @@ class Tree:
     def find(self, reference: str) -> Content | None:
         """By integer id or GUID (a reference with a work id, '5_12', is refused as the CMS refuses it)."""
         with self._lock:
-            if reference.isdigit():
+            if reference.isascii() and reference.isdigit():
                 return self._by_id.get(int(reference))
-            try:
-                return self._by_guid.get(str(uuid.UUID(reference)))
-            except ValueError:
-                raise _invalid({"contentReference": [f"'{reference}' is not a content id or GUID"]}) from None
+            guid = parse_guid(reference)
+            if guid is None:
+                raise _invalid({"contentReference": [f"'{reference}' is not a content id or GUID"]})
+            return self._by_guid.get(guid)
 
     def link(self, content_id: int) -> dict[str, Any]:
         return {"id": content_id, "workId": 0, "guidValue": self._by_id[content_id].guid}
@@ -259,8 +248,11 @@ class Tree:
 
     def _parent(self, link: dict[str, Any]) -> Content:
         parent = None
-        if isinstance(link.get("guidValue"), str):
-            parent = self.find(link["guidValue"])
+        if "guidValue" in link:
+            guid = parse_guid(link["guidValue"])
+            if guid is None:
+                raise _invalid({"parentLink": ["The parentLink's guidValue is not a GUID."]})
+            parent = self._by_guid.get(guid)
         elif isinstance(link.get("id"), int) and not isinstance(link.get("id"), bool):
             parent = self._by_id.get(link["id"])
         else:
@@ -325,11 +317,13 @@ def _fields(body: dict[str, Any], current: Content | None) -> dict[str, Any]:
             errors["language"] = [f"The language must be one of the site's: {', '.join(LANGUAGES)}."]
         else:
             fields["language"] = name
-    if isinstance(body.get("contentLink"), dict) and "guidValue" in body["contentLink"]:
-        try:
-            fields["guid"] = str(uuid.UUID(str(body["contentLink"]["guidValue"])))
-        except ValueError:
-            errors["contentLink"] = ["The contentLink's guidValue is not a GUID."]
+    if "contentLink" in body:
+        link = body["contentLink"]
+        guid = parse_guid(link.get("guidValue")) if isinstance(link, dict) else None
+        if not isinstance(link, dict) or ("guidValue" in link and guid is None):
+            errors["contentLink"] = ["The contentLink must be an object whose guidValue is a GUID."]
+        elif guid:
+            fields["guid"] = guid
     if errors:
         raise _invalid(errors)
     return fields
@@ -341,14 +335,16 @@ def _properties(kind: ContentType, body: dict, base: dict, validate: bool, statu
     props = dict(base)
     errors: dict[str, list[str]] = {}
     for name, given in body.items():
-        if name in SYSTEM_FIELDS:
+        if name in INPUT_FIELDS:
             continue
         if name not in kind.properties:
             errors[name] = [f"The content type {kind.name} has no property '{name}'."]
             continue
-        value = given.get("value") if isinstance(given, dict) else given
+        if not isinstance(given, dict) or "value" not in given:
+            errors[name] = ['A property is given as {"value": ...}.']
+            continue
         try:
-            props[name] = _value(kind.properties[name], value)
+            props[name] = _value(kind.properties[name], given["value"])
         except ValueError as error:
             errors[name] = [str(error)]
     if errors:

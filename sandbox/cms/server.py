@@ -16,6 +16,8 @@ from types import SimpleNamespace
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
 from sandbox.platform.faults import FaultMiddleware, Faults
 from sandbox.platform.store import Stats
@@ -48,6 +50,14 @@ class SandboxCMS:
         return Counter("/" + "/".join(self.tree.path_of(item)) + "/" for item in self.tree if item.id != ROOT_ID)
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def _methods(route: APIRoute, request: Request) -> set[str]:
+    """The methods of `route` if it matches the request's path (Starlette's partial match)."""
+    return set(route.methods) if route.matches(request.scope)[0] == Match.PARTIAL else set()
+
+
 def _applies(path: str) -> bool:
     return path.startswith(f"{api.PREFIX}/")
 
@@ -63,6 +73,17 @@ def create_app(cms: SandboxCMS) -> FastAPI:
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return Problem(404, "Not Found").response()
+
+    @app.api_route(f"{api.PREFIX}/{{rest:path}}", methods=list(METHODS), include_in_schema=False)
+    def no_operation(rest: str, request: Request) -> JSONResponse:
+        """A path and method no operation answers: 405 listing every method the path has, as ASP.NET Core's
+        routing does (Starlette would name only its first route's), or 404."""
+        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) for m in _methods(r, request)})
+        if allowed:
+            answer = Problem(405, "Method Not Allowed").response()
+            answer.headers["Allow"] = ", ".join(allowed)
+            return answer
         return Problem(404, "Not Found").response()
 
     app.add_middleware(FaultMiddleware, platform=cms, applies=_applies, error_body=problem_body)
