@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -59,86 +60,74 @@ def build_router(cms: Any) -> APIRouter:
         status, body = tokens.grant(form)
         return JSONResponse(body, status, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    @router.post(CMA)
-    async def create(request: Request) -> Response:
-        stats.requests["POST content"] += 1
-        if refused := guard(request, MANAGEMENT_SCOPE):
+    async def handle(request: Request, label: str, scope: str, act: Callable[[], Awaitable[Response]]) -> Response:
+        """Count the call, check its token, answer a Problem the model raises as ProblemDetails."""
+        stats.requests[label] += 1
+        if refused := guard(request, scope):
             return refused
         try:
-            body, validate = await _body(request)
-            item = tree.create(body, None, validate)
+            return await act()
         except Problem as problem:
             return problem.response()
+
+    def written(item: Content, status: int) -> JSONResponse:
         stats.items_received["content"] += 1
-        return JSONResponse(item.as_json(tree), 201)
+        return JSONResponse(item.as_json(tree), status)
+
+    @router.post(CMA)
+    async def create(request: Request) -> Response:
+        async def act() -> Response:
+            body, validate = await _body(request)
+            return written(tree.create(body, None, validate), 201)
+
+        return await handle(request, "POST content", MANAGEMENT_SCOPE, act)
 
     @router.put(f"{CMA}/{{reference}}")
     async def create_or_replace(reference: str, request: Request) -> Response:
-        stats.requests["PUT content"] += 1
-        if refused := guard(request, MANAGEMENT_SCOPE):
-            return refused
-        try:
+        async def act() -> Response:
             guid = _guid(reference)
             body, validate = await _body(request)
             current = tree.find(guid)
-            item = tree.replace(current, body, validate) if current else tree.create(body, guid, validate)
-        except Problem as problem:
-            return problem.response()
-        stats.items_received["content"] += 1
-        return JSONResponse(item.as_json(tree), 200 if current else 201)
+            if current:
+                return written(tree.replace(current, body, validate), 200)
+            return written(tree.create(body, guid, validate), 201)
+
+        return await handle(request, "PUT content", MANAGEMENT_SCOPE, act)
 
     @router.patch(f"{CMA}/{{reference}}")
     async def patch(reference: str, request: Request) -> Response:
-        stats.requests["PATCH content"] += 1
-        if refused := guard(request, MANAGEMENT_SCOPE):
-            return refused
-        try:
+        async def act() -> Response:
             current = found(reference)
             body, validate = await _body(request)
-            item = tree.patch(current, body, validate)
-        except Problem as problem:
-            return problem.response()
-        return JSONResponse(item.as_json(tree))
+            return written(tree.patch(current, body, validate), 200)
+
+        return await handle(request, "PATCH content", MANAGEMENT_SCOPE, act)
 
     @router.get(f"{CMA}/{{reference}}")
-    def read(reference: str, request: Request) -> Response:
-        stats.requests["GET content"] += 1
-        if refused := guard(request, MANAGEMENT_SCOPE):
-            return refused
-        try:
+    async def read(reference: str, request: Request) -> Response:
+        async def act() -> Response:
             return JSONResponse(found(reference).as_json(tree))
-        except Problem as problem:
-            return problem.response()
+
+        return await handle(request, "GET content", MANAGEMENT_SCOPE, act)
 
     @router.delete(f"{CMA}/{{reference}}")
-    def delete(reference: str, request: Request) -> Response:
-        stats.requests["DELETE content"] += 1
-        if refused := guard(request, MANAGEMENT_SCOPE):
-            return refused
-        try:
-            permanent = _flag(request.headers.get(PERMANENT_DELETE))
-            tree.delete(found(reference), permanent)
-        except Problem as problem:
-            return problem.response()
-        return Response(status_code=204)
+    async def delete(reference: str, request: Request) -> Response:
+        async def act() -> Response:
+            tree.delete(found(reference), _flag(request.headers.get(PERMANENT_DELETE)))
+            return Response(status_code=204)
+
+        return await handle(request, "DELETE content", MANAGEMENT_SCOPE, act)
 
     @router.get(f"{CDA}/{{reference}}/children")
-    def children(reference: str, request: Request) -> Response:
-        stats.requests["GET children"] += 1
-        if refused := guard(request, DELIVERY_SCOPE):
-            return refused
-        try:
+    async def children(reference: str, request: Request) -> Response:
+        async def act() -> Response:
             parent = found(reference)
             top = _top(request.query_params.get("top"))
-            after = _after(request.headers.get(CONTINUATION), parent.id)
-        except Problem as problem:
-            return problem.response()
-        items = tree.children(parent, after, top + 1)
-        headers = {}
-        if len(items) > top:
-            items = items[:top]
-            headers[CONTINUATION] = _token(parent.id, items[-1].id)
-        return JSONResponse([item.as_json(tree) for item in items], headers=headers)
+            items = tree.children(parent, _after(request.headers.get(CONTINUATION), parent.id), top + 1)
+            headers = {CONTINUATION: _token(parent.id, items[top - 1].id)} if len(items) > top else {}
+            return JSONResponse([item.as_json(tree) for item in items[:top]], headers=headers)
+
+        return await handle(request, "GET children", DELIVERY_SCOPE, act)
 
     return router
 

@@ -6,9 +6,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -20,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from sandbox.platform.faults import FaultMiddleware, Faults
+from sandbox.platform.server import RunningPlatform
 from sandbox.platform.store import Stats
 
 from . import api
@@ -90,39 +88,12 @@ def create_app(cms: SandboxCMS) -> FastAPI:
     return app
 
 
-class RunningCMS:
-    """A CMS served from a background thread: `.url` (no trailing slash), `.stop()`."""
+class RunningCMS(RunningPlatform):
+    """A CMS served from a background thread as the platform sandbox serves its app: `.url`, `.stop()`."""
 
     def __init__(self, cms: SandboxCMS, port: int = 0, verbose: bool = False) -> None:
+        super().__init__(cms, port, verbose)  # any object with .app() is served
         self.cms = cms
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            cms.app(), log_level="info" if verbose else "warning", access_log=verbose, lifespan="off"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="sandbox-cms", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the sandbox CMS did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=15)
-
-    def __enter__(self) -> RunningCMS:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start(cms: SandboxCMS, port: int = 0, verbose: bool = False) -> RunningCMS:
