@@ -86,29 +86,40 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str) -> None:
-    """Refuse a platform URL that would send the token where it should not go (see the module's doc)."""
+@dataclass(frozen=True)
+class Service:
+    """Whose URL check_url checks, for its messages: what to call it, where its URL and secret are set, and
+    the exception its client raises."""
+
+    name: str = "the platform"
+    url_setting: str = "SOH_PLATFORM_URL, or the Connection soh_platform's schema https"
+    secret_setting: str = "SOH_PLATFORM_TOKEN, or the Connection soh_platform's password"
+    error: type[Exception] = PlatformError
+
+
+def check_url(url: str, service: Service = Service()) -> None:
+    """Refuse a URL that would send the token (or any secret) where it should not go (see the module's doc)."""
+    name, error = service.name, service.error
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
     except ValueError:
-        raise PlatformError("the platform's URL is not a URL (a bracket or a port out of place)") from None
+        raise error(f"{name}'s URL is not a URL (a bracket or a port out of place)") from None
     if parts.username or parts.password:
-        raise PlatformError(
-            "the platform's URL must not hold a user name or password: give the token as the token "
-            "(SOH_PLATFORM_TOKEN, or the Connection soh_platform's password)"
+        raise error(
+            f"{name}'s URL must not hold a user name or password: give the secret where secrets go "
+            f"({service.secret_setting})"
         )
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise PlatformError(f"the platform's URL must start with http:// or https://, not {url!r}")
+        raise error(f"{name}'s URL must start with http:// or https://, not {url!r}")
     if not host:
-        raise PlatformError(f"the platform's URL names no host: {url!r}")
+        raise error(f"{name}'s URL names no host: {url!r}")
     if scheme == "http" and not is_loopback(host):
-        raise PlatformError(
-            f"the platform's URL {url!r} is plain http:// to {host}, which is not this machine: the token would "
-            f"cross the network unencrypted. Use https://{parts.netloc}{parts.path} (SOH_PLATFORM_URL, or the "
-            "Connection soh_platform's schema https); plain http:// is only for loopback (127.0.0.0/8, ::1, "
-            "localhost), as the sandbox platform is"
+        raise error(
+            f"{name}'s URL {url!r} is plain http:// to {host}, which is not this machine: the token would "
+            f"cross the network unencrypted. Use https://{parts.netloc}{parts.path} ({service.url_setting}); "
+            "plain http:// is only for loopback (127.0.0.0/8, ::1, localhost), as the sandbox is"
         )
 
 

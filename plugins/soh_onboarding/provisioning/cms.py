@@ -28,7 +28,7 @@ from urllib.parse import quote
 import requests
 
 from ..redact import redact
-from .client import CallStats, PlatformError, RetryPolicy, check_url, send_with_retries
+from .client import CallStats, PlatformError, RetryPolicy, Service, check_url, send_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,7 @@ class CmsCredentials:
     scope: str = SCOPES
 
     def __post_init__(self) -> None:
-        try:
-            check_url(self.base_url)
-        except PlatformError as error:
-            raise CmsError(str(error).replace("platform", "CMS")) from None
+        check_url(self.base_url, Service("the CMS", URL_ENV, SECRET_ENV, CmsError))
         if not self.client_id or not self.client_secret:
             raise CmsError("the CMS's OAuth client id and secret must not be empty")
 
