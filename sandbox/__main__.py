@@ -105,7 +105,8 @@ def _cms(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
-        description="Local stand-ins for the outside world: a legacy force website, the platform, its ingress.",
+        description="Local stand-ins for the outside world: a legacy force website, the platform, its ingress, "
+        "Optimizely CMS.",
     )
     sites = parser.add_subparsers(dest="site", required=True, metavar="SITE")
     legacy = sites.add_parser(

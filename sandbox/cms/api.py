@@ -87,10 +87,8 @@ def build_router(cms: Any) -> APIRouter:
         async def act() -> Response:
             guid = _guid(reference)
             body, validate = await _body(request)
-            current = tree.find(guid)
-            if current:
-                return written(tree.replace(current, body, validate), 200)
-            return written(tree.create(body, guid, validate), 201)
+            current, item = tree.put(guid, body, validate)
+            return written(item, 200 if current else 201)
 
         return await handle(request, "PUT content", MANAGEMENT_SCOPE, act)
 

@@ -204,6 +204,15 @@ class Tree:
             item.language = fields.get("language", "en")
             return item
 
+    def put(self, guid: str, body: dict[str, Any], validate: bool) -> tuple[Content | None, Content]:
+        """PUT by GUID: the item there before (None if it is new) and the item now. A contentLink in the body
+        naming another GUID is refused."""
+        with self._lock:
+            if _fields(body, None).get("guid", guid) != guid:
+                raise _invalid({"contentLink": ["The contentLink's guidValue differs from the GUID in the URL."]})
+            current = self._by_guid.get(guid)
+            return current, self.replace(current, body, validate) if current else self.create(body, guid, validate)
+
     def replace(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
         """PUT of an existing GUID: every field replaced; the hierarchy and the type stay."""
         with self._lock:

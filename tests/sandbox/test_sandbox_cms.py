@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from conftest import run_sandbox
 from sandbox.cms import Faults, SandboxCMS, start
 from sandbox.cms.model import GLOBAL_ASSETS_ID, ROOT_ID
 
@@ -76,6 +77,10 @@ def test_the_tree_keeps_its_rules(cms) -> None:
     assert taken.status_code == 409 and taken.headers["content-type"] == "application/problem+json"
     again = s.post(f"{url}{API}", json=page("Home", {"id": ROOT_ID}, contentLink={"guidValue": guid}))
     assert again.status_code == 409
+    other = s.put(
+        f"{url}{API}/{guid}", json=page("Home", {"id": ROOT_ID}, contentLink={"guidValue": str(uuid.uuid4())})
+    )
+    assert other.status_code == 400 and "contentLink" in other.json()["errors"]
     moved = s.put(f"{url}{API}/{guid}", json=page("Home", {"id": GLOBAL_ASSETS_ID}))
     assert moved.status_code == 400 and "hierarchy" in moved.json()["errors"]["parentLink"][0]
     retyped = s.put(f"{url}{API}/{guid}", json=page("Home", {"id": ROOT_ID}) | {"contentType": ["SohNewsPage"]})
@@ -154,3 +159,8 @@ def test_the_fault_mode_answers_in_the_cms_shape_and_a_lost_answer_was_applied()
         time.sleep(0.8)
         assert s.get(f"{running.url}{API}/{guid}").json()["name"] == "Lost"  # written, answer lost
         assert dict(sandbox.store.stats.faults) == {"error": 1, "throttle": 1, "timeout": 1}
+
+
+def test_the_cli_wants_the_secret_from_the_environment() -> None:
+    done = run_sandbox("cms", "--port", "1", "--secret-env", "SOH_TEST_UNSET_CMS_SECRET")
+    assert done.returncode == 2 and "SOH_TEST_UNSET_CMS_SECRET" in done.stderr

@@ -158,9 +158,12 @@ class CmsClient:
         reply = self._send("POST", f"{self.base_url}{TOKEN_PATH}", f"POST {TOKEN_PATH}", data=form)
         if reply.status_code != 200:
             raise CmsError(f"POST {TOKEN_PATH}: {reply.status_code} {self._detail(reply)}", reply.status_code)
-        answer = reply.json()
-        lifetime = float(answer.get("expires_in") or 300)
-        self._token = _Token(answer["access_token"], self._clock() + lifetime - min(60.0, lifetime * EXPIRY_MARGIN))
+        try:
+            answer = reply.json()
+            value, lifetime = answer["access_token"], float(answer.get("expires_in") or 300)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise CmsError(f"POST {TOKEN_PATH}: 200 without an access token: {self._detail(reply)}", 200) from None
+        self._token = _Token(value, self._clock() + lifetime - min(60.0, lifetime * EXPIRY_MARGIN))
         self.tokens_fetched += 1
         return self._token.value
 

@@ -158,8 +158,8 @@ def _refusal(page: dict[str, Any]) -> str | None:
         return f"content type {page.get('content_type')!r} has no CMS content type (known: {', '.join(sorted(CONTENT_TYPES))})"
     if not publishable(page):
         return f"body over {MAX_BODY_CHARS:,} characters"
-    if len(page["title"]) > STRING_LIMIT:
-        return f"title over {STRING_LIMIT} characters (the CMS's String property)"
+    if len(page["title"]) > STRING_LIMIT or len(page["path"]) > STRING_LIMIT:
+        return f"title or path over {STRING_LIMIT} characters (the CMS's String property)"
     bad = [s for s in _segments(page["path"]) if not SEGMENT.match(s)]
     if bad:
         return f"segment {bad[0]!r} of its path is not a URL segment the CMS accepts (a-z, 0-9, - _ ~ .)"
