@@ -186,7 +186,7 @@ class Tree:
     def create(self, body: dict[str, Any], guid: str | None, validate: bool) -> Content:
         """A new item from a create (POST, or PUT of an unknown GUID): type, parent and name required."""
         with self._lock:
-            fields = _fields(body, None)
+            fields = _fields(body)
             missing = [f for f in ("name", "contentType", "parentLink") if f not in fields]
             if missing:
                 raise _invalid({f: [f"The {f} field is required."] for f in missing})
@@ -208,7 +208,7 @@ class Tree:
         """PUT by GUID: the item there before (None if it is new) and the item now. A contentLink in the body
         naming another GUID is refused."""
         with self._lock:
-            if _fields(body, None).get("guid", guid) != guid:
+            if _fields(body).get("guid", guid) != guid:
                 raise _invalid({"contentLink": ["The contentLink's guidValue differs from the GUID in the URL."]})
             current = self._by_guid.get(guid)
             return current, self.replace(current, body, validate) if current else self.create(body, guid, validate)
@@ -216,7 +216,7 @@ class Tree:
     def replace(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
         """PUT of an existing GUID: every field replaced; the hierarchy and the type stay."""
         with self._lock:
-            fields = _fields(body, current)
+            fields = _fields(body)
             if "parentLink" in fields and self._parent(fields["parentLink"]).id != current.parent_id:
                 raise _invalid({"parentLink": ["This endpoint cannot be used to update the content hierarchy."]})
             return self._update(current, fields, body, validate, {})
@@ -224,7 +224,7 @@ class Tree:
     def patch(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
         """PATCH: only the fields given change; a parentLink is refused (moving has its own endpoint)."""
         with self._lock:
-            fields = _fields(body, current)
+            fields = _fields(body)
             if "parentLink" in fields:
                 raise _invalid({"parentLink": ["The content hierarchy cannot be changed by PATCH."]})
             return self._update(current, fields, body, validate, current.properties)
@@ -285,7 +285,7 @@ def _segment_from(name: str) -> str:
     return segment[:STRING_LIMIT]
 
 
-def _fields(body: dict[str, Any], current: Content | None) -> dict[str, Any]:
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
     """The system fields of a request, checked for shape (the properties are checked by _properties)."""
     errors: dict[str, list[str]] = {}
     fields: dict[str, Any] = {}

@@ -180,6 +180,25 @@ def test_killed_half_way_a_second_run_reaches_the_same_tree(plan: Plan) -> None:
         assert tree_of(cms) == expected and max(cms.paths().values()) == 1
 
 
+def test_the_cms_going_away_mid_run_then_back_is_resumed(plan: Plan) -> None:
+    cms = SandboxCMS(client_secret=SECRET)
+    running = start(cms)
+    written: list[str] = []
+
+    def stop_after_twenty(item: Item) -> None:
+        written.append(item.path)
+        if len(written) == 20:
+            running.stop()  # the CMS goes away (its tree stays, as a real CMS's database would)
+
+    with pytest.raises(CmsError) as caught:
+        sync(running, plan, on_write=stop_after_twenty)
+    assert "connection error" in str(caught.value) and len(tree_of(cms)) == 20
+    with start(cms) as back:
+        resumed = sync(back, plan)
+    assert resumed.unchanged == 20 and len(resumed.written) == len(plan.items) - 20 and resumed.verified
+    assert max(cms.paths().values()) == 1
+
+
 def test_a_token_expiring_mid_run_is_fetched_again(plan: Plan) -> None:
     cms = SandboxCMS(client_secret=SECRET)
     with start(cms) as running, client_for(running) as client:
