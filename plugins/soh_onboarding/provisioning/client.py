@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -238,7 +238,32 @@ def send_with_retries(
     raise AssertionError("unreachable")
 
 
-class PlatformClient:
+class SessionClient:
+    """What every vendor's client shares: one requests Session to one base URL, which ignores the
+    environment's proxy settings and .netrc on plain-http loopback (check_url allows nothing else in plain
+    http), closed by `with`; its repr names the URL and nothing secret."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = requests.Session()
+        self._session.headers.update({"User-Agent": "soh-onboarding/1"} | headers)
+        if urlsplit(self.base_url).scheme.lower() == "http":
+            self._session.trust_env = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class PlatformClient(SessionClient):
     """One requests Session to the admin API; each method is one operation of the contract."""
 
     def __init__(
@@ -248,27 +273,11 @@ class PlatformClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = credentials.base_url.rstrip("/")
+        super().__init__(credentials.base_url, {"Authorization": f"Bearer {credentials.token}"})
         self.policy = policy or RetryPolicy()
         self.stats = CallStats()
         self._sleep = sleep
         self._secrets = (credentials.token,)
-        self._session = requests.Session()
-        self._session.headers.update({"Authorization": f"Bearer {credentials.token}", "User-Agent": "soh-onboarding/1"})
-        if urlsplit(self.base_url).scheme.lower() == "http":  # loopback (check_url): no proxy, no .netrc
-            self._session.trust_env = False
-
-    def __repr__(self) -> str:
-        return f"PlatformClient({self.base_url!r})"
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> PlatformClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the transport -------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import requests
 
 from ..redact import redact
-from .client import CallStats, PlatformError, RetryPolicy, Service, check_url, send_with_retries
+from .client import CallStats, PlatformError, RetryPolicy, Service, SessionClient, check_url, send_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class _Token:
     renew_at: float
 
 
-class CmsClient:
+class CmsClient(SessionClient):
     """One requests Session to the CMS; each method is one operation of the contract."""
 
     def __init__(
@@ -87,29 +87,13 @@ class CmsClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.base_url = credentials.base_url.rstrip("/")
+        super().__init__(credentials.base_url, {"Accept": "application/json"})
         self.policy = policy or RetryPolicy(read_timeout=30.0)
         self.stats = CallStats()
         self.tokens_fetched = 0
         self._credentials = credentials
         self._sleep, self._clock = sleep, clock
         self._token: _Token | None = None
-        self._session = requests.Session()
-        self._session.headers.update({"User-Agent": "soh-onboarding/1", "Accept": "application/json"})
-        if self.base_url.lower().startswith("http://"):  # loopback (check_url): no proxy, no .netrc
-            self._session.trust_env = False
-
-    def __repr__(self) -> str:
-        return f"CmsClient({self.base_url!r})"
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> CmsClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the transport -------------------------------------------------------------------------
 
