@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from conftest import ROOT
 from sandbox.cms import Faults, SandboxCMS, start
 from soh_onboarding.provisioning.client import RetryPolicy
 from soh_onboarding.provisioning.cms import CmsClient, CmsCredentials, CmsError
-from soh_onboarding.provisioning.cms_content import CmsResult, Item, Plan, plan_site, publish
+from soh_onboarding.provisioning.cms_content import CONTENT_TYPES, CmsResult, Item, Plan, plan_site, publish
 from soh_onboarding.provisioning.items import MAX_BODY_CHARS, read_assets, read_pages
 
 CLIENT_ID, SECRET = "soh-onboarding", "cms-test-secret-5b1e-Zq"
@@ -284,3 +286,14 @@ def test_the_secret_never_shows(echoing_server: str) -> None:
     with pytest.raises(CmsError) as caught:
         CmsCredentials("http://cms.example", CLIENT_ID, SECRET)
     assert "https" in str(caught.value) and SECRET not in str(caught.value)
+
+
+def test_every_content_type_the_specs_name_has_a_cms_content_type() -> None:
+    named = {
+        rule["content_type"]
+        for spec_file in sorted((ROOT / "onboarding_specs").glob("*.yaml"))
+        for rule in (yaml.safe_load(spec_file.read_text(encoding="utf-8")).get("content_mapping") or {}).get(
+            "rules", []
+        )
+    }
+    assert named and named <= set(CONTENT_TYPES), sorted(named - set(CONTENT_TYPES))
