@@ -241,14 +241,29 @@ def send_with_retries(
 class SessionClient:
     """What every vendor's client shares: one requests Session to one base URL, which ignores the
     environment's proxy settings and .netrc on plain-http loopback (check_url allows nothing else in plain
-    http), closed by `with`; its repr names the URL and nothing secret."""
+    http), closed by `with`; its repr names the URL and nothing secret; its retry policy, call statistics
+    and the sleep its retries wait with (a test's fake clock)."""
 
-    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
-        self.base_url = base_url.rstrip("/")
+    DEFAULT_POLICY = RetryPolicy()
+
+    def __init__(
+        self,
+        credentials: Any,
+        policy: RetryPolicy | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """`credentials` has the `base_url`; `headers(credentials)` says what every request carries."""
+        self.policy, self.stats, self._sleep = policy or self.DEFAULT_POLICY, CallStats(), sleep
+        self.base_url = credentials.base_url.rstrip("/")
+        headers = self.headers(credentials)
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": "soh-onboarding/1"} | headers)
         if urlsplit(self.base_url).scheme.lower() == "http":
             self._session.trust_env = False
+
+    def headers(self, credentials: Any) -> dict[str, str]:
+        return {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"
@@ -266,18 +281,12 @@ class SessionClient:
 class PlatformClient(SessionClient):
     """One requests Session to the admin API; each method is one operation of the contract."""
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        policy: RetryPolicy | None = None,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(credentials.base_url, {"Authorization": f"Bearer {credentials.token}"})
-        self.policy = policy or RetryPolicy()
-        self.stats = CallStats()
-        self._sleep = sleep
+    def __init__(self, credentials: Credentials, *args: Any, **options: Any) -> None:
+        super().__init__(credentials, *args, **options)
         self._secrets = (credentials.token,)
+
+    def headers(self, credentials: Credentials) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials.token}"}
 
     # --- the transport -------------------------------------------------------------------------
 

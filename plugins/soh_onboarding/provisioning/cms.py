@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,8 +26,9 @@ from urllib.parse import quote
 
 import requests
 
+from ..environment import required
 from ..redact import redact
-from .client import CallStats, PlatformError, RetryPolicy, Service, SessionClient, check_url, send_with_retries
+from .client import PlatformError, RetryPolicy, Service, SessionClient, check_url, send_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,8 @@ class CmsCredentials:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> CmsCredentials:
-        env = os.environ if environ is None else environ
-        missing = [name for name in (URL_ENV, CLIENT_ID_ENV, SECRET_ENV) if not env.get(name)]
-        if missing:
-            raise CmsError(f"set {', '.join(missing)} to reach the CMS's Content Management API")
+        names = (URL_ENV, CLIENT_ID_ENV, SECRET_ENV)
+        env = required(names, "the CMS's Content Management API", "soh_cms", CmsError, environ)
         return cls(env[URL_ENV], env[CLIENT_ID_ENV], env[SECRET_ENV])
 
 
@@ -79,21 +77,19 @@ class _Token:
 class CmsClient(SessionClient):
     """One requests Session to the CMS; each method is one operation of the contract."""
 
+    DEFAULT_POLICY = RetryPolicy(read_timeout=30.0)
+
     def __init__(
-        self,
-        credentials: CmsCredentials,
-        policy: RetryPolicy | None = None,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        self, credentials: CmsCredentials, *args: Any, clock: Callable[[], float] = time.monotonic, **options: Any
     ) -> None:
-        super().__init__(credentials.base_url, {"Accept": "application/json"})
-        self.policy = policy or RetryPolicy(read_timeout=30.0)
-        self.stats = CallStats()
+        super().__init__(credentials, *args, **options)
         self.tokens_fetched = 0
         self._credentials = credentials
-        self._sleep, self._clock = sleep, clock
+        self._clock = clock
         self._token: _Token | None = None
+
+    def headers(self, credentials: CmsCredentials) -> dict[str, str]:
+        return {"Accept": "application/json"}
 
     # --- the transport -------------------------------------------------------------------------
 
