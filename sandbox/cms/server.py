@@ -17,8 +17,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from sandbox.platform.faults import FaultMiddleware, Faults
-from sandbox.platform.server import RunningPlatform
 from sandbox.platform.store import Stats
+from sandbox.serving import Running
 
 from . import api
 from .auth import Tokens
@@ -88,12 +88,12 @@ def create_app(cms: SandboxCMS) -> FastAPI:
     return app
 
 
-class RunningCMS(RunningPlatform):
-    """A CMS served from a background thread as the platform sandbox serves its app: `.url`, `.stop()`."""
+class RunningCMS(Running):
+    """A CMS served from a background thread: `.url`, `.stop()`."""
 
     def __init__(self, cms: SandboxCMS, port: int = 0, verbose: bool = False) -> None:
-        super().__init__(cms, port, verbose)  # any object with .app() is served
         self.cms = cms
+        super().__init__(cms.app(), port, verbose, name="sandbox CMS")
 
 
 def start(cms: SandboxCMS, port: int = 0, verbose: bool = False) -> RunningCMS:
