@@ -102,6 +102,31 @@ def _cms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edge(args: argparse.Namespace) -> int:
+    """Serve the sandbox edge (Cloudflare's API v4) in the foreground until Ctrl-C."""
+    from .edge import server
+    from .platform import Faults
+
+    token = os.environ.get(args.token_env, "")
+    if not token:
+        print(f"sandbox edge: set the API token in the environment variable {args.token_env}", file=sys.stderr)
+        return 2
+    try:
+        edge = server.SandboxEdge(
+            zones=args.zone,
+            token=token,
+            state_file=Path(args.state) if args.state else None,
+            faults=Faults.mixed(args.fault_rate),
+            rate_limit=args.rate_limit,
+            operation_seconds=args.operation_seconds,
+        )
+    except (ValueError, OSError) as error:
+        print(f"sandbox edge: {error}", file=sys.stderr)
+        return 2
+    server.serve(edge, args.port, verbose=not args.quiet)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox",
@@ -194,6 +219,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cms.add_argument("--quiet", action="store_true", help="do not log each request")
     cms.set_defaults(func=_cms)
+    edge = sites.add_parser(
+        "edge",
+        help="serve a sandbox of the platform's edge: Cloudflare's API v4 for DNS, settings, rules and lists",
+        description="Serve the part of Cloudflare's API v4 the edge adapter uses (schemas/cloudflare-api.yaml) on "
+        "127.0.0.1 until Ctrl-C, for one account holding the --zone zones, its state kept in --state. The API token "
+        "is read from an environment variable, never from the command line. The sandbox ingress serves what its "
+        "state says (DNS records, Bulk Redirects, response headers).",
+    )
+    edge.add_argument("--port", type=int, default=8085, metavar="P", help="port on 127.0.0.1 (default 8085)")
+    edge.add_argument("--zone", action="append", default=[], metavar="NAME", help="a zone the account holds (repeat)")
+    edge.add_argument("--state", default=None, metavar="FILE", help="a JSON file keeping the state across restarts")
+    edge.add_argument(
+        "--token-env", default="SOH_SANDBOX_EDGE_TOKEN", metavar="VAR", help="environment variable with the token"
+    )
+    edge.add_argument(
+        "--fault-rate", type=float, default=0.0, metavar="R", help="share of calls answering 500, 429 or too late"
+    )
+    edge.add_argument(
+        "--rate-limit", type=int, default=1200, metavar="N", help="requests per five minutes (Cloudflare's), 0 for none"
+    )
+    edge.add_argument(
+        "--operation-seconds", type=float, default=0.2, metavar="S", help="how long a list's bulk operation runs"
+    )
+    edge.add_argument("--quiet", action="store_true", help="do not log each request")
+    edge.set_defaults(func=_edge)
     return parser
 
 

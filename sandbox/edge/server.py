@@ -16,7 +16,7 @@ from ..platform.faults import FaultMiddleware, Faults
 from ..serving import Running
 from . import api
 from .contract import Contract
-from .state import EdgeState
+from .state import OPERATION_SECONDS, EdgeState
 
 ACCOUNT_ID = "5f3c1d2a9b8e4f6071a2b3c4d5e6f708"
 """The sandbox account's id (Cloudflare's are 32 hexadecimal characters)."""
@@ -34,11 +34,15 @@ class SandboxEdge:
     rate_limit: int = 1200
     """Requests per `rate_window` seconds (Cloudflare's global limit: 1,200 per five minutes); 0 for none."""
     rate_window: float = 300.0
+    operation_seconds: float = OPERATION_SECONDS
+    """How long a bulk operation on a list's items stays pending, then running."""
 
     def __post_init__(self) -> None:
         if not self.token:
             raise ValueError("the API token must not be empty")
-        self.store = EdgeState(self.account_id, self.zones, self.state_file)
+        if self.operation_seconds < 0:
+            raise ValueError("a bulk operation cannot take less than no time")
+        self.store = EdgeState(self.account_id, self.zones, self.state_file, self.operation_seconds)
         self.limit = api.RateLimit(self.rate_limit, self.rate_window)
 
     def app(self) -> FastAPI:

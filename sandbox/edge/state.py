@@ -82,8 +82,11 @@ class Stats:
 class EdgeState:
     """An account's edge configuration. Every method takes the lock: the API serves requests in threads."""
 
-    def __init__(self, account_id: str, zones: list[str], path: Path | None = None) -> None:
+    def __init__(
+        self, account_id: str, zones: list[str], path: Path | None = None, operation_seconds: float = OPERATION_SECONDS
+    ) -> None:
         self.lock = threading.RLock()
+        self.operation_seconds = operation_seconds
         self.path = path
         self.stats = Stats()
         if path is not None and path.exists():
@@ -427,7 +430,10 @@ class EdgeState:
     def lists(self, account_id: str) -> list[dict[str, Any]]:
         with self.lock:
             self.check_account(account_id)
-            return sorted(self.data["lists"].values(), key=lambda item: item["name"])
+            counted = [
+                found | {"num_items": len(self.data["items"][found["id"]])} for found in self.data["lists"].values()
+            ]
+            return sorted(counted, key=lambda item: item["name"])
 
     def get_list(self, account_id: str, list_id: str) -> dict[str, Any]:
         with self.lock:
@@ -490,11 +496,11 @@ class EdgeState:
     def _status(self, operation: dict[str, Any]) -> dict[str, Any]:
         elapsed = time.time() - operation["started"]
         shown = {"id": operation["id"]}
-        if elapsed < OPERATION_SECONDS / 4:
+        if elapsed < self.operation_seconds / 4:
             return shown | {"status": "pending"}
-        if elapsed < OPERATION_SECONDS:
+        if elapsed < self.operation_seconds:
             return shown | {"status": "running"}
-        completed = datetime.fromtimestamp(operation["started"] + OPERATION_SECONDS, UTC).strftime(
+        completed = datetime.fromtimestamp(operation["started"] + self.operation_seconds, UTC).strftime(
             "%Y-%m-%dT%H:%M:%S.%fZ"
         )
         if "error" in operation:
