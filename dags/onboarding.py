@@ -148,6 +148,15 @@ def provision_publish(slug: str, **context) -> dict:
 
 
 @task(
+    task_id="edge",
+    task_display_name="Set up the edge: DNS, TLS, HSTS, headers, the old URLs' redirects (only what differs)",
+    pool=PLATFORM_POOL,
+)
+def provision_edge(slug: str, **context) -> dict:
+    return provisioning.edge(slug, context)
+
+
+@task(
     task_id="verify",
     task_display_name="Verify by reading back; record the preview URL",
     pool=PLATFORM_POOL,
@@ -298,6 +307,7 @@ def build_dag(force: spec.ForceSpec, *, params_first: bool = False) -> DAG:
             published = provision_publish(force.slug)
             tenant >> services >> published
             verified = provision_verify(force.slug, published)
+            published >> provision_edge(force.slug)
 
         # Screening and migration run side by side; the tenant is set up meanwhile. Enabling services
         # waits for the DPO's sign-off (they are what the DPIA assessed); publishing waits for both.

@@ -75,8 +75,9 @@ def _ingress(args: argparse.Namespace) -> int:
     from .ingress import serve
 
     ports = {"dns_port": args.dns_port, "http_port": args.http_port, "https_port": args.https_port}
+    edge = Path(args.edge_state) if args.edge_state else None
     try:
-        serve(Path(args.dir), args.platform_port, Path(args.data), verbose=not args.quiet, **ports)
+        serve(Path(args.dir), args.platform_port, Path(args.data), verbose=not args.quiet, edge_state=edge, **ports)
     except OSError as error:
         print(f"sandbox ingress: cannot serve on 127.0.0.1 (ports {ports}): {error}", file=sys.stderr)
         return 1
@@ -112,8 +113,9 @@ def _edge(args: argparse.Namespace) -> int:
         print(f"sandbox edge: set the API token in the environment variable {args.token_env}", file=sys.stderr)
         return 2
     try:
+        zones = [*args.zone, *(server.zones_in_specs(Path(args.zones_from)) if args.zones_from else [])]
         edge = server.SandboxEdge(
-            zones=args.zone,
+            zones=zones,
             token=token,
             state_file=Path(args.state) if args.state else None,
             faults=Faults.mixed(args.fault_rate),
@@ -200,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingress.add_argument("--dns-port", type=int, default=8053, metavar="P", help="DNS, UDP and TCP (default 8053)")
     ingress.add_argument("--http-port", type=int, default=8083, metavar="P", help="HTTP (default 8083)")
     ingress.add_argument("--https-port", type=int, default=8443, metavar="P", help="HTTPS (default 8443)")
+    ingress.add_argument(
+        "--edge-state", default=None, metavar="FILE", help="the sandbox edge's state file: serve what the edge says"
+    )
     ingress.add_argument("--quiet", action="store_true", help="do not print the SOH_GOLIVE_* variables")
     ingress.set_defaults(func=_ingress)
     cms = sites.add_parser(
@@ -229,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     edge.add_argument("--port", type=int, default=8085, metavar="P", help="port on 127.0.0.1 (default 8085)")
     edge.add_argument("--zone", action="append", default=[], metavar="NAME", help="a zone the account holds (repeat)")
+    edge.add_argument(
+        "--zones-from", default=None, metavar="DIR", help="also the zones of the domains the force specs in DIR name"
+    )
     edge.add_argument("--state", default=None, metavar="FILE", help="a JSON file keeping the state across restarts")
     edge.add_argument(
         "--token-env", default="SOH_SANDBOX_EDGE_TOKEN", metavar="VAR", help="environment variable with the token"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
+import yaml
 from fastapi import FastAPI
 
 from ..platform.faults import FaultMiddleware, Faults
@@ -20,6 +21,36 @@ from .state import OPERATION_SECONDS, EdgeState
 
 ACCOUNT_ID = "5f3c1d2a9b8e4f6071a2b3c4d5e6f708"
 """The sandbox account's id (Cloudflare's are 32 hexadecimal characters)."""
+
+PUBLIC_SUFFIXES = ("police.uk", "gov.uk", "org.uk", "co.uk", "uk", "localhost", "example", "test", "invalid")
+"""Enough of the public suffix list for the specs' domains: a zone is one label under one of these."""
+
+
+def zone_of(name: str) -> str:
+    """The zone a domain would be registered as: soh.localhost for demo.soh.localhost, thamesvalley.police.uk
+    for www.thamesvalley.police.uk."""
+    labels = name.lower().rstrip(".").split(".")
+    for start in range(len(labels) - 1):
+        if ".".join(labels[start + 1 :]) in PUBLIC_SUFFIXES:
+            return ".".join(labels[start:])
+    return ".".join(labels[-2:])
+
+
+def zones_in_specs(folder: Path) -> list[str]:
+    """The zones of every tenant domain and old domain the force specs in `folder` name (the sandbox's
+    account holds them all, as the platform's account would once each force delegated its zones)."""
+    zones = set()
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue  # a broken spec gets no DAG: it needs no zone
+        names = [
+            *((data.get("tenant") or {}).get("domains") or []),
+            *((data.get("go_live") or {}).get("old_domains") or []),
+        ]
+        zones.update(zone_of(str(name)) for name in names)
+    return sorted(zones)
 
 
 @dataclass

@@ -481,7 +481,9 @@ class EdgeState:
         operation per account: another is refused until it ends."""
         with self.lock:
             self.get_list(account_id, list_id)
-            if any(self._status(op)["status"] in ("pending", "running") for op in self.data["operations"].values()):
+            # Only the newest operation can still be outstanding: a new one is refused while another runs.
+            newest = self.data["operations"].get(self.data.get("newest_operation", ""))
+            if newest is not None and self._status(newest)["status"] in ("pending", "running"):
                 raise CloudflareError(409, 10027, "there is an outstanding bulk operation on this account")
             operation: dict[str, Any] = {"id": new_id(), "started": time.time()}
             try:
@@ -490,6 +492,7 @@ class EdgeState:
                 operation["error"] = error.message
             self.data["lists"][list_id]["modified_on"] = now()
             self.data["operations"][operation["id"]] = operation
+            self.data["newest_operation"] = operation["id"]
             self.save()
             return {"operation_id": operation["id"]}
 
@@ -630,3 +633,44 @@ def _redirect_item(body: dict[str, Any]) -> dict[str, Any]:
         "created_on": stamp,
         "modified_on": stamp,
     }
+
+
+class FollowedState(EdgeState):
+    """Another process's edge state, read from its file and read again whenever the file changes: what the
+    sandbox ingress serves (the edge sandbox writes, the ingress only reads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
+        self.path, self.stats, self.operation_seconds = path, Stats(), OPERATION_SECONDS
+        self.data: dict[str, Any] = {"account": {"id": "", "name": ""}, "zones": {}, "records": {}}
+        self.data |= {"settings": {}, "rulesets": {}, "lists": {}, "items": {}, "operations": {}}
+        self._seen: float | None = None
+
+    def save(self) -> None:
+        raise RuntimeError("a followed edge state is read-only")
+
+    def _fresh(self) -> None:
+        try:
+            changed = self.path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if changed != self._seen:
+            try:
+                self.data = json.loads(self.path.read_text(encoding="utf-8"))
+            except ValueError:  # caught between its writer's write and rename: keep the last good state
+                return
+            self._seen = changed
+
+    def redirect_for(self, host: str, path: str) -> tuple[int, str] | None:
+        self._fresh()
+        return super().redirect_for(host, path)
+
+    def response_headers(self, host: str) -> dict[str, str]:
+        self._fresh()
+        return super().response_headers(host)
+
+    def proxied_names(self) -> list[str]:
+        """The host names whose proxied records point at the edge (the ingress answers DNS for them)."""
+        self._fresh()
+        with self.lock:
+            return sorted({r["name"] for r in self.data["records"].values() if r.get("proxied")})

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from .tls import LocalCA
 
@@ -76,6 +77,14 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         if ingress.latency:
             time.sleep(ingress.latency)  # a remote ingress's round trip
+        hit = ingress.edge.redirect_for(host, self.path.split("?")[0]) if ingress.edge is not None else None
+        if hit is not None:  # the edge answers a Bulk Redirect before anything reaches the origin
+            self.log_request(hit[0])
+            self.send_response_only(hit[0])
+            self.send_header("Location", hit[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         backend = ingress.backend(host)
         if backend is not None:
             self._forward(backend, scheme, host)
@@ -126,9 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
         upstream.close()
         self.send_response_only(response.status)
         self.send_header("Date", self.date_time_string())
+        edge = self.server.ingress.edge
+        added = edge.response_headers(host) if edge is not None and scheme == "https" else {}
+        replaced = self.HOP_BY_HOP | {name.lower() for name in added}
         for name, value in response.getheaders():
-            if name.lower() not in self.HOP_BY_HOP:
+            if name.lower() not in replaced:
                 self.send_header(name, value)
+        for name, value in added.items():  # the edge's response-header transform rules and HSTS
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -161,6 +175,7 @@ class Ingress:
         self.ca = ca
         self.sites: dict[str, Site] = {}
         self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
+        self.edge: Any = None  # an edge state (sandbox/edge): its Bulk Redirects and response headers apply
         self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []

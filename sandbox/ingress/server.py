@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..edge.state import FollowedState
 from .dns import DnsServer, TenantZone, platform_domains
 from .proxy import Ingress
 from .tls import LocalCA
@@ -51,26 +52,43 @@ def start(
     http_port: int = 0,
     https_port: int = 0,
     issuer: str = "letsencrypt.org",
+    edge_state: Path | None = None,
 ) -> Iterator[RunningIngress]:
     """Start DNS and the ingress for the tenants of the platform on 127.0.0.1:platform_port (data in
-    platform_data); the CA is made in `folder` at first start and kept there."""
+    platform_data); the CA is made in `folder` at first start and kept there. With `edge_state` (the sandbox
+    edge's file) the ingress stands for the edge too: its proxied records resolve here, its Bulk Redirects
+    answer before the platform, its response headers are set on every https answer."""
     ca = LocalCA.persistent(folder)
-    domains = platform_domains(platform_data)
+    edge = FollowedState(edge_state) if edge_state is not None else None
+    on_platform = platform_domains(platform_data)
+
+    def domains() -> list[str]:
+        return sorted(set(on_platform()) | set(edge.proxied_names() if edge is not None else ()))
+
     primaries = platform_domains(platform_data, primary_only=True)
     with ExitStack() as stack:
         dns = stack.enter_context(DnsServer(TenantZone(domains, issuer=issuer), port=dns_port))
         ingress = stack.enter_context(Ingress(ca, http_port=http_port, https_port=https_port))
+        ingress.edge = edge
         # http -> https on a tenant's primary domain; its old domains' http is the platform's to redirect
         ingress.forward_known(lambda host: host in domains(), platform_port, upgrade=lambda host: host in primaries())
         yield RunningIngress(dns, ingress, ca)
 
 
-def serve(folder: Path, platform_port: int, platform_data: Path, *, verbose: bool = True, **ports: int) -> None:
+def serve(
+    folder: Path,
+    platform_port: int,
+    platform_data: Path,
+    *,
+    verbose: bool = True,
+    edge_state: Path | None = None,
+    **ports: int,
+) -> None:
     """Serve in the foreground until SIGINT or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with start(folder, platform_port, platform_data, **ports) as running:
+    with start(folder, platform_port, platform_data, edge_state=edge_state, **ports) as running:
         if verbose:
             for name, value in running.env.items():
                 print(f"{name}={value}", flush=True)

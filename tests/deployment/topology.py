@@ -31,6 +31,7 @@ import pytest
 import requests
 
 from airflow_server import ROOT, Airflow, free_port
+from sandbox.edge.server import ACCOUNT_ID as EDGE_ACCOUNT
 
 WORKER_HOST = "soh-worker-1"
 BUNDLE = "soh"
@@ -192,7 +193,9 @@ def start_redis(base: Path, password: str, env: dict[str, str]) -> tuple[Process
     return process, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
-def airflow_environment(base: Path, api_port: int, database: str, broker: str, platform_port: int) -> dict[str, str]:
+def airflow_environment(
+    base: Path, api_port: int, database: str, broker: str, platform_port: int, edge_port: int
+) -> dict[str, str]:
     """What docker-compose.yml's x-airflow-common environment sets, for processes on this machine."""
     from cryptography.fernet import Fernet
 
@@ -245,6 +248,17 @@ def airflow_environment(base: Path, api_port: int, database: str, broker: str, p
                 "password": secrets.token_urlsafe(24),
             }
         ),
+        # The edge (its sandbox here: Cloudflare's API) as deployed: the token and account in a Connection.
+        AIRFLOW_CONN_SOH_EDGE=json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": edge_port,
+                "schema": "http",
+                "password": secrets.token_urlsafe(24),
+                "extra": {"account_id": EDGE_ACCOUNT},
+            }
+        ),
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
         AIRFLOW__SOH__ARTIFACT_STORE=(base / "artifacts").as_uri(),
@@ -293,8 +307,8 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         services["redis"], broker = start_redis(base, passwords["redis"], base_env)
         make_origin(base / "origin")
         api_port = free_port()
-        platform_port = free_port()
-        env = airflow_environment(base, api_port, database, broker, platform_port)
+        platform_port, edge_port = free_port(), free_port()
+        env = airflow_environment(base, api_port, database, broker, platform_port, edge_port)
         # The sandbox ingress (the platform's DNS and TLS ingress): the go-live checks are pointed at it.
         ingress_ports = {name: free_port() for name in ("dns", "http", "https")}
         env.update(
@@ -318,6 +332,10 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         services["sandbox-platform"] = Process(
             "sandbox-platform", platform, base / "sandbox-platform.log", platform_env
         )
+        edge = [sys.executable, "-m", "sandbox", "edge", "--quiet", "--port", str(edge_port)]
+        edge += ["--zones-from", str(ROOT / "onboarding_specs"), "--state", str(base / "edge.json")]
+        edge_env = {**env, "SOH_SANDBOX_EDGE_TOKEN": json.loads(env["AIRFLOW_CONN_SOH_EDGE"])["password"]}
+        services["sandbox-edge"] = Process("sandbox-edge", edge, base / "sandbox-edge.log", edge_env)
         ingress = [
             sys.executable,
             "-m",
@@ -328,6 +346,7 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
             str(base / "ingress"),
         ]
         ingress += ["--platform-port", str(platform_port), "--data", str(base / "platform.sqlite3")]
+        ingress += ["--edge-state", str(base / "edge.json")]
         ingress += [f"--{name}-port={port}" for name, port in ingress_ports.items()]
         services["sandbox-ingress"] = Process("sandbox-ingress", ingress, base / "sandbox-ingress.log", env)
 
@@ -350,6 +369,7 @@ def start_topology(base: Path, sandbox_pages: int = 60) -> Iterator[Cluster]:
         cluster.secrets = {
             **passwords,
             "platform token": platform,
+            "edge token": json.loads(env["AIRFLOW_CONN_SOH_EDGE"])["password"],
             "Fernet key": env["AIRFLOW__CORE__FERNET_KEY"],
             "JWT secret": env["AIRFLOW__API_AUTH__JWT_SECRET"],
             "API secret key": env["AIRFLOW__API__SECRET_KEY"],

@@ -66,19 +66,23 @@ def test_dag_shape_comes_from_the_spec() -> None:
         "provisioning.services",
         "provisioning.publish",
         "provisioning.verify",
+        "provisioning.edge",
         "accessibility.audit",
         "go_live.check",
         "go_live.decision",
         "go_live.switch",
         "outcome",
     }
-    for task_id in ("provisioning.tenant", "provisioning.services", "provisioning.publish", "provisioning.verify"):
+    provisioning = ("tenant", "services", "publish", "verify", "edge")
+    for task_id in (f"provisioning.{name}" for name in provisioning):
         assert tasks[task_id].pool == "soh_platform_api"  # every call to the platform, in the platform's pool
     assert tasks["provisioning.tenant"].upstream_task_ids == {"check_spec"}
     assert tasks["provisioning.services"].upstream_task_ids == {"provisioning.tenant", "dpia.record"}
     assert tasks["provisioning.publish"].upstream_task_ids == {"provisioning.services", "migration.finish"}
     assert tasks["provisioning.verify"].upstream_task_ids == {"provisioning.publish"}
-    assert tasks["accessibility.audit"].upstream_task_ids == {"provisioning.verify"}  # audits the verified preview
+    assert tasks["provisioning.edge"].upstream_task_ids == {"provisioning.publish"}  # the redirects are published
+    # audits the verified preview, once the edge is set up too (a failed edge stops the run before go-live)
+    assert tasks["accessibility.audit"].upstream_task_ids == {"provisioning.verify", "provisioning.edge"}
     assert tasks["accessibility.audit"].pool == "soh_accessibility_audit"
     assert tasks["migration.crawl"].upstream_task_ids == {"check_spec"}  # beside the DPIA, not after it
     assert tasks["migration.crawl"].pool == "soh_legacy_crawl"
@@ -169,14 +173,23 @@ print("heavy:", heavy)
 def test_demo_dag_runs_and_snapshots_its_spec(
     airflow_db: Path, artifact_root: Path, spec_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from sandbox.edge import server as edge_server
     from sandbox.legacy_site import LegacySite, start
     from sandbox.platform import SandboxPlatform
     from sandbox.platform import start as start_platform
 
     platform = SandboxPlatform(token="dag-test-token")
-    with start(LegacySite(60, seed=4, slow_ms=50)) as legacy, start_platform(platform) as served:
+    edge = edge_server.SandboxEdge(zones=edge_server.zones_in_specs(spec_dir), token="dag-test-edge-token")
+    with (
+        start(LegacySite(60, seed=4, slow_ms=50)) as legacy,
+        start_platform(platform) as served,
+        edge_server.start(edge) as edge_served,
+    ):
         connection = {"conn_type": "http", "host": "127.0.0.1", "port": served.port, "schema": "http"}
         monkeypatch.setenv("AIRFLOW_CONN_SOH_PLATFORM", json.dumps(connection | {"password": "dag-test-token"}))
+        edge_connection = connection | {"port": edge_served.port, "password": edge.token}
+        edge_connection["extra"] = {"account_id": edge.account_id}
+        monkeypatch.setenv("AIRFLOW_CONN_SOH_EDGE", json.dumps(edge_connection))
         demo = spec_dir / "demo.yaml"
         text = demo_on_legacy_site(demo.read_text(encoding="utf-8"), legacy.host)
         demo.write_text(text.replace("  max_pages: 200\n", "  max_pages: 4\n", 1), "utf-8")  # a short audit
@@ -227,6 +240,14 @@ def test_demo_dag_runs_and_snapshots_its_spec(
     assert provisioned["preview_url"] == f"{served.url}/preview/demo/"
     assert provisioned["published"]["pages"]["created"] == summary["pages_migrated"]
     assert platform.store.max_revisions("demo")["pages"] == 1
+    # The edge (the sandbox's Cloudflare): the tenant's domain proxied to the ingress, its old URLs as a Bulk
+    # Redirect list, before go-live (the old domains' DNS is go-live's switch, marked done here).
+    at_edge = json.loads((folder / "provisioning" / "edge.json").read_text())
+    assert at_edge["written"] > 0 and at_edge["changes"]["dns"] == {"create": 1}, at_edge
+    assert [r["type"] for r in edge.store.dns_answer("demo.soh.localhost")] == ["A"]
+    assert edge.store.dns_answer("www.demoshire-police.example") == []
+    redirected = sum(len(items) for items in edge.store.data["items"].values())
+    assert redirected == at_edge["changes"]["redirects"]["create"] - 1 > 0  # less the list's own creation
 
 
 def test_the_first_task_fails_when_the_spec_broke_after_parsing(spec_dir: Path, artifact_root: Path) -> None:

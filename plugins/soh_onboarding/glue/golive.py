@@ -8,7 +8,7 @@ from typing import Any
 
 from .live import record_live
 from .options import dry_run_skips, phase_gate
-from .runtime import artifact_url, fail, golive_settings, platform_client, run_folder, snapshot
+from .runtime import adapters, artifact_url, edge_client, fail, golive_settings, platform_client, run_folder, snapshot
 
 
 def check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -40,12 +40,10 @@ def check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def switch(
-    slug: str, answer: dict[str, Any] | None, context: dict[str, Any], asset: Any, switch_live: Any = None
-) -> dict[str, Any]:
+def switch(slug: str, answer: dict[str, Any] | None, context: dict[str, Any], asset: Any) -> dict[str, Any]:
     """Record the approver's decision (`answer`, the decision task's result); on approval switch the tenant
-    live (`switch_live(spec_data)`, by default the platform's API), record the force live and emit the
-    live-forces Asset; on refusal change nothing."""
+    live on the platform, then its old domains' DNS at the edge (when this environment has one), record the
+    force live and emit the live-forces Asset; on refusal change nothing."""
     from ..golive import checks
     from ..golive import decision as golive_decision
 
@@ -65,11 +63,32 @@ def switch(
     name = spec_data["force"]["name"]
     if dry_run_skips(context, f"switch {name} live and record it live (approved)"):
         return {"approved_by": decision.responded_by, "platform": None, "dry_run": True}
-    if switch_live is None:
-        switch_live = lambda data: golive_decision.switch_live(platform_client(), data["tenant"]["tenant_id"])  # noqa: E731
-    switched = switch_live(spec_data)
+    switched = golive_decision.switch_live(platform_client(), spec_data["tenant"]["tenant_id"])
+    switched_edge = _switch_edge(folder, spec_data)
     live_date = datetime.now(UTC).date()
     extra = record_live(slug, name, live_date, context, asset)
     golive_decision.record_live(folder.force, folder.root, decision, checklist, live_date.isoformat(), switched)
     print(f"Go-live approved by {decision.responded_by}; {name} is live from {live_date}")
-    return extra | {"approved_by": decision.responded_by, "platform": switched}
+    return extra | {"approved_by": decision.responded_by, "platform": switched, "edge": switched_edge}
+
+
+def _switch_edge(folder: Any, spec_data: dict[str, Any]) -> dict[str, Any] | None:
+    """The go-live switch at the edge: the old domains' DNS to the platform, where their Bulk Redirects
+    answer every old URL (idempotent: a retry of this task finishes what a failed one began)."""
+    from ..edge import run as edge_run
+    from ..edge.model import EdgeError
+
+    if adapters().edge == "none":
+        return None
+    client = edge_client()
+    try:
+        done = edge_run.provision(client, spec_data, folder.phase("migration"), folder.phase("go_live"), live=True)
+    except EdgeError as error:
+        fail(
+            f"The tenant is live on the platform, but the edge was not switched: {error}. Clear this task to try "
+            "again: it changes only what still differs."
+        )
+    finally:
+        client.close()
+    print(done.summary())
+    return {"changes": done.changes, "written": done.written}

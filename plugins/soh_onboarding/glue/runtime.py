@@ -19,6 +19,8 @@ from ..spec import provenance
 PLATFORM_CONN_ID = "soh_platform"
 """The Airflow Connection to the platform's admin API: host, port and schema (https; http only on loopback)
 or extra {"base_url": ...}; the API token as its password."""
+EDGE_CONN_ID = "soh_edge"
+"""The Airflow Connection to the edge (Cloudflare): the API token as its password, extra {"account_id": ...}."""
 
 
 def artifact_store() -> Any:
@@ -120,18 +122,13 @@ def golive_settings() -> Any:
 
 def platform_client() -> Any:
     """A client of the platform's API with the URL and token of the Connection soh_platform."""
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
     from ..provisioning.client import Credentials, PlatformClient, PlatformError
 
-    try:
-        conn = Connection.get(PLATFORM_CONN_ID)
-    except AirflowNotFoundException:
-        fail(
-            f"No Airflow Connection '{PLATFORM_CONN_ID}': create it with the platform's URL and API token "
-            "(locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the sandbox)"
-        )
+    conn = _connection(
+        PLATFORM_CONN_ID,
+        "create it with the platform's URL and API token (locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the "
+        "sandbox)",
+    )
     extra = conn.extra_dejson or {}
     base_url = extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (
         f":{conn.port}" if conn.port else ""
@@ -140,6 +137,54 @@ def platform_client() -> Any:
         return PlatformClient(Credentials(base_url, conn.password or ""))
     except PlatformError as error:
         fail(f"The Connection '{PLATFORM_CONN_ID}' is not usable: {error}")
+
+
+def adapters() -> Any:
+    """config/platform.yaml's adapters for this environment; a broken file fails the task, located."""
+    from .. import adapters as chosen
+
+    try:
+        return chosen.load()
+    except chosen.AdaptersError as error:
+        fail(str(error))
+
+
+def _connection(conn_id: str, hint: str) -> Any:
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        fail(f"No Airflow Connection '{conn_id}': {hint}")
+
+
+def edge_client() -> Any:
+    """The edge (Cloudflare's API) with the token and account of the Connection soh_edge: its password is
+    the API token, extra `account_id` the account, and host, port and schema (or extra `base_url`) another
+    API than Cloudflare's own (the sandbox's)."""
+    from ..edge.cloudflare import CloudflareEdge, EdgeCredentials
+    from ..edge.model import EdgeError
+    from ..provisioning.client import PlatformError
+
+    conn = _connection(
+        EDGE_CONN_ID,
+        'create it with the Cloudflare API token (password) and extra {"account_id": ...} (locally ./bin/run '
+        "sets AIRFLOW_CONN_SOH_EDGE for the sandbox edge), or set the environment's edge to none in "
+        "config/platform.yaml",
+    )
+    extra = conn.extra_dejson or {}
+    base_url = extra.get("base_url") or (
+        f"{conn.schema or 'https'}://{conn.host}" + (f":{conn.port}" if conn.port else "") + "/client/v4"
+        if conn.host
+        else None
+    )
+    try:
+        return CloudflareEdge.connect(
+            EdgeCredentials(str(extra.get("account_id") or ""), conn.password or "", base_url)
+        )
+    except (EdgeError, PlatformError) as error:
+        fail(f"The Connection '{EDGE_CONN_ID}' is not usable: {error}")
 
 
 def on_platform(work: Any) -> Any:

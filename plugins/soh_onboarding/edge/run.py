@@ -1,0 +1,84 @@
+"""One entry point for a run's edge work: provisioning (the tenant's own domains, TLS, HSTS, headers and the
+old URLs' redirects, before go-live) and the go-live switch (the same, plus the old domains' DNS).
+
+What it did is kept in the phase's folder as edge.json (provisioning) or edge-switch.json (go-live): the plan
+it started from, what it wrote, and what the edge cannot hold and stays with the origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..artifacts import write_json
+from ..provisioning.items import read_redirects
+from .model import Desired, EdgeSettings, desired
+
+PROVISIONING_FILE, SWITCH_FILE = "edge.json", "edge-switch.json"
+
+
+@dataclass
+class EdgeRun:
+    """What one run did at the edge."""
+
+    tenant_id: str
+    live: bool
+    dry_run: bool
+    changes: dict[str, dict[str, int]]
+    unchanged: dict[str, int]
+    written: int
+    diff: list[str]
+    not_at_edge: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would change" if self.dry_run else "changed"
+        if not self.changes:
+            return f"edge: nothing to change for {self.tenant_id} (already as it should be: {self.unchanged})"
+        counts = "; ".join(
+            f"{section} " + ", ".join(f"{n} {action}" for action, n in actions.items())
+            for section, actions in self.changes.items()
+        )
+        return f"edge: {verb} {counts} for {self.tenant_id}"
+
+
+def wanted(spec_data: dict[str, Any], migration: Any, live: bool, settings: EdgeSettings | None = None) -> Desired:
+    """The tenant's edge from the run's spec and its migration's redirects.csv (none before a migration)."""
+    redirects = read_redirects(migration)[0] if (migration / "redirects.csv").exists() else []
+    return desired(spec_data, redirects, settings or EdgeSettings.load(), live=live)
+
+
+def provision(
+    edge: Any,
+    spec_data: dict[str, Any],
+    migration: Any,
+    out: Any,
+    *,
+    live: bool,
+    dry_run: bool = False,
+    progress: Callable[[str], None] = print,
+) -> EdgeRun:
+    """Bring the edge to what the tenant needs (`live`: with the old domains' DNS, the switch); a dry run only
+    reads and prints the diff. Writes edge.json or edge-switch.json in `out`."""
+    want = wanted(spec_data, migration, live)
+    if dry_run:
+        plan = edge.plan(want)
+        outcome_written, refused = [], []
+    else:
+        outcome = edge.converge(want, progress=progress)
+        plan, outcome_written, refused = outcome.first, outcome.written, outcome.refused
+    done = EdgeRun(
+        tenant_id=want.tenant_id,
+        live=live,
+        dry_run=dry_run,
+        changes=plan.counts(),
+        unchanged=dict(plan.unchanged),
+        written=len(outcome_written),
+        diff=plan.lines(),
+        not_at_edge=list(want.not_at_edge),
+        refused=refused,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / (SWITCH_FILE if live else PROVISIONING_FILE), asdict(done))
+    return done
