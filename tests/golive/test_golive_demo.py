@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,3 +151,66 @@ def test_the_demo_checklist_fails_only_for_the_phases_this_test_did_not_run(demo
     failed = {c["key"]: c["findings"] for c in demo.checklist["checks"] if c["status"] == "fail"}
     assert failed == {"dpia-approved": ["dpia-missing"], "accessibility-gate": ["accessibility-gate-missing"]}
     assert demo.returncode == 1
+
+
+@pytest.fixture(scope="module")
+def at_the_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int], Any]]:
+    """The demo switched live at the edge: the platform holds its pages but not one redirect, the sandbox edge
+    (Cloudflare's API, written through the official library) holds its DNS and Bulk Redirects, and the
+    ingress serves what the edge's state says."""
+    from sandbox.edge.server import SandboxEdge, zones_in_specs
+    from sandbox.edge.server import start as start_edge
+    from soh_onboarding.edge import run as edge_run
+    from soh_onboarding.edge.cloudflare import CloudflareEdge, EdgeCredentials
+
+    base = tmp_path_factory.mktemp("golive-edge")
+    run = base / "run"
+    sandbox = SandboxPlatform(base / "platform.sqlite3", token=TOKEN)
+    edge = SandboxEdge(zones=zones_in_specs(ROOT / "onboarding_specs"), state_file=base / "edge.json")
+    with (
+        start_legacy(LegacySite(80, seed=1, slow_ms=0)) as legacy,
+        start_platform(sandbox) as served,
+        start_edge(edge) as edge_served,
+        start_ingress(base / "ingress", served.port, base / "platform.sqlite3", edge_state=edge.state_file) as ingress,
+    ):
+        data = yaml.safe_load(demo_on_legacy_site(DEMO.read_text(encoding="utf-8"), legacy.host))
+        pipeline.migrate(data, run / "migration", progress=lambda _: None)
+        with PlatformClient(Credentials(served.url, TOKEN)) as client:
+            provisioning.ensure_tenant(client, data)
+            provisioning.publish(client, "demo", run / "migration", kinds=("pages",), progress=lambda _: None)
+            client.set_state("demo", "live")
+        cloudflare = CloudflareEdge.connect(EdgeCredentials(edge.account_id, edge.token, edge_served.api_url))
+        done = edge_run.provision(
+            cloudflare, data, run / "migration", run / "go_live", live=True, progress=lambda _: None
+        )
+        assert done.written > 0 and not done.refused
+        yield run, ingress.ingress.ports, sandbox
+
+
+def test_after_the_switch_the_old_urls_answer_301_from_the_edge(at_the_edge) -> None:
+    run, ports, sandbox = at_the_edge
+    assert sandbox.store.stats.items_received["redirects"] == 0, "the platform was given no redirect"
+    rows = redirects.read_map((run / "migration" / "redirects.csv").read_text(encoding="utf-8"))
+    moved = [row for row in rows if row.type == "redirect" and not urlsplit(row.old_url).query]
+    assert len(moved) > 30
+    session = requests.Session()
+    for row in moved:
+        for old in OLD:
+            for scheme in ("http", "https"):
+                answer = session.get(
+                    f"{scheme}://127.0.0.1:{ports[scheme]}{urlsplit(row.old_url).path}",
+                    headers={"Host": old},
+                    allow_redirects=False,
+                    timeout=10,
+                    verify=False,
+                )
+                assert (answer.status_code, answer.headers["Location"]) == (301, row.new_url), (scheme, old, row)
+    landed = session.get(
+        f"https://127.0.0.1:{ports['https']}{urlsplit(moved[0].new_url).path}",
+        headers={"Host": PRIMARY},
+        timeout=10,
+        verify=False,
+    )
+    assert landed.status_code == 200 and landed.headers["X-Frame-Options"] == "DENY"  # the edge's header rule
+    switched = json.loads((run / "go_live" / "edge-switch.json").read_text(encoding="utf-8"))
+    assert switched["live"] and switched["changes"]["dns"] == {"create": 3}
