@@ -36,6 +36,7 @@ SECRETS = {
     "REDIS_PASSWORD": "redis-password",
     "AIRFLOW_CONN_SOH_GIT": '{"conn_type": "git", "host": "https://git.example/soh.git", "password": "t"}',
     "AIRFLOW_CONN_SOH_PLATFORM": '{"conn_type": "http", "host": "https://platform.example", "password": "t"}',
+    "AIRFLOW_CONN_SOH_EDGE": '{"conn_type": "http", "password": "t", "extra": {"account_id": "a"}}',
     "SOH_ADMIN_PASSWORD": "admin-password",
 }
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
@@ -102,6 +103,7 @@ def test_dags_and_specs_come_from_a_git_bundle_airflow_accepts() -> None:
     assert bundle["kwargs"]["subdir"] == "dags" and bundle["kwargs"]["tracking_ref"] == "main"
     assert bundle["kwargs"]["git_conn_id"] == "soh_git" and "AIRFLOW_CONN_SOH_GIT" in env
     assert json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["conn_type"] == "http"
+    assert json.loads(env["AIRFLOW_CONN_SOH_EDGE"])["extra"]["account_id"] and env["SOH_ENVIRONMENT"] == "production"
 
 
 def test_secrets_are_required_from_the_environment_and_listed_in_env_example() -> None:
