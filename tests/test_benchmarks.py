@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_python
 
 SCRIPT = ROOT / "benchmarks" / "parse_time.py"
 MIGRATION = ROOT / "benchmarks" / "migration.py"
@@ -161,3 +161,21 @@ def test_live_reaudit_benchmark_runs_and_reports_a_ratio() -> None:
     done, cells = run_benchmark(ROOT / "benchmarks" / "live_reaudit.py", 2, 6)
     assert int(cells[1]) >= 2 and float(cells[6]) > 0
     assert "ratio = live seconds / preview seconds" in done.stdout
+
+
+def test_platform_adapters_benchmark_runs_and_reports_its_ratios() -> None:
+    """Pages into the sandbox CMS and redirects into the sandbox edge's Bulk Redirects, 30 each, against one
+    request per item; the script checks both end states itself."""
+    done = run_python(
+        str(ROOT / "benchmarks" / "platform_adapters.py"), "--pages", "30", "--redirects", "30", timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {
+        line[:56].strip(): line[56:].split()
+        for line in done.stdout.splitlines()
+        if line.startswith(("pages,", "redirects,"))
+    }
+    assert int(rows["redirects, one bulk operation per item"][3]) == 61  # 30 writes, 30 polls, the list
+    assert int(rows["redirects, ours (read, diff, 5,000 a bulk operation)"][3]) < 61
+    assert int(rows["pages, ours again (nothing changed)"][3]) < int(rows["pages, one PUT per item"][3])
+    assert re.search(r"^redirects: ours / one per item: wall \d+\.\d\d, requests 0\.\d+", done.stdout, re.MULTILINE)
