@@ -308,3 +308,17 @@ def test_a_list_write_sent_twice_is_refused_then_re_read(edge) -> None:
         client._write_items(want(5), again, lambda line: None)
     assert not client.converge(want(5)).changed
     assert duplicates(sandbox)["items"] == []
+
+
+def test_a_path_the_map_has_with_a_query_too_stays_with_the_origin() -> None:
+    """Bulk Redirects match host and path whatever the query: /newsitem.aspx at the edge would answer
+    /newsitem.aspx?id=22 too, with the wrong target, so neither is put there."""
+    rows = [
+        {"from_path": "/newsitem.aspx", "to_path": "/news/", "status": 301},
+        {"from_path": "/newsitem.aspx?id=22", "to_path": "/news/story-22/", "status": 301},
+        {"from_path": "/newsitem.aspx?id=23", "to_path": None, "status": 410},
+        {"from_path": "/about.aspx", "to_path": "/about/", "status": 301},
+    ]
+    wanted = model.desired(spec(), rows, model.EdgeSettings.load(), live=False)
+    assert {item.source_url.split("/", 1)[1] for item in wanted.redirects} == {"about.aspx"}
+    assert any(line.startswith("/newsitem.aspx: the map has it with a query string too") for line in wanted.not_at_edge)

@@ -135,13 +135,20 @@ def desired(
     domains = [name.lower() for name in tenant["domains"]]
     old = [name.lower() for name in spec_data.get("go_live", {}).get("old_domains", []) if name.lower() not in domains]
     primary = domains[0]
+    rows = list(redirects)
+    # Bulk Redirects match a request's host and path, whatever its query: a path that the map also has with a
+    # query (/newsitem.aspx and /newsitem.aspx?id=22) would send every variant to one target, so none of them
+    # is put at the edge.
+    queried = {row["from_path"].split("?")[0] for row in rows if "?" in row["from_path"]}
     items, left = [], []
-    for redirect in redirects:
+    for redirect in rows:
         source, target = redirect["from_path"], redirect["to_path"]
         if target is None:
             left.append(f"{source}: 410 Gone is not a redirect; the origin answers it")
         elif "?" in source:
             left.append(f"{source}: Bulk Redirects cannot match a query string; the origin redirects it")
+        elif source in queried:
+            left.append(f"{source}: the map has it with a query string too, which Bulk Redirects cannot tell apart")
         else:
             items.extend(Redirect(f"{host}{source}", f"https://{primary}{target}") for host in old)
     return Desired(
