@@ -184,16 +184,24 @@ class CloudflareEdge:
             for record in have:
                 if (record.type, record.content) not in wanted:
                     plan.changes.append(
-                        Change("dns", "delete", f"{name} {record.type}", _record_text(record), record.id)
+                        Change("dns", "delete", f"{name} {record.type}", _record_text(record), target=record.id)
                     )
             held = {(r.type, r.content): r for r in have}
             for record in records:
                 found = held.get((record.type, record.content))
                 if found is None:
-                    plan.changes.append(Change("dns", "create", f"{name} {record.type}", after=record))
+                    plan.changes.append(
+                        Change(
+                            "dns", "create", f"{name} {record.type}", after=_wanted_text(record), target=(record, None)
+                        )
+                    )
                 elif not found.proxied or (found.comment or "") != MANAGED:
                     before = _record_text(found)
-                    plan.changes.append(Change("dns", "update", f"{name} {record.type}", before, (record, found.id)))
+                    plan.changes.append(
+                        Change(
+                            "dns", "update", f"{name} {record.type}", before, _wanted_text(record), (record, found.id)
+                        )
+                    )
                 else:
                     same += 1
         plan.unchanged["dns"] = same
@@ -249,10 +257,14 @@ class CloudflareEdge:
     def _plan_rule(self, plan: Plan, section: str, key: str, entry: dict | None, rule: dict, scope: dict) -> None:
         found = next((r for r in (entry or {}).get("rules") or [] if r.get("ref") == rule["ref"]), None)
         if found is None:
-            plan.changes.append(Change(section, "create", key, after=(rule, entry and entry["id"], scope)))
+            plan.changes.append(
+                Change(section, "create", key, after=_rule_text(rule), target=(rule, entry and entry["id"], scope))
+            )
         elif any(_plain(found.get(name)) != value for name, value in rule.items()):
-            before = {name: found.get(name) for name in ("expression", "enabled")}
-            plan.changes.append(Change(section, "update", key, before, (rule, entry["id"], scope, found["id"])))
+            before = _rule_text(found) + ("" if found.get("enabled", True) else " (disabled)")
+            plan.changes.append(
+                Change(section, "update", key, before, _rule_text(rule), (rule, entry["id"], scope, found["id"]))
+            )
         else:
             plan.unchanged[section] = plan.unchanged.get(section, 0) + 1
 
@@ -271,7 +283,7 @@ class CloudflareEdge:
         same = 0
         if found is None:
             plan.changes.append(Change("redirects", "create", f"list {want.list_name}", after=want.list_name))
-            plan.changes.extend(Change("redirects", "create", s, after=wanted[s]) for s in sorted(wanted))
+            plan.changes.extend(_redirect_change(wanted[s]) for s in sorted(wanted))
         else:
             held: dict[str, dict[str, Any]] = {}
             for item in self._items(found["id"]):
@@ -279,14 +291,16 @@ class CloudflareEdge:
                 source = redirect.get("source_url", "")
                 target = Redirect(source, redirect.get("target_url", ""), int(redirect.get("status_code") or 301))
                 if source in held or wanted.get(source) != target:
-                    plan.changes.append(Change("redirects", "delete", source, target, (found["id"], item["id"])))
+                    plan.changes.append(
+                        Change("redirects", "delete", source, _redirect_text(target), target=item["id"])
+                    )
                     continue
                 held[source] = item
             for source in sorted(wanted):
                 if source in held:
                     same += 1
                 else:
-                    plan.changes.append(Change("redirects", "create", source, after=wanted[source]))
+                    plan.changes.append(_redirect_change(wanted[source]))
         plan.unchanged["redirects"] = same
         scope = {"account_id": self.account_id}
         entry = self._entrypoint(REDIRECT_PHASE, **scope)
@@ -321,9 +335,9 @@ class CloudflareEdge:
 
     def _write_record(self, change: Change) -> None:
         if change.action == "delete":
-            self.client.dns.records.delete(change.after, zone_id=self.zone_of(change.key.split()[0]))
+            self.client.dns.records.delete(change.target, zone_id=self.zone_of(change.key.split()[0]))
             return
-        record, record_id = (change.after, None) if change.action == "create" else change.after
+        record, record_id = change.target
         body = {"name": record.name, "type": record.type, "content": record.content, "proxied": True}
         body |= {"ttl": 1, "comment": MANAGED}
         zone_id = self.zone_of(record.name)
@@ -334,7 +348,7 @@ class CloudflareEdge:
 
     def _write_rule(self, change: Change, phase: str) -> None:
         if change.action == "create":
-            rule, ruleset_id, scope = change.after
+            rule, ruleset_id, scope = change.target
             if ruleset_id is None:
                 entry = self._entrypoint(phase, **scope)
                 if entry is None:
@@ -343,7 +357,7 @@ class CloudflareEdge:
                 ruleset_id = entry["id"]
             self.client.rulesets.rules.create(ruleset_id, **rule, **scope)
         else:
-            rule, ruleset_id, scope, rule_id = change.after
+            rule, ruleset_id, scope, rule_id = change.target
             self.client.rulesets.rules.edit(rule_id, ruleset_id=ruleset_id, **rule, **scope)
 
     def _write_items(self, want: Desired, changes: list[Change], progress: Callable[[str], None]) -> list[Change]:
@@ -365,7 +379,7 @@ class CloudflareEdge:
         for start in range(0, len(deletes), ITEMS_PER_OPERATION):
             chunk = deletes[start : start + ITEMS_PER_OPERATION]
             operation = self.client.rules.lists.items.delete(
-                found["id"], account_id=self.account_id, items=[{"id": c.after[1]} for c in chunk]
+                found["id"], account_id=self.account_id, items=[{"id": c.target} for c in chunk]
             )
             self._wait(operation.operation_id)
             written.extend(chunk)
@@ -373,7 +387,7 @@ class CloudflareEdge:
         done = 0
         for start in range(0, len(creates), ITEMS_PER_OPERATION):
             chunk = creates[start : start + ITEMS_PER_OPERATION]
-            body = [{"redirect": _redirect_body(c.after), "comment": MANAGED} for c in chunk]
+            body = [{"redirect": _redirect_body(c.target), "comment": MANAGED} for c in chunk]
             operation = self.client.rules.lists.items.create(found["id"], account_id=self.account_id, body=body)
             self._wait(operation.operation_id)
             written.extend(chunk)
@@ -447,6 +461,25 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+def _redirect_text(redirect: Redirect) -> str:
+    return f"{redirect.status_code} to {redirect.target_url}"
+
+
+def _redirect_change(redirect: Redirect) -> Change:
+    return Change("redirects", "create", redirect.source_url, after=_redirect_text(redirect), target=redirect)
+
+
+def _wanted_text(record: Record) -> str:
+    return f"{record.type} {record.content} (proxied)"
+
+
+def _rule_text(rule: dict[str, Any]) -> str:
+    """A rule as the diff shows it: its expression, and the headers it sets or the list it enables."""
+    parameters = rule["action_parameters"]
+    what = parameters.get("from_list", {}).get("name") or ", ".join(parameters.get("headers", {}))
+    return f"{rule['action']} when {rule['expression']}: {what}"
 
 
 def _record_text(record: Any) -> str:

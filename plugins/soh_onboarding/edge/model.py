@@ -173,6 +173,8 @@ class Change:
     key: str
     before: Any = None
     after: Any = None
+    target: Any = None
+    """What the write needs that the diff does not show (ids, the rule to send)."""
 
     def line(self) -> str:
         sign = {"create": "+", "delete": "-", "update": "~"}[self.action]
