@@ -19,9 +19,7 @@ Requests are counted by each sandbox (/_sandbox/stats); both end states are chec
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,7 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT / "benchmarks")]
 
 import requests  # noqa: E402
 import yaml  # noqa: E402
-from publish import free_port, write_pages  # noqa: E402
+from publish import start_sandbox, write_pages  # noqa: E402
 
 from soh_onboarding.edge import model  # noqa: E402
 from soh_onboarding.edge.cloudflare import CloudflareEdge, EdgeCredentials  # noqa: E402
@@ -42,27 +40,6 @@ from soh_onboarding.provisioning import cms_content, items  # noqa: E402
 from soh_onboarding.provisioning.cms import CmsClient, CmsCredentials  # noqa: E402
 
 ACCOUNT = "5f3c1d2a9b8e4f6071a2b3c4d5e6f708"  # the sandbox edge's account (sandbox/edge/server.py)
-
-
-def start(kind: str, env_name: str, secret: str, *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(os.environ, **{env_name: secret})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", kind, "--port", str(port), "--quiet", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/_sandbox/stats", timeout=2)
-            return process, url
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the sandbox {kind} did not start")
 
 
 def requests_of(url: str) -> int:
@@ -140,10 +117,10 @@ def main() -> int:
     secret, token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     rows: list[tuple[str, float, int, int]] = []
     with tempfile.TemporaryDirectory(prefix="soh-adapters-") as tmp:
-        cms, cms_url = start("cms", "SOH_SANDBOX_CMS_SECRET", secret)
-        edge, edge_url = start(
-            "edge", "SOH_SANDBOX_EDGE_TOKEN", token, "--zone", "demoshire-police.example", "--zone", "soh.example",
-            "--rate-limit", "0", "--operation-seconds", "0",
+        cms, cms_url = start_sandbox("cms", "SOH_SANDBOX_CMS_SECRET", secret, "/_sandbox/stats")
+        edge, edge_url = start_sandbox(
+            "edge", "SOH_SANDBOX_EDGE_TOKEN", token, "/_sandbox/stats", "--zone", "demoshire-police.example",
+            "--zone", "soh.example", "--rate-limit", "0", "--operation-seconds", "0",
         )  # fmt: skip
         try:
             folder = write_pages(Path(tmp) / "pages", args.pages)

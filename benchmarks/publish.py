@@ -60,36 +60,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_platform(data: Path, token: str) -> tuple[subprocess.Popen, str]:
+def start_sandbox(kind: str, token_env: str, token: str, ready: str, *args: str) -> tuple[subprocess.Popen, str]:
+    """`python -m sandbox KIND` as its own process on a free port, its secret in `token_env`, once `ready`
+    (a path) answers."""
     port = free_port()
-    env = dict(os.environ, SOH_SANDBOX_PLATFORM_TOKEN=token)
+    env = dict(os.environ, **{token_env: token})
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "plugins"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "platform",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-            "--quiet",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "sandbox", kind, "--port", str(port), "--quiet", *args]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{url}/api/v1/health", timeout=2).ok:
-                return process, url
+            requests.get(f"{url}{ready}", timeout=2).raise_for_status()
+            return process, url
         except requests.RequestException:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("the sandbox platform did not start")
+    raise SystemExit(f"the sandbox {kind} did not start")
+
+
+def start_platform(data: Path, token: str) -> tuple[subprocess.Popen, str]:
+    return start_sandbox("platform", "SOH_SANDBOX_PLATFORM_TOKEN", token, "/api/v1/health", "--data", str(data))
 
 
 def batched(client: PlatformClient, tenant: str, folder: Path) -> float:

@@ -52,3 +52,9 @@ def allowed_methods(app: Any, scope: dict[str, Any], prefix: str) -> list[str]:
         if isinstance(route, APIRoute) and route.path.startswith(prefix) and route.matches(scope)[0] == Match.PARTIAL
         for method in route.methods
     )
+
+
+def serve(app: Any, port: int, banner: str, verbose: bool = True) -> None:
+    """Serve `app` on 127.0.0.1:port in the foreground until Ctrl-C, first saying where (`banner`)."""
+    print(banner, flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose)

@@ -10,12 +10,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
+from sandbox import serving
 from sandbox.platform.faults import FaultMiddleware, Faults
 from sandbox.platform.store import Stats
 from sandbox.serving import Running
@@ -102,9 +102,8 @@ def start(cms: SandboxCMS, port: int = 0, verbose: bool = False) -> RunningCMS:
 
 def serve(cms: SandboxCMS, port: int, verbose: bool = True) -> None:
     """Serve in the foreground until interrupted, saying where."""
-    print(
+    banner = (
         f"Sandbox Optimizely CMS on http://127.0.0.1:{port}/ (token /api/episerver/connect/token, Content Management "
-        f"API /api/episerver/v3.0/contentmanagement; in memory; Ctrl-C to stop)",
-        flush=True,
+        "API /api/episerver/v3.0/contentmanagement; in memory; Ctrl-C to stop)"
     )
-    uvicorn.run(cms.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose)
+    serving.serve(cms.app(), port, banner, verbose)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import uvicorn
 import yaml
 from fastapi import FastAPI
 
+from .. import serving
 from ..platform.faults import FaultMiddleware, Faults
 from ..serving import Running
 from . import api
@@ -110,9 +110,8 @@ def start(edge: SandboxEdge, port: int = 0, verbose: bool = False) -> RunningEdg
 
 def serve(edge: SandboxEdge, port: int, verbose: bool = True) -> None:
     """Serve in the foreground until interrupted, saying where."""
-    print(
+    banner = (
         f"Sandbox edge (Cloudflare API v4) on http://127.0.0.1:{port}{api.PREFIX}/ (account {edge.account_id}, "
-        f"zones {', '.join(edge.zones) or 'none'}; state in {edge.state_file or 'memory'}; Ctrl-C to stop)",
-        flush=True,
+        f"zones {', '.join(edge.zones) or 'none'}; state in {edge.state_file or 'memory'}; Ctrl-C to stop)"
     )
-    uvicorn.run(edge.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose)
+    serving.serve(edge.app(), port, banner, verbose)

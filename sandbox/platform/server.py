@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 import yaml
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from .. import serving
 from ..serving import Running, allowed_methods
 from . import api, site
 from .faults import FaultMiddleware, Faults
@@ -114,11 +114,8 @@ def serve(platform: SandboxPlatform, port: int, verbose: bool = True) -> None:
         if faults.active
         else "no faults"
     )
-    print(
+    banner = (
         f"Sandbox platform on http://127.0.0.1:{port}/ (admin API /api/v1/, previews /preview/<tenant>/; "
-        f"data in {platform.database}; {mode}; Ctrl-C to stop)",
-        flush=True,
+        f"data in {platform.database}; {mode}; Ctrl-C to stop)"
     )
-    uvicorn.run(
-        platform.app(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning", access_log=verbose
-    )
+    serving.serve(platform.app(), port, banner, verbose)

@@ -38,17 +38,9 @@ def run(args: argparse.Namespace) -> int:
     except EdgeError as error:
         print(f"edge: {error}", file=sys.stderr)
         return 2
-    progress = progress_printer(args.json)
+    options = {"live": args.live, "dry_run": args.dry_run, "progress": progress_printer(args.json)}
     try:
-        done = edge_run.provision(
-            edge,
-            force.data,
-            migration,
-            folder / "provisioning",
-            live=args.live,
-            dry_run=args.dry_run,
-            progress=progress,
-        )
+        done = edge_run.provision(edge, force.data, migration, folder / "provisioning", **options)
     except EdgeError as error:
         print(f"edge: {error}", file=sys.stderr)
         return 1
