@@ -121,6 +121,38 @@ def _records(names: Iterable[str], settings: EdgeSettings) -> list[Record]:
     return records
 
 
+def old_domains(spec_data: dict[str, Any]) -> tuple[str, ...]:
+    """The legacy site's old domains the edge redirects from (go_live.old_domains, not the tenant's own)."""
+    own = {name.lower() for name in spec_data["tenant"]["domains"]}
+    names = (name.lower() for name in spec_data.get("go_live", {}).get("old_domains", []))
+    return tuple(dict.fromkeys(name for name in names if name not in own))
+
+
+def split(
+    redirects: Iterable[dict[str, Any]], old_domains: Iterable[str]
+) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """The redirect map's rows (provisioning/items.read_redirects) the edge holds, as a 301 on each old
+    domain, and those that stay with the origin, each with why. With no old domain the edge holds none."""
+    rows = list(redirects)
+    if not list(old_domains):
+        return [], [(row, "no old domain: the origin answers it") for row in rows]
+    # Bulk Redirects match a request's host and path, whatever its query: a path that the map also has with a
+    # query (/newsitem.aspx and /newsitem.aspx?id=22) would send every variant to one target, so none of them
+    # is put at the edge.
+    queried = {row["from_path"].split("?")[0] for row in rows if "?" in row["from_path"]}
+    held, origin = [], []
+    for row in rows:
+        if row["to_path"] is None:
+            origin.append((row, "410 Gone is not a redirect; the origin answers it"))
+        elif "?" in row["from_path"]:
+            origin.append((row, "Bulk Redirects cannot match a query string; the origin redirects it"))
+        elif row["from_path"] in queried:
+            origin.append((row, "the map has it with a query string too, which Bulk Redirects cannot tell apart"))
+        else:
+            held.append(row)
+    return held, origin
+
+
 def desired(
     spec_data: dict[str, Any],
     redirects: Iterable[dict[str, Any]],
@@ -133,24 +165,13 @@ def desired(
     answer with one 301 each to the new URL on the primary domain."""
     tenant = spec_data["tenant"]
     domains = [name.lower() for name in tenant["domains"]]
-    old = [name.lower() for name in spec_data.get("go_live", {}).get("old_domains", []) if name.lower() not in domains]
+    old = list(old_domains(spec_data))
     primary = domains[0]
-    rows = list(redirects)
-    # Bulk Redirects match a request's host and path, whatever its query: a path that the map also has with a
-    # query (/newsitem.aspx and /newsitem.aspx?id=22) would send every variant to one target, so none of them
-    # is put at the edge.
-    queried = {row["from_path"].split("?")[0] for row in rows if "?" in row["from_path"]}
-    items, left = [], []
-    for redirect in rows:
-        source, target = redirect["from_path"], redirect["to_path"]
-        if target is None:
-            left.append(f"{source}: 410 Gone is not a redirect; the origin answers it")
-        elif "?" in source:
-            left.append(f"{source}: Bulk Redirects cannot match a query string; the origin redirects it")
-        elif source in queried:
-            left.append(f"{source}: the map has it with a query string too, which Bulk Redirects cannot tell apart")
-        else:
-            items.extend(Redirect(f"{host}{source}", f"https://{primary}{target}") for host in old)
+    held, origin = split(redirects, old)
+    items = [
+        Redirect(f"{host}{row['from_path']}", f"https://{primary}{row['to_path']}") for row in held for host in old
+    ]
+    left = [f"{row['from_path']}: {why}" for row, why in origin]
     return Desired(
         tenant_id=tenant["tenant_id"],
         records=tuple(_records(domains + (old if live else []), settings)),

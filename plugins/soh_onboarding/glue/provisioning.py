@@ -18,6 +18,13 @@ def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], A
     return snapshot(folder), folder.phase("migration"), folder.phase("provisioning")
 
 
+def _edge_hosts(spec_data: dict[str, Any]) -> tuple[str, ...]:
+    """The old domains whose redirects the edge answers (none without an edge): the platform gets the rest."""
+    from ..edge.model import old_domains
+
+    return () if adapters().edge == "none" else old_domains(spec_data)
+
+
 def tenant(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from .. import provisioning
 
@@ -50,7 +57,8 @@ def publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     tenant_id = spec_data["tenant"]["tenant_id"]
     if dry_run_skips(context, f"publish the migration's pages, documents and redirects to the tenant {tenant_id}"):
         return {}
-    published = on_platform(lambda client: provisioning.publish(client, tenant_id, migration))
+    at_edge = _edge_hosts(spec_data)
+    published = on_platform(lambda client: provisioning.publish(client, tenant_id, migration, edge_hosts=at_edge))
     return {kind: asdict(done) for kind, done in published.items()}
 
 
@@ -92,7 +100,7 @@ def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> d
     published = {kind: provisioning.Published(**done) for kind, done in (sent or {}).items()}
 
     def check(client: Any) -> Any:
-        checked = provisioning.verify(client, tenant_id, migration)
+        checked = provisioning.verify(client, tenant_id, migration, _edge_hosts(spec_data))
         return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
 
     result = on_platform(check)

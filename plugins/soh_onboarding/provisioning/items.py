@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..artifacts import within
+from ..edge.model import split
 from .client import content_hash
 
 MAX_BODY_CHARS = 10_000_000
@@ -81,11 +82,14 @@ def old_path(url: str) -> str:
     return f"{path}?{quote(parts.query, safe=_SAFE_PATH + '?/')}" if parts.query else path
 
 
-def read_redirects(migration: Any) -> tuple[list[dict[str, Any]], list[str]]:
+def read_redirects(migration: Any, edge_hosts: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[str]]:
     """redirects.csv as the platform's redirects: `redirect` rows become 301s to the new path, `archive`
     rows 410 Gone; `unresolved` rows are not published (the platform answers 404). One redirect per old
     path: the same path on another of the legacy host names is the same redirect. Returns the redirects
-    and the old URLs skipped, with why."""
+    and the old URLs skipped, with why.
+
+    With `edge_hosts` (the old domains whose redirects the edge answers: edge/model.split) only those the
+    edge cannot hold are the platform's: the others never reach it."""
     redirects: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     with (migration / "redirects.csv").open(encoding="utf-8", newline="") as handle:
@@ -104,13 +108,18 @@ def read_redirects(migration: Any) -> tuple[list[dict[str, Any]], list[str]]:
                 skipped.append(f"{row['old_url']}: another old URL with the same path redirects elsewhere")
                 continue
             redirects[source] = wanted
-    return [redirects[key] for key in sorted(redirects)], skipped
+    rows = [redirects[key] for key in sorted(redirects)]
+    if edge_hosts:
+        rows = [row for row, _why in split(rows, edge_hosts)[1]]
+    return rows, skipped
 
 
-def migration_items(migration: Any) -> dict[str, dict[str, str]]:
+def migration_items(migration: Any, edge_hosts: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
     """What the migration publishes, by kind: key (path, or old path of a redirect) -> hash or target."""
     return {
         "pages": {p["path"]: p["content_hash"] for p in read_pages(migration) if publishable(p)},
         "assets": {a["path"]: a["sha256"] for a in read_assets(migration)},
-        "redirects": {r["from_path"]: f"{r['to_path'] or ''}\t{r['status']}" for r in read_redirects(migration)[0]},
+        "redirects": {
+            r["from_path"]: f"{r['to_path'] or ''}\t{r['status']}" for r in read_redirects(migration, edge_hosts)[0]
+        },
     }

@@ -44,7 +44,9 @@ def _outcome_problem(migration: Any) -> str | None:
     return None
 
 
-def check_prune(client: PlatformClient, tenant_id: str, migration: Any, prune: Prune) -> dict[str, int]:
+def check_prune(
+    client: PlatformClient, tenant_id: str, migration: Any, prune: Prune, edge_hosts: tuple[str, ...] = ()
+) -> dict[str, int]:
     """Raise PruneRefused unless pruning the tenant to this migration is safe; else how many of each kind
     it removes. Called before anything is sent, so a refusal leaves the tenant's content as it was.
 
@@ -52,7 +54,7 @@ def check_prune(client: PlatformClient, tenant_id: str, migration: Any, prune: P
     of any kind only with `prune.allow_large`. It reads the platform's listings once more than publishing alone.
     """
     problem = _outcome_problem(migration)
-    wanted = migration_items(migration)
+    wanted = migration_items(migration, edge_hosts)
     if problem is None and not wanted["pages"]:
         problem = f"the migration in {migration} has no page to publish (content.jsonl)"
     if problem:

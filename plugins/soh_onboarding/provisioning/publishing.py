@@ -144,9 +144,9 @@ def _assets(client: PlatformClient, tenant_id: str, migration: Any) -> _Kind:
     return _Kind("assets", remote, local, payloads, ASSETS_PER_BATCH, ASSET_BATCH_BYTES, weight, [])
 
 
-def _redirects(client: PlatformClient, tenant_id: str, migration: Any) -> _Kind:
+def _redirects(client: PlatformClient, tenant_id: str, migration: Any, edge_hosts: tuple[str, ...]) -> _Kind:
     remote = {item["from_path"]: (item["to_path"], item["status"]) for item in client.listing(tenant_id, "redirects")}
-    redirects, skipped = read_redirects(migration)
+    redirects, skipped = read_redirects(migration, edge_hosts)
     by_path = {redirect["from_path"]: redirect for redirect in redirects}
     local = {path: (redirect["to_path"], redirect["status"]) for path, redirect in by_path.items()}
     payloads = lambda changed: [by_path[path] for path in changed]  # noqa: E731
@@ -181,18 +181,20 @@ def publish(
     batch_size: int = PAGES_PER_BATCH,
     progress: Callable[[str], None] = print,
     kinds: tuple[str, ...] = tuple(KINDS),
+    edge_hosts: tuple[str, ...] = (),
 ) -> dict[str, Published]:
     """Pages, then assets, then redirects (a redirect should land on something already there), or only
-    the `kinds` asked for (the publishing benchmark sends pages alone).
+    the `kinds` asked for (the publishing benchmark sends pages alone). With `edge_hosts`, the redirects
+    the edge answers on those old domains are not the platform's (items.read_redirects).
 
     With `prune`, check_prune first: it raises PruneRefused before anything is sent or removed."""
     if prune:
-        removing = check_prune(client, tenant_id, migration, prune)
+        removing = check_prune(client, tenant_id, migration, prune, edge_hosts)
         progress("prune: " + ", ".join(f"{count} {KINDS[kind]}" for kind, count in removing.items()) + " to remove")
     readers = {
         "pages": lambda: _pages(client, tenant_id, migration, batch_size),
         "assets": lambda: _assets(client, tenant_id, migration),
-        "redirects": lambda: _redirects(client, tenant_id, migration),
+        "redirects": lambda: _redirects(client, tenant_id, migration, edge_hosts),
     }
     return {
         kind: _publish(client, tenant_id, readers[kind](), prune is not None, progress)

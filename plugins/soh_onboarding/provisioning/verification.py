@@ -36,10 +36,10 @@ def platform_items(client: PlatformClient, tenant_id: str) -> dict[str, dict[str
     }
 
 
-def verify(client: PlatformClient, tenant_id: str, migration: Any) -> Verification:
+def verify(client: PlatformClient, tenant_id: str, migration: Any, edge_hosts: tuple[str, ...] = ()) -> Verification:
     """Read back every page, asset and redirect: each must be there with what we sent, and the platform's
-    own counts and digests must agree with what it lists."""
-    expected = migration_items(migration)
+    own counts and digests must agree with what it lists (`edge_hosts`: as `publish` was given)."""
+    expected = migration_items(migration, edge_hosts)
     listed = platform_items(client, tenant_id)
     summary = client.summary(tenant_id)
     problems: list[str] = []
