@@ -86,8 +86,12 @@ def build_router(cms: Any) -> APIRouter:
     async def create_or_replace(reference: str, request: Request) -> Response:
         async def act() -> Response:
             guid = _guid(reference)
-            body, validate = await _body(request)
-            current, item = tree.put(guid, body, validate)
+            if _content_type(request) == "multipart/form-data":
+                (body, validate), blob = await _media(request)
+                stats.items_received["media bytes"] += len(blob)
+            else:
+                (body, validate), blob = await _body(request), None
+            current, item = tree.put(guid, body, validate, blob)
             return written(item, 200 if current else 201)
 
         return await handle(request, "PUT content", MANAGEMENT_SCOPE, act)
@@ -130,23 +134,57 @@ def build_router(cms: Any) -> APIRouter:
     return router
 
 
-async def _body(request: Request) -> tuple[dict[str, Any], bool]:
-    """The JSON object sent, and whether validation is complete (the default) or minimal."""
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _mode(request: Request) -> bool:
+    """Whether validation is complete (the default) or minimal."""
     mode = request.headers.get(VALIDATION_MODE) or "complete"
     if mode not in ("complete", "minimal"):
         raise Problem(400, "Bad Request", f"{VALIDATION_MODE} must be 'complete' or 'minimal'.")
-    if not request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
-        raise Problem(415, "Unsupported Media Type", "The body must be application/json.")
-    raw = await request.body()
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise Problem(413, "Payload Too Large", f"The request body exceeds {MAX_REQUEST_BYTES} bytes.")
+    return mode == "complete"
+
+
+def _content(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, "Bad Request", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise Problem(400, "Bad Request", "The body must be a JSON object describing a content item.")
-    return body, mode == "complete"
+    return body
+
+
+async def _body(request: Request) -> tuple[dict[str, Any], bool]:
+    """The JSON object sent, and whether validation is complete (the default) or minimal."""
+    validate = _mode(request)
+    if not _content_type(request).endswith("json"):
+        raise Problem(415, "Unsupported Media Type", "The body must be application/json.")
+    raw = await request.body()
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise Problem(413, "Payload Too Large", f"The request body exceeds {MAX_REQUEST_BYTES} bytes.")
+    return _content(raw), validate
+
+
+async def _media(request: Request) -> tuple[tuple[dict[str, Any], bool], bytes]:
+    """A multipart/form-data PUT of media (the vendor's createOrUpdateContentMediaMultipart): a part named
+    `content` with the item's JSON, and the binary data in a part with a file name."""
+    validate = _mode(request)
+    if int(request.headers.get("content-length") or 0) > MAX_REQUEST_BYTES:
+        raise Problem(413, "Payload Too Large", f"The request body exceeds {MAX_REQUEST_BYTES} bytes.")
+    try:
+        form = await request.form()
+    except Exception:  # the multipart parser's errors, whatever their class: a malformed body
+        raise Problem(400, "Bad Request", "The multipart body cannot be read.") from None
+    content = form.get("content")
+    if content is None:
+        raise Problem(400, "Bad Request", "The multipart body has no part named 'content'.")
+    raw = await content.read() if hasattr(content, "read") else str(content).encode("utf-8")
+    files = [value for name, value in form.multi_items() if name != "content" and hasattr(value, "read")]
+    if len(files) != 1:
+        raise Problem(400, "Bad Request", "The multipart body must have one part with the binary data (a file).")
+    return (_content(raw), validate), await files[0].read()
 
 
 def _guid(reference: str) -> str:

@@ -53,6 +53,10 @@ def _page(name: str, *extra: tuple[str, str]) -> ContentType:
     return ContentType(name, "Page", props | dict(extra), frozenset({"heading"}))
 
 
+MEDIA_BASES = ("Media", "Image")
+"""The bases of the content types that hold binary data (a multipart PUT's file)."""
+
+
 def _media(name: str, base: str) -> ContentType:
     props = {"mediaType": "String", "sha256": "String", "sohPath": "String"}
     return ContentType(name, base, props, frozenset({"mediaType", "sha256"}))
@@ -89,6 +93,8 @@ class Content:
     properties: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     saved: str = ""
+    blob: bytes | None = field(default=None, repr=False)
+    """A media item's binary data, as a multipart PUT sent it."""
 
     def as_json(self, tree: Tree) -> dict[str, Any]:
         kind = CONTENT_TYPES[self.content_type]
@@ -204,14 +210,24 @@ class Tree:
             item.language = fields.get("language", "en")
             return item
 
-    def put(self, guid: str, body: dict[str, Any], validate: bool) -> tuple[Content | None, Content]:
+    def put(
+        self, guid: str, body: dict[str, Any], validate: bool, blob: bytes | None = None
+    ) -> tuple[Content | None, Content]:
         """PUT by GUID: the item there before (None if it is new) and the item now. A contentLink in the body
-        naming another GUID is refused."""
+        naming another GUID is refused; binary data (`blob`, from a multipart PUT) only for a media type."""
         with self._lock:
             if _fields(body).get("guid", guid) != guid:
                 raise _invalid({"contentLink": ["The contentLink's guidValue differs from the GUID in the URL."]})
             current = self._by_guid.get(guid)
-            return current, self.replace(current, body, validate) if current else self.create(body, guid, validate)
+            named = body.get("contentType")
+            named = named[-1] if isinstance(named, list) and named and isinstance(named[-1], str) else ""
+            kind = CONTENT_TYPES.get(current.content_type if current else named)
+            if blob is not None and (kind is None or kind.base not in MEDIA_BASES):
+                raise _invalid({"file": ["Binary data can only be sent for a media content type."]})
+            item = self.replace(current, body, validate) if current else self.create(body, guid, validate)
+            if blob is not None:
+                item.blob = blob
+            return current, item
 
     def replace(self, current: Content, body: dict[str, Any], validate: bool) -> Content:
         """PUT of an existing GUID: every field replaced; the hierarchy and the type stay."""

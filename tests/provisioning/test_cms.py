@@ -297,3 +297,22 @@ def test_every_content_type_the_specs_name_has_a_cms_content_type() -> None:
         )
     }
     assert named and named <= set(CONTENT_TYPES), sorted(named - set(CONTENT_TYPES))
+
+
+def test_documents_and_images_go_in_with_their_bytes(plan: Plan) -> None:
+    """Media items are PUT as multipart/form-data (the item's JSON and the file), so the CMS holds each
+    document's and image's bytes, whose sha256 is the one assets.csv recorded."""
+    cms = SandboxCMS(client_secret=SECRET)
+    with start(cms) as running:
+        assert sync(running, plan).verified
+        media = [c for c in cms.tree if c.content_type in ("SohDocumentFile", "SohImageFile")]
+        assert len(media) == 2
+        for item in media:
+            assert item.blob == item.properties["sohPath"].encode(), item.name  # make_migration's bytes
+            assert hashlib.sha256(item.blob).hexdigest() == item.properties["sha256"]
+        assert cms.store.stats.items_received["media bytes"] == sum(len(c.blob) for c in media)
+        with client_for(running) as client:
+            page = next(i for i in plan.items if i.kind == "page" and i.path == "/news/")
+            with pytest.raises(CmsError) as refused:  # binary data for a page is refused, as the vendor's
+                client.put_media(page.guid, page.body(), "x.pdf", b"%PDF", "application/pdf")
+            assert refused.value.status == 400 and "media content type" in str(refused.value)

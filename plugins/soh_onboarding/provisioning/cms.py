@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from urllib3 import encode_multipart_formdata
 
 from ..environment import required
 from ..redact import redact
@@ -148,16 +149,26 @@ class CmsClient(SessionClient):
         return self._token.value
 
     def call(
-        self, method: str, path: str, *, body: Any = None, params: dict | None = None, headers: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        encoded: tuple[bytes, str] | None = None,
     ) -> requests.Response:
         """One operation: authenticated, retried, refreshed once on a 401; returns the answer (< 500), which
-        the caller reads. A redirect is refused: the API has none."""
+        the caller reads. A redirect is refused: the API has none. `body` is sent as JSON, or `encoded` as
+        it is (bytes and their content type: a multipart upload)."""
         operation = f"{method} {path}"
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        data, content_type = encoded or (None, "")
+        if body is not None:
+            data, content_type = json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json"
         for attempt in (1, 2):
             sent = dict(headers or {}) | {"Authorization": f"Bearer {self._access_token()}"}
             if data is not None:
-                sent["Content-Type"] = "application/json"
+                sent["Content-Type"] = content_type
             reply = self._send(method, f"{self.base_url}{path}", operation, data=data, params=params, headers=sent)
             if reply.status_code != 401 or attempt == 2:
                 break
@@ -187,6 +198,19 @@ class CmsClient(SessionClient):
         path = f"{CMA_PATH}/{quote(guid)}"
         headers = {"x-epi-validation-mode": "minimal"} if minimal else None
         return self._json(self.call("PUT", path, body=content, headers=headers), f"PUT {path}")
+
+    def put_media(
+        self, guid: str, content: dict[str, Any], filename: str, data: bytes, media_type: str
+    ) -> dict[str, Any]:
+        """PUT a media item with its binary data, as multipart/form-data: the item's JSON in a part named
+        `content`, the bytes in a part named `file` (the vendor's createOrUpdateContentMediaMultipart). Safe
+        to repeat, as `put` is."""
+        path = f"{CMA_PATH}/{quote(guid)}"
+        parts = {
+            "content": (None, json.dumps(content, ensure_ascii=False).encode("utf-8"), "application/json"),
+            "file": (filename, data, media_type),
+        }
+        return self._json(self.call("PUT", path, encoded=encode_multipart_formdata(parts)), f"PUT {path} (media)")
 
     def create(self, content: dict[str, Any]) -> dict[str, Any]:
         """POST: a new item under its parentLink (not safe to repeat: a lost answer may leave a copy)."""

@@ -30,7 +30,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -71,6 +71,8 @@ class Item:
     content_type: str
     properties: dict[str, Any]
     kind: str = "page"  # or "asset": which tree, and which GUID space
+    file: Any = None
+    """A media item's file (items.read_assets' `file`): its bytes go with the item, as multipart."""
 
     def body(self) -> dict[str, Any]:
         """The Content Management API's content model, published."""
@@ -223,6 +225,7 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
             leaves[page["path"]] = (page["title"], content_type, page_properties(page, content_type))
     start = Item(content_guid(tenant, "page", "/"), "/", {"id": ROOT_ID}, site_name, tenant, START_TYPE, start_props)
     files: dict[str, tuple[str, str, dict]] = {}
+    blobs: dict[str, Any] = {}
     for asset in assets:
         segments = _segments(asset["path"])
         bad = [s for s in segments if not SEGMENT.match(s)]
@@ -232,6 +235,8 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
         media = "SohImageFile" if asset["content_type"].startswith("image/") else "SohDocumentFile"
         props = {"mediaType": asset["content_type"], "sha256": asset["sha256"], "sohPath": asset["path"]}
         files[asset["path"]] = (segments[-1], media, props)
+        if asset.get("file") is not None:
+            blobs[asset["path"]] = asset["file"]
     folder = Item(
         content_guid(tenant, "asset", "/"),
         "/",
@@ -244,6 +249,7 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
     )
     page_items, page_clashes = _tree(tenant, "page", start, leaves, CONTAINER_TYPE)
     asset_items, asset_clashes = _tree(tenant, "asset", folder, files, FOLDER_TYPE)
+    asset_items = [replace(item, file=blobs[item.path]) if item.path in blobs else item for item in asset_items]
     return Plan(page_items + asset_items, unmapped + page_clashes + asset_clashes, (start.guid, folder.guid))
 
 
@@ -311,7 +317,11 @@ def publish(client: CmsClient, plan: Plan, *, on_write: Callable[[Item], None] |
             result.refused.append(Unmapped(item.path, f"is a {was} in the CMS, which cannot change a content type"))
             continue
         try:
-            client.put(item.guid, item.body())
+            if item.file is not None:
+                data = item.file.read_bytes()
+                client.put_media(item.guid, item.body(), item.segment, data, item.properties["mediaType"])
+            else:
+                client.put(item.guid, item.body())
         except CmsError as error:
             if error.status not in REPORTED_STATUSES:
                 raise
