@@ -74,6 +74,9 @@ def test_dry_run_write_second_run_and_switch(migration: Path) -> None:
         done = json.loads(switched.stdout)
         assert done["live"] and done["changes"] == {"dns": {"create": 2}}, done
         assert (migration / "provisioning" / "edge-switch.json").is_file()
+        report = (migration / "provisioning" / "edge-report.html").read_text(encoding="utf-8")
+        assert "<h1>The edge: Demoshire Police</h1>" in report and "Left with the origin (2)" in report
+        assert "/search.aspx?q=1: Bulk Redirects cannot match a query string" in report
         assert [r["name"] for r in sandbox.store.data["records"].values()].count("www.demoshire-police.example") == 1
 
 

@@ -229,9 +229,11 @@ def test_each_task_links_to_its_report(airflow: Airflow, browser: Any) -> None:
             ("dpia.record", "DPIA document", "DPIA scoping: Demoshire Police"),
             ("migration.finish", "Migration report", "Content migration: Demoshire Police"),
             ("provisioning.verify", "Provisioning report", "Provisioning: Demoshire Police"),
+            ("provisioning.edge", "Edge report", "The edge: Demoshire Police"),
             ("accessibility.audit", "Accessibility report", "Accessibility audit: http"),
             ("accessibility.audit", "Accessibility statement (draft)", "Accessibility statement"),
             ("go_live.check", "Go-live checklist", "Go-live checklist: Demoshire Police"),
+            ("go_live.switch", "Edge at the switch", "The edge: Demoshire Police"),
         ]
         shots = {
             "Migration report": "06-migration-report",

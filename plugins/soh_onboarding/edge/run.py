@@ -1,8 +1,9 @@
 """One entry point for a run's edge work: provisioning (the tenant's own domains, TLS, HSTS, headers and the
 old URLs' redirects, before go-live) and the go-live switch (the same, plus the old domains' DNS).
 
-What it did is kept in the phase's folder as edge.json (provisioning) or edge-switch.json (go-live): the plan
-it started from, what it wrote, and what the edge cannot hold and stays with the origin.
+What it did is kept in the phase's folder as edge.json and edge-report.html (provisioning), or
+edge-switch.json and edge-switch-report.html (go-live): the plan it started from, what it wrote, and what
+the edge cannot hold and stays with the origin.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import reports
 from ..artifacts import write_json
 from ..provisioning.items import read_redirects
 from .model import Desired, EdgeSettings, desired
 
 PROVISIONING_FILE, SWITCH_FILE = "edge.json", "edge-switch.json"
+REPORT, SWITCH_REPORT = "edge-report.html", "edge-switch-report.html"
 
 
 @dataclass
@@ -81,4 +84,7 @@ def provision(
     )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / (SWITCH_FILE if live else PROVISIONING_FILE), asdict(done))
+    markdown = reports.render("edge_report.md.j2", spec=spec_data, done=done)
+    title = f"The edge: {spec_data['force']['name']}"
+    (out / (SWITCH_REPORT if live else REPORT)).write_text(reports.markdown_to_html(markdown, title), encoding="utf-8")
     return done
