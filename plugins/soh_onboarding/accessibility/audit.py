@@ -65,6 +65,10 @@ CHROMIUM_ARGS = [
     "--disable-features=" + ",".join((*PLAYWRIGHT_DISABLED_FEATURES, *OMNIBOX_WEBUI_FEATURES)),
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+NO_WINDOWS = "window.open = () => null;"
+"""Run in every frame before the page's own scripts: an audited page opens no window. A window it opened
+would outlive the page and could write storage after `reset` cleared it (Playwright reports a new window a
+moment after it opens, so `reset` could miss it under load); the audit looks only at the page itself."""
 PAGES_PER_TAB = 50
 """Pages a worker audits in one context before it opens a fresh one: bounds whatever a long-lived tab and
 its renderer accumulate (memory, history), at the cost of one new context per 50 pages."""
@@ -235,6 +239,7 @@ class _Tab:
             viewport=VIEWPORT, java_script_enabled=True, ignore_https_errors=options.ignore_https_errors
         )
         try:
+            await context.add_init_script(NO_WINDOWS)
             page = await context.new_page()
             page.set_default_timeout(options.page_timeout * 1000)
             tab = cls(context, page, await context.new_cdp_session(page))
