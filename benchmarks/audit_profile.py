@@ -163,6 +163,9 @@ class Steps:
             def pages(self) -> list[Any]:
                 return [self._page if self._page and p is self._page._page else p for p in self._context.pages]
 
+            async def add_init_script(self, script: str) -> None:
+                await steps.timed("new context + page", self._context.add_init_script(script))
+
             async def new_page(self) -> Page:
                 self._page = Page(await steps.timed("new context + page", self._context.new_page()))
                 return self._page
