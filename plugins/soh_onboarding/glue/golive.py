@@ -8,7 +8,7 @@ from typing import Any
 
 from .live import record_live
 from .options import dry_run_skips, phase_gate
-from .runtime import adapters, artifact_url, edge_client, fail, golive_settings, platform_client, run_folder, snapshot
+from .runtime import artifact_url, fail, golive_settings, on_edge, platform_client, run_folder, snapshot
 
 
 def check(slug: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -75,20 +75,11 @@ def switch(slug: str, answer: dict[str, Any] | None, context: dict[str, Any], as
 def _switch_edge(folder: Any, spec_data: dict[str, Any]) -> dict[str, Any] | None:
     """The go-live switch at the edge: the old domains' DNS to the platform, where their Bulk Redirects
     answer every old URL (idempotent: a retry of this task finishes what a failed one began)."""
-    from ..edge import run as edge_run
-    from ..edge.model import EdgeError
-
-    if adapters().edge == "none":
+    refused = "The tenant is live on the platform, but the edge was not switched (clear this task to try again: it changes only what still differs)"
+    done = on_edge(
+        spec_data, folder.phase("migration"), folder.phase("go_live"), live=True, dry_run=False, refused=refused
+    )
+    if done is None:
         return None
-    client = edge_client()
-    try:
-        done = edge_run.provision(client, spec_data, folder.phase("migration"), folder.phase("go_live"), live=True)
-    except EdgeError as error:
-        fail(
-            f"The tenant is live on the platform, but the edge was not switched: {error}. Clear this task to try "
-            "again: it changes only what still differs."
-        )
-    finally:
-        client.close()
     print(done.summary())
     return {"changes": done.changes, "written": done.written}

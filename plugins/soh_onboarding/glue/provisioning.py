@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .options import dry_run_skips, is_dry_run, phase_gate
-from .runtime import adapters, artifact_url, edge_client, fail, on_platform, run_folder, snapshot
+from .runtime import adapters, artifact_url, fail, on_edge, on_platform, run_folder, snapshot
 
 
 def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
@@ -65,27 +65,17 @@ def publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 def edge(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """The tenant at the edge (its domains' DNS, TLS, HSTS, headers, the old URLs' redirects), when this
     environment has an edge of ours; a dry run prints the diff and writes nothing."""
-    from ..edge import run as edge_run
-    from ..edge.model import EdgeError
-
-    chosen = adapters()
-    if chosen.edge == "none":
-        print(f"edge: none in the environment {chosen.environment} (config/platform.yaml): nothing to set up")
-        return {"edge": None}
     spec_data, migration, out = _provisioning(slug, context)
     dry_run = is_dry_run(context)
-    client = edge_client()
-    try:
-        done = edge_run.provision(client, spec_data, migration, out, live=False, dry_run=dry_run)
-    except EdgeError as error:
-        fail(f"The edge: {error}")
-    finally:
-        client.close()
+    done = on_edge(spec_data, migration, out, live=False, dry_run=dry_run, refused="The edge")
+    if done is None:
+        print(f"edge: none in the environment {adapters().environment} (config/platform.yaml): nothing to set up")
+        return {"edge": None}
     print("\n".join(done.diff if dry_run else done.diff[:20]))
     print(done.summary())
     for line in done.not_at_edge[:20]:
         print(f"left with the origin: {line}")
-    return {"edge": chosen.edge, "changes": done.changes, "written": done.written, "left": len(done.not_at_edge)}
+    return {"edge": "cloudflare", "changes": done.changes, "written": done.written, "left": len(done.not_at_edge)}
 
 
 def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> dict[str, Any]:

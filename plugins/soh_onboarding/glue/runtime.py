@@ -187,6 +187,23 @@ def edge_client() -> Any:
         fail(f"The Connection '{EDGE_CONN_ID}' is not usable: {error}")
 
 
+def on_edge(spec_data: dict[str, Any], migration: Any, out: Any, *, live: bool, dry_run: bool, refused: str) -> Any:
+    """The run's edge work (edge/run.provision) when this environment has an edge, else None; a refusal
+    fails the task with `refused` before the edge's own words."""
+    from ..edge import run as edge_run
+    from ..edge.model import EdgeError
+
+    if adapters().edge == "none":
+        return None
+    client = edge_client()
+    try:
+        return edge_run.provision(client, spec_data, migration, out, live=live, dry_run=dry_run)
+    except EdgeError as error:
+        fail(f"{refused}: {error}")
+    finally:
+        client.close()
+
+
 def on_platform(work: Any) -> Any:
     """Run `work(client)`: a refusal (4xx) or a redirect (3xx: the Connection points at the wrong place)
     fails the task for good; giving up on a failing platform (5xx, timeouts) raises for Airflow to retry
