@@ -64,9 +64,16 @@ class EdgeSettings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> EdgeSettings:
+        """config/edge.yaml, and where the domains point from config/go-live.yaml's ingress: the addresses
+        (or the first CNAME target) the go-live checks expect every domain to resolve to."""
+        from ..golive import settings as golive_settings
+
         data = yaml.safe_load((path or CONFIG).read_text(encoding="utf-8"))
         hsts = data["hsts"]
-        ingress = data["ingress"]
+        try:
+            ingress = golive_settings.load()
+        except golive_settings.SettingsError as error:
+            raise EdgeError(f"where the domains point is config/go-live.yaml's ingress: {error}") from None
         return cls(
             min_tls_version=str(data["min_tls_version"]),
             hsts={
@@ -77,8 +84,8 @@ class EdgeSettings:
                 "nosniff": True,
             },
             response_headers={str(k): str(v) for k, v in data["response_headers"].items()},
-            ingress_addresses=tuple(str(a) for a in ingress.get("addresses") or ()),
-            ingress_cname=ingress.get("cname") or None,
+            ingress_addresses=ingress.ingress_addresses,
+            ingress_cname=ingress.cname_targets[0] if ingress.cname_targets else None,
         )
 
 
