@@ -62,6 +62,12 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
+def empty(account_id: str) -> dict[str, Any]:
+    """An account's state with nothing in it yet (what the state file holds, as JSON)."""
+    state: dict[str, Any] = {"account": {"id": account_id, "name": "Single Online Home"}}
+    return state | {key: {} for key in ("zones", "records", "settings", "rulesets", "lists", "items", "operations")}
+
+
 @dataclass
 class Stats:
     """What clients sent, counted since the server started (sandbox only, for tests and benchmarks)."""
@@ -92,8 +98,7 @@ class EdgeState:
         if path is not None and path.exists():
             self.data = json.loads(path.read_text(encoding="utf-8"))
         else:
-            self.data = {"account": {"id": account_id, "name": "Single Online Home"}, "zones": {}, "records": {}}
-            self.data |= {"settings": {}, "rulesets": {}, "lists": {}, "items": {}, "operations": {}}
+            self.data = empty(account_id)
         for name in zones:
             self.add_zone(name)
 
@@ -642,8 +647,7 @@ class FollowedState(EdgeState):
     def __init__(self, path: Path) -> None:
         self.lock = threading.RLock()
         self.path, self.stats, self.operation_seconds = path, Stats(), OPERATION_SECONDS
-        self.data: dict[str, Any] = {"account": {"id": "", "name": ""}, "zones": {}, "records": {}}
-        self.data |= {"settings": {}, "rulesets": {}, "lists": {}, "items": {}, "operations": {}}
+        self.data: dict[str, Any] = empty("")
         self._seen: float | None = None
 
     def save(self) -> None:
