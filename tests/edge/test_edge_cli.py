@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,4 +89,3 @@ def test_missing_credentials_and_a_wrong_token_are_said(migration: Path) -> None
         refused = edge_cli("--from", str(migration), **env)
     assert refused.returncode == 1 and "the edge refused the API token (403" in refused.stderr
     assert secret not in refused.stderr + refused.stdout and "Traceback" not in refused.stderr
-    assert os.environ.get("SOH_EDGE_TOKEN") is None
