@@ -102,9 +102,7 @@ def redirects_side_by_side(url: str, token: str, count: int) -> list[tuple[str, 
         ("redirects, ours (read, diff, 5,000 a bulk operation)", *timed(url, lambda: edge.converge(want("ours"))))
     )
     result.append(("redirects, ours again (nothing changed)", *timed(url, lambda: edge.converge(want("ours")))))
-    held = {
-        name: found.num_items for found in edge.client.rules.lists.list(account_id=ACCOUNT) for name in [found.name]
-    }
+    held = {found.name: found.num_items for found in edge.client.rules.lists.list(account_id=ACCOUNT)}
     assert held["soh_single_redirects"] == held["soh_ours_redirects"] == count, held
     return result
 
