@@ -12,11 +12,11 @@ import json
 import secrets
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ..platform.store import Stats
 
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "min_tls_version": "1.0",
@@ -66,23 +66,6 @@ def empty(account_id: str) -> dict[str, Any]:
     """An account's state with nothing in it yet (what the state file holds, as JSON)."""
     state: dict[str, Any] = {"account": {"id": account_id, "name": "Single Online Home"}}
     return state | {key: {} for key in ("zones", "records", "settings", "rulesets", "lists", "items", "operations")}
-
-
-@dataclass
-class Stats:
-    """What clients sent, counted since the server started (sandbox only, for tests and benchmarks)."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    faults: Counter[str] = field(default_factory=Counter)
-    rate_limited: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": dict(self.requests),
-            "faults": dict(self.faults),
-            "rate_limited": self.rate_limited,
-            "total_requests": sum(self.requests.values()),
-        }
 
 
 class EdgeState:

@@ -95,19 +95,24 @@ def digest(lines: Iterable[str]) -> str:
 
 @dataclass
 class Stats:
-    """What clients sent, counted since the server started (sandbox only, for tests and benchmarks)."""
+    """What clients sent, counted since the server started (sandbox only, for tests and benchmarks): every
+    sandbox's (the platform's, the CMS's, the edge's)."""
 
     requests: Counter[str] = field(default_factory=Counter)
     items_received: Counter[str] = field(default_factory=Counter)
     idempotent_replays: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+    """Requests refused by a rate limit of the sandbox's own (the edge's), not by the fault mode."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "requests": dict(self.requests),
+            "total_requests": sum(self.requests.values()),
             "items_received": dict(self.items_received),
             "idempotent_replays": self.idempotent_replays,
             "faults": dict(self.faults),
+            "rate_limited": self.rate_limited,
         }
 
 
