@@ -44,12 +44,15 @@ def airflow_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_python(*args: str, cwd: Path = ROOT, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """`python ARGS` (a module or a script) as a user runs it: a separate process, output captured."""
+def run_python(
+    *args: str, cwd: Path = ROOT, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` (a module or a script) as a user runs it: a separate process, output captured; `env`
+    adds to (or blanks) its environment."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd,
-        env=airflow_env(),
+        env=airflow_env(**(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -57,9 +60,11 @@ def run_python(*args: str, cwd: Path = ROOT, timeout: float = 180) -> subprocess
     )
 
 
-def soh(*args: str, cwd: Path = ROOT, module: str = "soh_onboarding") -> subprocess.CompletedProcess[str]:
+def soh(
+    *args: str, cwd: Path = ROOT, module: str = "soh_onboarding", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m soh_onboarding ARGS` as a user runs it: a separate process, output captured."""
-    return run_python("-m", module, *args, cwd=cwd)
+    return run_python("-m", module, *args, cwd=cwd, env=env)
 
 
 def run_sandbox(*args: str) -> subprocess.CompletedProcess[str]:

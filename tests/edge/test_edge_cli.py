@@ -6,25 +6,16 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ROOT, airflow_env
+from conftest import DEMO, ROOT, soh
 from sandbox.edge.server import SandboxEdge, start, zones_in_specs
 
 
 def edge_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "soh_onboarding", "edge", str(DEMO), *args],
-        cwd=ROOT,
-        env=airflow_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return soh("edge", str(DEMO), *args, env=env)
 
 
 @pytest.fixture

@@ -93,6 +93,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield world
 
 
+def through_ingress(
+    session: requests.Session, ports: dict[str, int], scheme: str, host: str, path: str
+) -> requests.Response:
+    """GET scheme://host/path from the sandbox ingress on 127.0.0.1, redirects not followed."""
+    url = f"{scheme}://127.0.0.1:{ports[scheme]}{path}"
+    return session.get(url, headers={"Host": host}, allow_redirects=False, timeout=10, verify=False)
+
+
 def test_the_migration_keeps_the_public_names_in_the_redirect_map(demo: Demo) -> None:
     rows = redirects.read_map((demo.run / "migration" / "redirects.csv").read_text(encoding="utf-8"))
     assert {urlsplit(row.old_url).netloc for row in rows} == {OLD[0]}
@@ -122,13 +130,7 @@ def test_plain_http_on_an_old_domain_is_one_301_straight_to_the_new_url(demo: De
     ports = demo.ingress.ingress.ports
     for scheme in ("http", "https"):
         for old in OLD:
-            answer = session.get(
-                f"{scheme}://127.0.0.1:{ports[scheme]}{path}",
-                headers={"Host": old},
-                allow_redirects=False,
-                timeout=10,
-                verify=False,
-            )
+            answer = through_ingress(session, ports, scheme, old, path)
             assert (answer.status_code, answer.headers["Location"]) == (301, row.new_url), (scheme, old)
     primary = session.get(f"http://127.0.0.1:{ports['http']}/", headers={"Host": PRIMARY}, allow_redirects=False)
     assert (primary.status_code, primary.headers["Location"]) == (301, f"https://{PRIMARY}/")  # still upgraded
@@ -202,13 +204,7 @@ def test_after_the_switch_the_old_urls_answer_301_from_the_edge(at_the_edge) -> 
     for row in moved:
         for old in OLD:
             for scheme in ("http", "https"):
-                answer = session.get(
-                    f"{scheme}://127.0.0.1:{ports[scheme]}{urlsplit(row.old_url).path}",
-                    headers={"Host": old},
-                    allow_redirects=False,
-                    timeout=10,
-                    verify=False,
-                )
+                answer = through_ingress(session, ports, scheme, old, urlsplit(row.old_url).path)
                 assert (answer.status_code, answer.headers["Location"]) == (301, row.new_url), (scheme, old, row)
     landed = session.get(
         f"https://127.0.0.1:{ports['https']}{urlsplit(moved[0].new_url).path}",
