@@ -84,7 +84,7 @@ def create_app(cms: SandboxCMS) -> FastAPI:
             return answer
         return Problem(404, "Not Found").response()
 
-    app.add_middleware(FaultMiddleware, platform=cms, applies=_applies, error_body=problem_body)
+    app.add_middleware(FaultMiddleware, service=cms, applies=_applies, error_body=problem_body)
     return app
 
 

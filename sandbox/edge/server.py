@@ -88,7 +88,7 @@ class SandboxEdge:
         api.add_fallback(app)
         app.add_middleware(
             FaultMiddleware,
-            platform=self,
+            service=self,
             applies=lambda path: path.startswith(api.PREFIX + "/"),
             error_body=api.error_body,
         )

@@ -100,19 +100,19 @@ class FaultMiddleware:
     def __init__(
         self,
         app: Any,
-        platform: Any,
+        service: Any,
         applies: Callable[[str], bool] = admin_api,
         error_body: Callable[[int, str], dict[str, Any]] = detail_body,
     ) -> None:
-        self.app, self.platform, self.applies, self.error_body = app, platform, applies, error_body
+        self.app, self.service, self.applies, self.error_body = app, service, applies, error_body
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.applies(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        faults: Faults = self.platform.faults
+        faults: Faults = self.service.faults
         kind = faults.draw() if faults.active else None
-        stats: Stats = self.platform.store.stats
+        stats: Stats = self.service.store.stats
         if kind:
             stats.faults[kind] += 1
         if kind == "error":

@@ -85,7 +85,7 @@ def create_app(platform: SandboxPlatform) -> FastAPI:
         return JSONResponse({"detail": "Not Found"}, status_code=404)
 
     app.include_router(site.build_router(platform))
-    app.add_middleware(FaultMiddleware, platform=platform)
+    app.add_middleware(FaultMiddleware, service=platform)
     return app
 
 
