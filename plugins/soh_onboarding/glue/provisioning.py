@@ -75,7 +75,7 @@ def edge(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     print(done.summary())
     for line in done.not_at_edge[:20]:
         print(f"left with the origin: {line}")
-    return {"edge": "cloudflare", "changes": done.changes, "written": done.written, "left": len(done.not_at_edge)}
+    return {"edge": adapters().edge, "changes": done.changes, "written": done.written, "left": len(done.not_at_edge)}
 
 
 def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> dict[str, Any]:
