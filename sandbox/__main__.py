@@ -21,6 +21,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SANDBOX_DATA = ROOT / ".sandbox"
 
 
+def _secret(site: str, variable: str, what: str) -> str | None:
+    """The secret a sandbox accepts, from the environment variable its --*-env names; None (said) if unset."""
+    secret = os.environ.get(variable, "")
+    if not secret:
+        print(f"sandbox {site}: set {what} in the environment variable {variable}", file=sys.stderr)
+    return secret or None
+
+
+def _fault_rate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fault-rate", type=float, default=0.0, metavar="R", help="share of calls answering 500, 429 or too late"
+    )
+
+
 def _legacy_site(args: argparse.Namespace) -> int:
     """Serve the sandbox legacy force website in the foreground until Ctrl-C."""
     from .legacy_site import LegacySite, serve
@@ -49,9 +63,8 @@ def _platform(args: argparse.Namespace) -> int:
     """Serve the sandbox platform (admin API and tenant sites) in the foreground until Ctrl-C."""
     from .platform import Faults, SandboxPlatform, serve
 
-    token = os.environ.get(args.token_env, "")
-    if not token:
-        print(f"sandbox platform: set the API token in the environment variable {args.token_env}", file=sys.stderr)
+    token = _secret("platform", args.token_env, "the API token")
+    if token is None:
         return 2
     try:
         faults = Faults(
@@ -88,11 +101,8 @@ def _cms(args: argparse.Namespace) -> int:
     """Serve the sandbox Optimizely CMS in the foreground until Ctrl-C."""
     from .cms import Faults, SandboxCMS, serve
 
-    secret = os.environ.get(args.secret_env, "")
-    if not secret:
-        print(
-            f"sandbox cms: set the OAuth client's secret in the environment variable {args.secret_env}", file=sys.stderr
-        )
+    secret = _secret("cms", args.secret_env, "the OAuth client's secret")
+    if secret is None:
         return 2
     try:
         cms = SandboxCMS(args.client_id, secret, faults=Faults.mixed(args.fault_rate))
@@ -108,9 +118,8 @@ def _edge(args: argparse.Namespace) -> int:
     from .edge import server
     from .platform import Faults
 
-    token = os.environ.get(args.token_env, "")
-    if not token:
-        print(f"sandbox edge: set the API token in the environment variable {args.token_env}", file=sys.stderr)
+    token = _secret("edge", args.token_env, "the API token")
+    if token is None:
         return 2
     try:
         zones = [*args.zone, *(server.zones_in_specs(Path(args.zones_from)) if args.zones_from else [])]
@@ -219,9 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     cms.add_argument(
         "--secret-env", default="SOH_SANDBOX_CMS_SECRET", metavar="VAR", help="environment variable with its secret"
     )
-    cms.add_argument(
-        "--fault-rate", type=float, default=0.0, metavar="R", help="share of calls answering 500, 429 or too late"
-    )
+    _fault_rate(cms)
     cms.add_argument("--quiet", action="store_true", help="do not log each request")
     cms.set_defaults(func=_cms)
     edge = sites.add_parser(
@@ -241,9 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument(
         "--token-env", default="SOH_SANDBOX_EDGE_TOKEN", metavar="VAR", help="environment variable with the token"
     )
-    edge.add_argument(
-        "--fault-rate", type=float, default=0.0, metavar="R", help="share of calls answering 500, 429 or too late"
-    )
+    _fault_rate(edge)
     edge.add_argument(
         "--rate-limit", type=int, default=1200, metavar="N", help="requests per five minutes (Cloudflare's), 0 for none"
     )
