@@ -75,7 +75,15 @@ def _platform(args: argparse.Namespace) -> int:
             retry_after=args.retry_after,
             stall_seconds=args.stall_seconds,
         )
-        platform = SandboxPlatform(Path(args.data), token=token, faults=faults)
+        cms = None
+        if args.cms:
+            from .platform.cms_source import CmsSource
+
+            secret = _secret("platform", args.cms_secret_env, "the CMS client's secret")
+            if secret is None:
+                return 2
+            cms = CmsSource(args.cms, args.cms_client_id, secret)
+        platform = SandboxPlatform(Path(args.data), token=token, faults=faults, cms=cms)
     except (ValueError, OSError) as error:
         print(f"sandbox platform: {error}", file=sys.stderr)
         return 2
@@ -105,8 +113,9 @@ def _cms(args: argparse.Namespace) -> int:
     if secret is None:
         return 2
     try:
-        cms = SandboxCMS(args.client_id, secret, faults=Faults.mixed(args.fault_rate))
-    except ValueError as error:
+        state = Path(args.state) if args.state else None
+        cms = SandboxCMS(args.client_id, secret, faults=Faults.mixed(args.fault_rate), state_file=state)
+    except (ValueError, OSError) as error:
         print(f"sandbox cms: {error}", file=sys.stderr)
         return 2
     serve(cms, args.port, verbose=not args.quiet)
@@ -193,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     platform.add_argument(
         "--stall-seconds", type=float, default=3.0, metavar="S", help="how long a 'timeout' holds its answer back"
     )
+    platform.add_argument(
+        "--cms",
+        default=None,
+        metavar="URL",
+        help="render each tenant whose start page this Optimizely CMS holds from there (the sandbox CMS's URL)",
+    )
+    platform.add_argument("--cms-client-id", default="soh-onboarding", metavar="ID", help="the CMS's OAuth client")
+    platform.add_argument(
+        "--cms-secret-env", default="SOH_SANDBOX_CMS_SECRET", metavar="VAR", help="environment variable with its secret"
+    )
     platform.add_argument("--quiet", action="store_true", help="do not log each request")
     platform.set_defaults(func=_platform)
     ingress = sites.add_parser(
@@ -220,10 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
         "cms",
         help="serve a sandbox of Optimizely CMS: its token endpoint and Content Management API",
         description="Serve Optimizely CMS's OAuth token endpoint, Content Management API and the Content Delivery "
-        "API's children listing (schemas/optimizely-cma.yaml) on 127.0.0.1 until Ctrl-C, on a content tree in "
-        "memory. The client's secret is read from an environment variable, never from the command line.",
+        "API's children listing (schemas/optimizely-cma.yaml) on 127.0.0.1 until Ctrl-C, and published media at "
+        "/globalassets/, on a content tree in memory (or kept in --state). The client's secret is read from an "
+        "environment variable, never from the command line.",
     )
     cms.add_argument("--port", type=int, default=8084, metavar="P", help="port on 127.0.0.1 (default 8084)")
+    cms.add_argument("--state", default=None, metavar="FILE", help="a JSON file keeping the tree across restarts")
     cms.add_argument("--client-id", default="soh-onboarding", metavar="ID", help="the OAuth client's id")
     cms.add_argument(
         "--secret-env", default="SOH_SANDBOX_CMS_SECRET", metavar="VAR", help="environment variable with its secret"

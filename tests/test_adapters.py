@@ -11,7 +11,8 @@ from soh_onboarding import adapters
 
 def test_the_committed_environments() -> None:
     assert adapters.load("local") == adapters.Adapters("local", "facade", "cloudflare")
-    assert adapters.load("production").edge == "cloudflare"
+    assert adapters.load("local-vendors") == adapters.Adapters("local-vendors", "optimizely", "cloudflare")
+    assert adapters.load("production") == adapters.Adapters("production", "optimizely", "cloudflare")
 
 
 def test_the_environment_comes_from_soh_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,7 +29,7 @@ def test_the_environment_comes_from_soh_environment(monkeypatch: pytest.MonkeyPa
             "environments: {local: {content: facade, edge: akamai}}",
             "environments.local.edge is 'akamai'; it must be one of cloudflare, none",
         ),
-        ("environments: {local: {edge: none}}", "environments.local.content is None; it must be one of facade"),
+        ("environments: {local: {edge: none}}", "environments.local.content is None; it must be one of facade, optimizely"),
         (
             "environments: {staging: {content: facade, edge: none}}",
             "no environment 'local' under environments (known: staging); set SOH_ENVIRONMENT",

@@ -1,7 +1,7 @@
 """Which adapters reach the platform in this environment (config/platform.yaml, SOH_ENVIRONMENT).
 
-A deployment names its environment once; every task then asks here whether the edge is Cloudflare's or
-none, instead of each guessing from which Connections exist. A broken file or an unknown environment is
+A deployment names its environment once; every task then asks here whether the pages and documents go to
+the platform's own API (facade) or to Optimizely CMS, and whether the edge is Cloudflare's or none, instead of each guessing from which Connections exist. A broken file or an unknown environment is
 one located error, never a traceback.
 """
 
@@ -18,7 +18,7 @@ from .project import CONFIG_DIR
 CONFIG = CONFIG_DIR / "platform.yaml"
 ENV = "SOH_ENVIRONMENT"
 DEFAULT_ENVIRONMENT = "local"
-CHOICES = {"content": ("facade",), "edge": ("cloudflare", "none")}
+CHOICES = {"content": ("facade", "optimizely"), "edge": ("cloudflare", "none")}
 
 
 class AdaptersError(ValueError):

@@ -66,9 +66,12 @@ def build_router(cms: Any) -> APIRouter:
         if refused := guard(request, scope):
             return refused
         try:
-            return await act()
+            answer = await act()
         except Problem as problem:
             return problem.response()
+        if request.method != "GET":
+            cms.changed()
+        return answer
 
     def written(item: Content, status: int) -> JSONResponse:
         stats.items_received["content"] += 1
@@ -130,6 +133,15 @@ def build_router(cms: Any) -> APIRouter:
             return JSONResponse([item.as_json(tree) for item in items[:top]], headers=headers)
 
         return await handle(request, "GET children", DELIVERY_SCOPE, act)
+
+    @router.get("/globalassets/{path:path}")
+    def media(path: str) -> Response:
+        """A published media item's binary data at its public URL, as the CMS's site serves it (no token)."""
+        stats.requests["GET media"] += 1
+        item = tree.media_at(f"/globalassets/{path}")
+        if item is None:
+            return Response(status_code=404)
+        return Response(item.blob, media_type=item.properties.get("mediaType") or "application/octet-stream")
 
     return router
 

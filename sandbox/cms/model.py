@@ -10,6 +10,7 @@ web layer (api.py) only translates HTTP.
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import uuid
@@ -111,7 +112,19 @@ class Content:
         }
         for name, data_type in kind.properties.items():
             answer[name] = {"value": self.properties.get(name), "propertyDataType": data_type}
+        if kind.base in MEDIA_BASES:
+            answer["url"] = tree.media_url(self)
         return answer
+
+    def dump(self) -> dict[str, Any]:
+        """The item as the state file keeps it (binary data in base64)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "blob"}
+        return fields | {"blob": base64.b64encode(self.blob).decode("ascii") if self.blob is not None else None}
+
+    @classmethod
+    def restore(cls, data: dict[str, Any]) -> Content:
+        blob = data.get("blob")
+        return cls(**(data | {"blob": base64.b64decode(blob) if blob is not None else None}))
 
 
 def _now() -> str:
@@ -174,6 +187,38 @@ class Tree:
             for child in [c for c in self._by_id.values() if c.parent_id == content.id]:
                 yield child
                 yield from self.descendants(child)
+
+    def media_url(self, content: Content) -> str | None:
+        """Where the CMS serves a published media item's binary data, as Optimizely does for the global
+        assets folder ("For All Sites"): /globalassets/<folders>/<file>; None outside that folder."""
+        segments = self.path_of(content)
+        below = self._by_id[GLOBAL_ASSETS_ID].route_segment
+        return "/globalassets/" + "/".join(segments[1:]) if segments[0] == below and len(segments) > 1 else None
+
+    def media_at(self, url_path: str) -> Content | None:
+        """The published media item a /globalassets/ URL path names, or None."""
+        with self._lock:
+            item = self._by_id[GLOBAL_ASSETS_ID]
+            for segment in [s for s in url_path.removeprefix("/globalassets/").split("/") if s]:
+                found = [c for c in self._by_id.values() if c.parent_id == item.id and c.route_segment == segment]
+                if not found:
+                    return None
+                item = found[0]
+            published = item.status == "Published" and item.blob is not None
+            return item if published and CONTENT_TYPES[item.content_type].base in MEDIA_BASES else None
+
+    def dump(self) -> dict[str, Any]:
+        """The whole tree as the state file keeps it."""
+        with self._lock:
+            return {"next_id": self._next_id, "items": [item.dump() for item in self._by_id.values()]}
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace the tree with a dumped one (the state file of an earlier run)."""
+        with self._lock:
+            items = [Content.restore(item) for item in data["items"]]
+            self._by_id = {item.id: item for item in items}
+            self._by_guid = {item.guid: item for item in items}
+            self._next_id = int(data["next_id"])
 
     def path_of(self, content: Content) -> list[str]:
         """The URL segments from the root's child down to `content` (sandbox only: tests count by path)."""

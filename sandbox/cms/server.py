@@ -6,8 +6,12 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 
 from fastapi import FastAPI, Request
@@ -34,11 +38,42 @@ class SandboxCMS:
     client_secret: str = field(default="sandbox-secret", repr=False)
     token_lifetime: float = 3600.0
     faults: Faults = field(default_factory=Faults)
+    state_file: Path | None = None
+    """Where the tree is kept across restarts (bin/run); None: in memory only."""
 
     def __post_init__(self) -> None:
         self.tokens = Tokens(self.client_id, self.client_secret, self.token_lifetime)
         self.tree = Tree()
         self.store = SimpleNamespace(stats=Stats())  # what FaultMiddleware counts faults in
+        self._dirty = threading.Event()
+        if self.state_file is not None and self.state_file.exists():
+            try:
+                self.tree.restore(json.loads(self.state_file.read_text(encoding="utf-8")))
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"{self.state_file}: not a sandbox CMS state file ({error}); move it away") from None
+        if self.state_file is not None:
+            threading.Thread(target=self._keep, name="sandbox CMS state", daemon=True).start()
+
+    def changed(self) -> None:
+        """A write was answered: the state file is saved within a second (whole writes only, never torn)."""
+        self._dirty.set()
+
+    def save(self) -> None:
+        if self.state_file is None:
+            return
+        self._dirty.clear()
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.state_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.tree.dump()), encoding="utf-8")
+        temporary.replace(self.state_file)
+
+    def _keep(self) -> None:
+        """Save at most once a second while writes come in: a save per write would rewrite the whole tree
+        for every page of a publish."""
+        while True:
+            self._dirty.wait()
+            time.sleep(1.0)
+            self.save()
 
     def app(self) -> FastAPI:
         return create_app(self)
@@ -95,6 +130,10 @@ class RunningCMS(Running):
         self.cms = cms
         super().__init__(cms.app(), port, verbose, name="sandbox CMS")
 
+    def stop(self) -> None:
+        super().stop()
+        self.cms.save()
+
 
 def start(cms: SandboxCMS, port: int = 0, verbose: bool = False) -> RunningCMS:
     return RunningCMS(cms, port, verbose)
@@ -104,6 +143,9 @@ def serve(cms: SandboxCMS, port: int, verbose: bool = True) -> None:
     """Serve in the foreground until interrupted, saying where."""
     banner = (
         f"Sandbox Optimizely CMS on http://127.0.0.1:{port}/ (token /api/episerver/connect/token, Content Management "
-        "API /api/episerver/v3.0/contentmanagement; in memory; Ctrl-C to stop)"
+        f"API /api/episerver/v3.0/contentmanagement; state in {cms.state_file or 'memory'}; Ctrl-C to stop)"
     )
-    serving.serve(cms.app(), port, banner, verbose)
+    try:
+        serving.serve(cms.app(), port, banner, verbose)
+    finally:
+        cms.save()

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from .. import serving
 from ..serving import Running, allowed_methods
 from . import api, site
+from .cms_source import CmsSource
 from .faults import FaultMiddleware, Faults
 from .store import Store
 
@@ -41,11 +42,18 @@ class SandboxPlatform:
     token: str = "sandbox-token"
     faults: Faults = field(default_factory=Faults)
     catalogue: dict[str, dict[str, Any]] = field(default_factory=load_catalogue)
+    cms: CmsSource | None = None
+    """The CMS the sites are rendered from, for the tenants whose start page it holds (cms_source.py)."""
 
     def __post_init__(self) -> None:
         if not self.token:
             raise ValueError("the API token must not be empty")
         self.store = Store(self.database)
+
+    def content_of(self, tenant_id: str) -> Store | CmsSource:
+        """Where a tenant's pages and media are read from: the CMS when it holds the tenant's start page (the
+        environment's content is Optimizely), else what the admin API stored (the façade's own content)."""
+        return self.cms if self.cms is not None and self.cms.holds(tenant_id) else self.store
 
     def app(self) -> FastAPI:
         return create_app(self)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -26,6 +27,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+
+from .cms_source import CmsUnavailable
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -51,6 +55,11 @@ class Site:
         self.preview = preview
         self.store = platform.store
 
+    @cached_property
+    def content(self) -> Any:
+        """Where its pages and media are: the CMS when it holds the tenant's start page, else the store."""
+        return self.platform.content_of(self.tenant["tenant_id"])
+
     # --- what is there -------------------------------------------------------------------------
 
     def services(self) -> list[dict[str, Any]]:
@@ -59,7 +68,7 @@ class Site:
 
     def page_paths(self) -> list[str]:
         """Every page the site serves, published or the platform's own."""
-        paths = set(self.store.all_paths("pages", self.tenant["tenant_id"]))
+        paths = set(self.content.all_paths("pages", self.tenant["tenant_id"]))
         paths.update(service["path"] for service in self.services())
         paths.update(PLATFORM_PAGES)
         return sorted(paths)
@@ -68,7 +77,7 @@ class Site:
         return (
             path in PLATFORM_PAGES
             or any(service["path"] == path for service in self.services())
-            or self.store.page(self.tenant["tenant_id"], path) is not None
+            or self.content.page(self.tenant["tenant_id"], path) is not None
         )
 
     # --- answers -------------------------------------------------------------------------------
@@ -84,10 +93,10 @@ class Site:
         if path == "/_platform/site.css":
             return self._finish(Response(self.stylesheet(), media_type="text/css"))
         if path.startswith("/media/"):
-            asset = self.store.asset(tenant_id, path)
+            asset = self.content.asset(tenant_id, path)
             if asset is not None:
                 return self._finish(Response(asset["data"], media_type=asset["content_type"]))
-        page = self.store.page(tenant_id, path)
+        page = self.content.page(tenant_id, path)
         if page is not None:
             return self._page(path, page["title"], Markup(page["body_html"]), page["summary"], page["published"])
         if path in PLATFORM_PAGES:
@@ -294,7 +303,10 @@ async def _serve(site: Site, path: str, request: Request) -> Response:
             return site._finish(PlainTextResponse("Method not allowed\n", status_code=405))
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         return site.consent(form.get("analytics", ["no"])[0], form.get("return_to", ["/"])[0])
-    return site.respond(path, request.url.query)
+    try:  # in a thread: a site read from the CMS waits on it, and must not hold up the other requests
+        return await run_in_threadpool(site.respond, path, request.url.query)
+    except CmsUnavailable as error:
+        return site._finish(PlainTextResponse(f"The content service is unavailable: {error}\n", status_code=502))
 
 
 def _landing(platform: Any, request: Request) -> Response:

@@ -37,6 +37,7 @@ SECRETS = {
     "AIRFLOW_CONN_SOH_GIT": '{"conn_type": "git", "host": "https://git.example/soh.git", "password": "t"}',
     "AIRFLOW_CONN_SOH_PLATFORM": '{"conn_type": "http", "host": "https://platform.example", "password": "t"}',
     "AIRFLOW_CONN_SOH_EDGE": '{"conn_type": "http", "password": "t", "extra": {"account_id": "a"}}',
+    "AIRFLOW_CONN_SOH_CMS": '{"conn_type": "http", "host": "cms.example", "login": "c", "password": "s"}',
     "SOH_ADMIN_PASSWORD": "admin-password",
 }
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
@@ -104,6 +105,7 @@ def test_dags_and_specs_come_from_a_git_bundle_airflow_accepts() -> None:
     assert bundle["kwargs"]["git_conn_id"] == "soh_git" and "AIRFLOW_CONN_SOH_GIT" in env
     assert json.loads(env["AIRFLOW_CONN_SOH_PLATFORM"])["conn_type"] == "http"
     assert json.loads(env["AIRFLOW_CONN_SOH_EDGE"])["extra"]["account_id"] and env["SOH_ENVIRONMENT"] == "production"
+    assert json.loads(env["AIRFLOW_CONN_SOH_CMS"])["login"]  # production's content is in Optimizely CMS
 
 
 def test_secrets_are_required_from_the_environment_and_listed_in_env_example() -> None:

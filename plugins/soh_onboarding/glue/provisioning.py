@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .options import dry_run_skips, is_dry_run, phase_gate
-from .runtime import adapters, artifact_url, fail, on_edge, on_platform, run_folder, snapshot
+from .runtime import adapters, artifact_url, fail, on_cms, on_edge, on_platform, run_folder, snapshot
 
 
 def _provisioning(slug: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
@@ -50,16 +50,41 @@ def services(slug: str, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Publish the run's migration; a retry or a re-run sends only what the platform does not have yet."""
+    """Publish the run's migration; a retry or a re-run sends only what the platform (or the CMS) does not
+    have yet. With the content in Optimizely CMS, the pages and documents go there and the platform gets
+    the redirects the edge does not answer."""
     from .. import provisioning
 
     spec_data, migration, _ = _provisioning(slug, context)
     tenant_id = spec_data["tenant"]["tenant_id"]
-    if dry_run_skips(context, f"publish the migration's pages, documents and redirects to the tenant {tenant_id}"):
+    in_cms = adapters().content == "optimizely"
+    where = "Optimizely CMS" if in_cms else f"the tenant {tenant_id}"
+    if dry_run_skips(context, f"publish the migration's pages, documents and redirects to {where}"):
         return {}
     at_edge = _edge_hosts(spec_data)
-    published = on_platform(lambda client: provisioning.publish(client, tenant_id, migration, edge_hosts=at_edge))
+    published = {}
+    if in_cms:  # first, so that the redirects land on pages already there
+        from ..provisioning import cms_content
+
+        published = cms_content.as_published(_cms_sync(spec_data, migration))
+    kinds = ("redirects",) if in_cms else tuple(provisioning.items.KINDS)
+    published |= on_platform(
+        lambda client: provisioning.publish(client, tenant_id, migration, edge_hosts=at_edge, kinds=kinds)
+    )
     return {kind: asdict(done) for kind, done in published.items()}
+
+
+def _cms_sync(spec_data: dict[str, Any], migration: Any) -> Any:
+    """The migration's pages and documents into the CMS (only what differs), read back; printed as it goes."""
+    from ..provisioning import cms_content
+
+    plan = cms_content.plan_migration(spec_data, migration)
+    print(f"CMS: {len(plan.items)} content items planned, {len(plan.unmapped)} that cannot be mapped (reported)")
+    synced = on_cms(lambda client: cms_content.publish(client, plan))
+    print(f"CMS: {len(synced.written)} written, {synced.unchanged} unchanged, {len(synced.refused)} refused")
+    for line in [*synced.unmapped, *synced.refused][:20]:
+        print(f"not in the CMS: {line.path}: {line.reason}")
+    return synced
 
 
 def edge(slug: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -88,16 +113,29 @@ def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> d
     if dry_run_skips(context, f"verify the tenant {tenant_id} (nothing was published)"):
         return {"tenant_id": tenant_id, "preview_url": None, "dry_run": True}
     published = {kind: provisioning.Published(**done) for kind, done in (sent or {}).items()}
+    in_cms = adapters().content == "optimizely"
+    if in_cms:  # what the CMS holds, read back again (publish's own read-back may be a retry ago)
+        from ..provisioning import cms_content
+
+        plan = cms_content.plan_migration(spec_data, migration)
+        refused = [line.split(": ", 1)[0] for kind in cms_content.KINDS.values() for line in published[kind].skipped]
+        content = cms_content.verification(on_cms(lambda client: cms_content.verify(client, plan, refused)))
 
     def check(client: Any) -> Any:
-        checked = provisioning.verify(client, tenant_id, migration, _edge_hosts(spec_data))
-        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked)
+        kinds = ("redirects",) if in_cms else tuple(provisioning.items.KINDS)
+        checked = provisioning.verify(client, tenant_id, migration, _edge_hosts(spec_data), kinds)
+        if in_cms:
+            checked = cms_content.merged(content, checked)
+        held_in = "Optimizely CMS" if in_cms else "the platform"
+        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked, held_in)
 
     result = on_platform(check)
     report = artifact_url(out / "provisioning-report.html")
     if not result.ok:
         fail(
-            "The platform does not hold what was published:\n" + "\n".join(result.verification.problems) + f"\n{report}"
+            f"{result.content_in[:1].upper()}{result.content_in[1:]} does not hold what was published:\n"
+            + "\n".join(result.verification.problems)
+            + f"\n{report}"
         )
     counts = result.verification.counts
     print(

@@ -21,6 +21,9 @@ PLATFORM_CONN_ID = "soh_platform"
 or extra {"base_url": ...}; the API token as its password."""
 EDGE_CONN_ID = "soh_edge"
 """The Airflow Connection to the edge (Cloudflare): the API token as its password, extra {"account_id": ...}."""
+CMS_CONN_ID = "soh_cms"
+"""The Airflow Connection to Optimizely CMS: host, port and schema (or extra {"base_url": ...}); the OAuth
+client's id as its login and its secret as its password."""
 
 
 def artifact_store() -> Any:
@@ -129,14 +132,32 @@ def platform_client() -> Any:
         "create it with the platform's URL and API token (locally ./bin/run sets AIRFLOW_CONN_SOH_PLATFORM for the "
         "sandbox)",
     )
-    extra = conn.extra_dejson or {}
-    base_url = extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (
-        f":{conn.port}" if conn.port else ""
-    )
     try:
-        return PlatformClient(Credentials(base_url, conn.password or ""))
+        return PlatformClient(Credentials(_base_url(conn), conn.password or ""))
     except PlatformError as error:
         fail(f"The Connection '{PLATFORM_CONN_ID}' is not usable: {error}")
+
+
+def _base_url(conn: Any) -> str:
+    """A Connection's service URL: extra base_url, else schema (https by default), host and port."""
+    extra = conn.extra_dejson or {}
+    return extra.get("base_url") or f"{conn.schema or 'https'}://{conn.host}" + (f":{conn.port}" if conn.port else "")
+
+
+def cms_client() -> Any:
+    """A client of Optimizely CMS's Content Management API with the OAuth client of the Connection soh_cms."""
+    from ..provisioning.cms import CmsClient, CmsCredentials, CmsError
+
+    conn = _connection(
+        CMS_CONN_ID,
+        "create it with the CMS's URL, the OAuth client's id (login) and secret (password) (locally ./bin/run "
+        "sets AIRFLOW_CONN_SOH_CMS for the sandbox CMS), or set the environment's content to facade in "
+        "config/platform.yaml",
+    )
+    try:
+        return CmsClient(CmsCredentials(_base_url(conn), conn.login or "", conn.password or ""))
+    except CmsError as error:
+        fail(f"The Connection '{CMS_CONN_ID}' is not usable: {error}")
 
 
 def adapters() -> Any:
@@ -204,18 +225,23 @@ def on_edge(spec_data: dict[str, Any], migration: Any, out: Any, *, live: bool, 
         client.close()
 
 
-def on_platform(work: Any) -> Any:
-    """Run `work(client)`: a refusal (4xx) or a redirect (3xx: the Connection points at the wrong place)
-    fails the task for good; giving up on a failing platform (5xx, timeouts) raises for Airflow to retry
-    the task later."""
+def on_platform(work: Any, connect: Any = platform_client, name: str = "platform") -> Any:
+    """Run `work(client)` on the platform (or on the service `connect` gives, e.g. cms_client): a refusal
+    (4xx) or a redirect (3xx: the Connection points at the wrong place) fails the task for good; giving up
+    on a failing service (5xx, timeouts) raises for Airflow to retry the task later."""
     from ..provisioning.client import PlatformError
 
-    with platform_client() as client:
+    with connect() as client:
         try:
             result = work(client)
         except PlatformError as error:
             if error.status is not None and error.status < 500:
-                fail(f"The platform refused: {error}")
+                fail(f"The {name} refused: {error}")
             raise
-        print(f"platform calls: {client.stats.as_dict()}")
+        print(f"{name} calls: {client.stats.as_dict()}")
         return result
+
+
+def on_cms(work: Any) -> Any:
+    """Run `work(client)` on Optimizely CMS, as on_platform does on the platform."""
+    return on_platform(work, cms_client, "CMS")

@@ -29,13 +29,16 @@ import hashlib
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from .cms import CmsClient, CmsError
-from .items import MAX_BODY_CHARS, publishable
+from .items import MAX_BODY_CHARS, publishable, read_assets, read_pages
+from .publishing import Published
+from .verification import Verification
 
 NAMESPACE = uuid.UUID("4c3d2f0e-9a51-5b8e-8f7a-50480a1c0019")
 """The uuid5 namespace of our content GUIDs: never change it, or every item is written again as a copy."""
@@ -113,6 +116,7 @@ def fingerprint(name: Any, segment: Any, content_type: Any, status: Any, propert
 class Unmapped:
     path: str
     reason: str
+    kind: str = "page"  # or "asset"
 
 
 @dataclass
@@ -185,7 +189,7 @@ def _tree(
     for path in ordered:
         segments = tuple(_segments(path))
         if segments in claimed:
-            clashes.append(Unmapped(path, f"has the same URL segments as {claimed[segments]}"))
+            clashes.append(Unmapped(path, f"has the same URL segments as {claimed[segments]}", kind))
         else:
             claimed[segments] = path
     for segments in claimed:
@@ -230,7 +234,8 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
         segments = _segments(asset["path"])
         bad = [s for s in segments if not SEGMENT.match(s)]
         if bad:
-            unmapped.append(Unmapped(asset["path"], f"segment {bad[0]!r} is not a URL segment the CMS accepts"))
+            reason = f"segment {bad[0]!r} is not a URL segment the CMS accepts"
+            unmapped.append(Unmapped(asset["path"], reason, "asset"))
             continue
         media = "SohImageFile" if asset["content_type"].startswith("image/") else "SohDocumentFile"
         props = {"mediaType": asset["content_type"], "sha256": asset["sha256"], "sohPath": asset["path"]}
@@ -258,10 +263,13 @@ def plan_site(tenant: str, site_name: str, pages: Iterable[dict[str, Any]], asse
 
 @dataclass
 class CmsResult:
-    """What a sync did and found: written, unchanged, reported (unmapped, refused), beyond and mismatched."""
+    """What a sync did and found: written, unchanged, reported (unmapped, refused), beyond and mismatched;
+    and per kind (page, asset), how many items were planned (containers: the tree's own), held before,
+    created, updated and unchanged, and how many pages and media the CMS held after (`held`)."""
 
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
+    tally: dict[str, Counter[str]] = field(default_factory=lambda: {"page": Counter(), "asset": Counter()})
     unmapped: list[Unmapped] = field(default_factory=list)
     refused: list[Unmapped] = field(default_factory=list)
     beyond: list[str] = field(default_factory=list)
@@ -304,17 +312,22 @@ def publish(client: CmsClient, plan: Plan, *, on_write: Callable[[Item], None] |
     failed: set[str] = set()
     for item in plan.items:
         current = held.get(item.guid)
+        tally = result.tally[item.kind]
+        tally["planned"] += 1
+        tally["before"] += current is not None
         if item.held_as(current):
             result.unchanged += 1
+            tally["unchanged"] += 1
             continue
         if item.parent.get("guidValue") in failed:
             failed.add(item.guid)
-            result.refused.append(Unmapped(item.path, "its parent was refused"))
+            result.refused.append(Unmapped(item.path, "its parent was refused", item.kind))
             continue
         if current and (current.get("contentType") or [""])[-1] != item.content_type:
             failed.add(item.guid)
             was = (current.get("contentType") or [""])[-1]
-            result.refused.append(Unmapped(item.path, f"is a {was} in the CMS, which cannot change a content type"))
+            why = f"is a {was} in the CMS, which cannot change a content type"
+            result.refused.append(Unmapped(item.path, why, item.kind))
             continue
         try:
             if item.file is not None:
@@ -326,16 +339,95 @@ def publish(client: CmsClient, plan: Plan, *, on_write: Callable[[Item], None] |
             if error.status not in REPORTED_STATUSES:
                 raise
             failed.add(item.guid)
-            result.refused.append(Unmapped(item.path, str(error)))
+            result.refused.append(Unmapped(item.path, str(error), item.kind))
             continue
         result.written.append(item.path)
+        tally["updated" if current else "created"] += 1
         if on_write:
             on_write(item)
+    return _checked(client, plan, result, failed)
+
+
+def verify(client: CmsClient, plan: Plan, refused: Iterable[str] = ()) -> CmsResult:
+    """Read back what the CMS holds of the plan, writing nothing: every item must be held as planned, but
+    for the paths the CMS `refused` when they were published (reported there)."""
+    result = CmsResult(unmapped=list(plan.unmapped))
+    for item in plan.items:
+        result.tally[item.kind]["planned"] += 1
+    excused = set(refused)
+    return _checked(client, plan, result, {item.guid for item in plan.items if item.path in excused})
+
+
+def _checked(client: CmsClient, plan: Plan, result: CmsResult, failed: set[str]) -> CmsResult:
+    """The last read-back: what is not held as planned (but for the `failed` GUIDs, refused and reported),
+    what the CMS holds beyond the plan, and how many pages and media it holds."""
     after = read_back(client, plan)
     planned = {i.guid for i in plan.items}
     result.mismatched = [i.path for i in plan.items if i.guid not in failed and not i.held_as(after.get(i.guid))]
+    for item in plan.items:  # what the site serves: the tree's container pages and folders are not counted
+        result.tally[item.kind]["held"] += item.guid in after and item.content_type not in (CONTAINER_TYPE, FOLDER_TYPE)
+        result.tally[item.kind]["containers"] += item.content_type in (CONTAINER_TYPE, FOLDER_TYPE)
     result.beyond = sorted(
         (c.get("sohPath") or {}).get("value") or c.get("name", "") for g, c in after.items() if g not in planned
     )
     result.calls = client.stats.as_dict() | {"tokens": client.tokens_fetched}
     return result
+
+
+# --- the migration's content, as the provisioning phase publishes it ----------------------------------
+
+
+def plan_migration(spec_data: dict[str, Any], migration: Any) -> Plan:
+    """The run's migrated pages and documents as the force's site in the CMS, named as the tenant."""
+    tenant = spec_data["tenant"]
+    return plan_site(tenant["tenant_id"], tenant["display_name"], read_pages(migration), read_assets(migration))
+
+
+KINDS = {"page": "pages", "asset": "assets"}
+"""A content item's kind -> the provisioning report's row (items.KINDS)."""
+
+
+def as_published(result: CmsResult) -> dict[str, Published]:
+    """A sync as the provisioning report's rows: pages (with the tree's containers) and documents and images
+    (with their folders); what was not mapped or was refused is its row's `skipped`, never dropped."""
+    rows = {}
+    for kind, row in KINDS.items():
+        tally = result.tally[kind]
+        reported = [u for u in (*result.unmapped, *result.refused) if u.kind == kind]
+        rows[row] = Published(
+            local=tally["planned"],
+            on_platform_before=tally["before"],
+            sent=tally["created"] + tally["updated"],
+            created=tally["created"],
+            updated=tally["updated"],
+            unchanged=tally["unchanged"],
+            batches=tally["created"] + tally["updated"],  # the CMS takes one item a request
+            skipped=[f"{u.path}: {u.reason}" for u in reported],
+        )
+    rows["pages"].not_in_migration = len(result.beyond)
+    return rows
+
+
+def verification(result: CmsResult) -> Verification:
+    """The read-back after a sync, as the provisioning's Verification: every item the CMS took must be held
+    as it was sent; the counts are the pages and the documents and images the CMS holds for the site (its
+    tree's container pages and folders aside)."""
+    problems = []
+    if result.mismatched:
+        problems.append(f"content: {len(result.mismatched)} not held as sent, e.g. {result.mismatched[0]}")
+    return Verification(
+        ok=not problems,
+        problems=problems,
+        counts={row: result.tally[kind]["held"] for kind, row in KINDS.items()},
+        not_in_migration={"pages": len(result.beyond), "assets": 0},
+    )
+
+
+def merged(content: Verification, platform: Verification) -> Verification:
+    """The CMS's verification (pages, documents) and the platform's (the redirects it answers) as one."""
+    return Verification(
+        ok=content.ok and platform.ok,
+        problems=content.problems + platform.problems,
+        counts=content.counts | platform.counts,
+        not_in_migration=content.not_in_migration | platform.not_in_migration,
+    )

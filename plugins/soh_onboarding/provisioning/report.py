@@ -21,6 +21,8 @@ class ProvisioningResult:
     published: dict[str, Published]
     verification: Verification
     calls: dict[str, Any] = field(default_factory=dict)
+    content_in: str = "the platform"
+    """Where the pages and documents are held: the platform, or Optimizely CMS (config/platform.yaml)."""
 
     @property
     def ok(self) -> bool:
@@ -31,7 +33,12 @@ class ProvisioningResult:
 
 
 def write_outputs(
-    out: Any, spec_data: dict[str, Any], tenant: dict[str, Any], published: dict[str, Published], checked: Verification
+    out: Any,
+    spec_data: dict[str, Any],
+    tenant: dict[str, Any],
+    published: dict[str, Published],
+    checked: Verification,
+    content_in: str = "the platform",
 ) -> ProvisioningResult:
     """provisioning.json and the report (Markdown and HTML) in the run's provisioning folder."""
     result = ProvisioningResult(
@@ -41,6 +48,7 @@ def write_outputs(
         state=tenant["state"],
         published=published,
         verification=checked,
+        content_in=content_in,
     )
     write_json(out / "provisioning.json", result.as_dict())
     markdown = reports.render("provisioning_report.md.j2", spec=spec_data, result=result, tenant=tenant)
