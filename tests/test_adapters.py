@@ -29,7 +29,10 @@ def test_the_environment_comes_from_soh_environment(monkeypatch: pytest.MonkeyPa
             "environments: {local: {content: facade, edge: akamai}}",
             "environments.local.edge is 'akamai'; it must be one of cloudflare, none",
         ),
-        ("environments: {local: {edge: none}}", "environments.local.content is None; it must be one of facade, optimizely"),
+        (
+            "environments: {local: {edge: none}}",
+            "environments.local.content is None; it must be one of facade, optimizely",
+        ),
         (
             "environments: {staging: {content: facade, edge: none}}",
             "no environment 'local' under environments (known: staging); set SOH_ENVIRONMENT",

@@ -155,31 +155,47 @@ def test_the_demo_checklist_fails_only_for_the_phases_this_test_did_not_run(demo
     assert demo.returncode == 1
 
 
-@pytest.fixture(scope="module")
-def at_the_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int], Any]]:
-    """The demo switched live at the edge: the platform holds its pages but not one redirect, the sandbox edge
-    (Cloudflare's API, written through the official library) holds its DNS and Bulk Redirects, and the
-    ingress serves what the edge's state says."""
+@pytest.fixture(scope="module", params=["facade", "optimizely"])
+def at_the_edge(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, dict[str, int], Any]]:
+    """The demo switched live at the edge: the platform holds its pages (or, with the content in
+    Optimizely, the sandbox CMS holds them and the platform renders them from there) but not one redirect,
+    the sandbox edge (Cloudflare's API, written through the official library) holds its DNS and Bulk
+    Redirects, and the ingress serves what the edge's state says."""
+    from sandbox.cms import SandboxCMS
+    from sandbox.cms import start as start_cms
     from sandbox.edge.server import SandboxEdge, zones_in_specs
     from sandbox.edge.server import start as start_edge
+    from sandbox.platform.cms_source import CmsSource
     from soh_onboarding.edge import run as edge_run
     from soh_onboarding.edge.cloudflare import CloudflareEdge, EdgeCredentials
+    from soh_onboarding.provisioning import cms_content
+    from soh_onboarding.provisioning.cms import CmsClient, CmsCredentials
 
     base = tmp_path_factory.mktemp("golive-edge")
     run = base / "run"
     sandbox = SandboxPlatform(base / "platform.sqlite3", token=TOKEN)
+    cms = SandboxCMS()
     edge = SandboxEdge(zones=zones_in_specs(ROOT / "onboarding_specs"), state_file=base / "edge.json")
     with (
         start_legacy(LegacySite(80, seed=1, slow_ms=0)) as legacy,
+        start_cms(cms) as cms_served,
         start_platform(sandbox) as served,
         start_edge(edge) as edge_served,
         start_ingress(base / "ingress", served.port, base / "platform.sqlite3", edge_state=edge.state_file) as ingress,
     ):
+        sandbox.cms = CmsSource(cms_served.url, cms.client_id, cms.client_secret)
         data = yaml.safe_load(demo_on_legacy_site(DEMO.read_text(encoding="utf-8"), legacy.host))
         pipeline.migrate(data, run / "migration", progress=lambda _: None)
         with PlatformClient(Credentials(served.url, TOKEN)) as client:
             provisioning.ensure_tenant(client, data)
-            provisioning.publish(client, "demo", run / "migration", kinds=("pages",), progress=lambda _: None)
+            if request.param == "facade":
+                provisioning.publish(client, "demo", run / "migration", kinds=("pages", "assets"), progress=str)
+            else:
+                with CmsClient(CmsCredentials(cms_served.url, cms.client_id, cms.client_secret)) as content:
+                    assert cms_content.publish(content, cms_content.plan_migration(data, run / "migration")).verified
+                assert sandbox.content_of("demo") is sandbox.cms
             client.set_state("demo", "live")
         cloudflare = CloudflareEdge.connect(EdgeCredentials(edge.account_id, edge.token, edge_served.api_url))
         done = edge_run.provision(
@@ -206,12 +222,11 @@ def test_after_the_switch_the_old_urls_answer_301_from_the_edge(at_the_edge) -> 
             for scheme in ("http", "https"):
                 answer = through_ingress(session, ports, scheme, old, urlsplit(row.old_url).path)
                 assert (answer.status_code, answer.headers["Location"]) == (301, row.new_url), (scheme, old, row)
-    landed = session.get(
-        f"https://127.0.0.1:{ports['https']}{urlsplit(moved[0].new_url).path}",
-        headers={"Host": PRIMARY},
-        timeout=10,
-        verify=False,
-    )
-    assert landed.status_code == 200 and landed.headers["X-Frame-Options"] == "DENY"  # the edge's header rule
+    for target in sorted({urlsplit(row.new_url).path for row in moved}):  # each lands on its page
+        landed = session.get(
+            f"https://127.0.0.1:{ports['https']}{target}", headers={"Host": PRIMARY}, timeout=10, verify=False
+        )
+        assert landed.status_code == 200, target
+        assert landed.headers["X-Frame-Options"] == "DENY"  # the edge's header rule
     switched = json.loads((run / "go_live" / "edge-switch.json").read_text(encoding="utf-8"))
     assert switched["live"] and switched["changes"]["dns"] == {"create": 3}

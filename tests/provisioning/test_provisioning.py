@@ -288,3 +288,41 @@ def test_with_an_edge_the_platform_holds_only_the_redirects_the_edge_cannot(tmp_
         assert everything["redirects"].created == 120
         back = provisioning.publish(client, "demo", migration, edge_hosts=old, progress=QUIET)
         assert back["redirects"].not_in_migration == 120 and back["redirects"].sent == 0  # left there, and said
+
+
+def test_the_cli_provisions_into_optimizely_when_the_environment_says_so(tmp_path: Path) -> None:
+    """SOH_ENVIRONMENT=local-vendors: the pages and documents go to the CMS (each once; a second run writes
+    nothing), the platform keeps the tenant and the redirects; --prune and a missing CMS are refused, said."""
+    from sandbox.cms import SandboxCMS
+    from sandbox.cms import start as start_cms
+
+    make_migration(tmp_path / "run" / "migration", pages=30)
+    spec_file = tmp_path / "demo.yaml"
+    spec_file.write_bytes(DEMO.read_bytes())
+    platform, cms = SandboxPlatform(token=TOKEN), SandboxCMS("soh-onboarding", "cli-cms-secret")
+    with start(platform) as running, start_cms(cms) as cms_running:
+        vendors = {"SOH_ENVIRONMENT": "local-vendors", "SOH_CMS_URL": cms_running.url}
+        vendors |= {"SOH_CMS_CLIENT_ID": "soh-onboarding", "SOH_CMS_CLIENT_SECRET": "cli-cms-secret"}
+        command = _provision_command(spec_file, tmp_path / "run", running.url, "--json")
+        run = lambda env: subprocess.run(  # noqa: E731
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
+        )
+        first = run(_env(running.url) | vendors)
+        assert first.returncode == 0, first.stderr[-2000:]
+        result = json.loads(first.stdout)
+        assert result["ok"] and result["content_in"] == "Optimizely CMS"
+        assert result["published"]["pages"]["created"] == result["published"]["pages"]["local"] > 30  # + containers
+        assert result["verification"]["counts"]["pages"] == 31  # the 30 stories and the start page
+        assert result["verification"]["counts"]["assets"] == 4
+        assert platform.store.all_paths("pages", "demo") == [] and platform.store.tenant("demo")
+        assert max(cms.paths().values()) == 1  # each item once
+        second = run(_env(running.url) | vendors)
+        assert second.returncode == 0 and "CMS: 0 written" in second.stderr
+        assert json.loads(second.stdout)["published"]["pages"]["sent"] == 0
+        pruned = subprocess.run(
+            [*command, "--prune"], cwd=ROOT, env=_env(running.url) | vendors, capture_output=True, text=True
+        )
+        assert pruned.returncode == 2 and "never deletes" in pruned.stderr
+        no_cms = run(_env(running.url) | {"SOH_ENVIRONMENT": "local-vendors"})
+        assert no_cms.returncode == 2 and "SOH_CMS_URL" in no_cms.stderr and "Traceback" not in no_cms.stderr
+        assert "cli-cms-secret" not in first.stdout + first.stderr + second.stderr

@@ -2,7 +2,9 @@
 
 Create or update the spec's tenant (name, domains, branding, services), publish the migration's pages, documents and
 images and redirects in batches (only what is missing or changed on the platform: a re-run resumes), and verify by
-reading back counts and hashes. The platform's URL and token come from SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN.
+reading back counts and hashes. The platform's URL and token come from SOH_PLATFORM_URL and SOH_PLATFORM_TOKEN. When
+the environment's content is Optimizely (SOH_ENVIRONMENT, config/platform.yaml) the pages, documents and images go to
+the CMS named by SOH_CMS_URL, SOH_CMS_CLIENT_ID and SOH_CMS_CLIENT_SECRET, and the platform gets the redirects.
 Writes RUN_DIR/provisioning/. It does not check the DPO's sign-off: the onboarding DAG does, before it publishes.
 Exit 0 when verified.
 """
@@ -20,9 +22,10 @@ from .common import checked_spec, command, progress_printer
 
 def run(args: argparse.Namespace) -> int:
     """Set up the force's tenant and publish a finished migration to the platform; verify; resumable."""
-    from .. import provisioning
+    from .. import adapters, provisioning
     from ..migration.quality import recorded_outcome
     from ..provisioning.client import Credentials, PlatformClient, PlatformError
+    from ..provisioning.cms import CmsClient, CmsCredentials, CmsError
 
     if args.allow_large_prune and not args.prune:
         print("provision: --allow-large-prune goes with --prune", file=sys.stderr)
@@ -47,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     try:
+        in_cms = adapters.load().content == "optimizely"
         credentials = Credentials.from_env()
-    except PlatformError as error:
+        cms = CmsClient(CmsCredentials.from_env()) if in_cms else None
+    except (adapters.AdaptersError, PlatformError) as error:
         print(f"provision: {error}", file=sys.stderr)
+        return 2
+    if cms is not None and args.prune:
+        print("provision: --prune: the content is in Optimizely CMS, where this tool never deletes", file=sys.stderr)
         return 2
     out = run / "provisioning"
     out.mkdir(parents=True, exist_ok=True)
@@ -61,16 +69,21 @@ def run(args: argparse.Namespace) -> int:
                 force.data,
                 migration,
                 out,
+                cms=cms,
                 prune=args.prune,
                 allow_large_prune=args.allow_large_prune,
                 progress=progress,
             )
         except PlatformError as error:
-            print(f"provision: the platform refused: {error}", file=sys.stderr)
+            service = "the CMS" if isinstance(error, CmsError) else "the platform"
+            print(f"provision: {service} refused: {error}", file=sys.stderr)
             return 1
         except provisioning.PruneRefused as refused:
             print(f"provision: {refused}", file=sys.stderr)
             return 1
+        finally:
+            if cms is not None:
+                cms.close()
     if args.json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     return 0 if result.ok else 1

@@ -56,35 +56,25 @@ def publish(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     from .. import provisioning
 
     spec_data, migration, _ = _provisioning(slug, context)
-    tenant_id = spec_data["tenant"]["tenant_id"]
-    in_cms = adapters().content == "optimizely"
-    where = "Optimizely CMS" if in_cms else f"the tenant {tenant_id}"
+    where = "Optimizely CMS" if _in_cms() else f"the tenant {spec_data['tenant']['tenant_id']}"
     if dry_run_skips(context, f"publish the migration's pages, documents and redirects to {where}"):
         return {}
     at_edge = _edge_hosts(spec_data)
-    published = {}
-    if in_cms:  # first, so that the redirects land on pages already there
-        from ..provisioning import cms_content
-
-        published = cms_content.as_published(_cms_sync(spec_data, migration))
-    kinds = ("redirects",) if in_cms else tuple(provisioning.items.KINDS)
-    published |= on_platform(
-        lambda client: provisioning.publish(client, tenant_id, migration, edge_hosts=at_edge, kinds=kinds)
+    published = _on_content(
+        lambda client, cms: provisioning.publish_content(client, spec_data, migration, cms=cms, edge_hosts=at_edge)
     )
     return {kind: asdict(done) for kind, done in published.items()}
 
 
-def _cms_sync(spec_data: dict[str, Any], migration: Any) -> Any:
-    """The migration's pages and documents into the CMS (only what differs), read back; printed as it goes."""
-    from ..provisioning import cms_content
+def _in_cms() -> bool:
+    return adapters().content == "optimizely"
 
-    plan = cms_content.plan_migration(spec_data, migration)
-    print(f"CMS: {len(plan.items)} content items planned, {len(plan.unmapped)} that cannot be mapped (reported)")
-    synced = on_cms(lambda client: cms_content.publish(client, plan))
-    print(f"CMS: {len(synced.written)} written, {synced.unchanged} unchanged, {len(synced.refused)} refused")
-    for line in [*synced.unmapped, *synced.refused][:20]:
-        print(f"not in the CMS: {line.path}: {line.reason}")
-    return synced
+
+def _on_content(work: Any) -> Any:
+    """`work(platform client, CMS client or None)`, each service's refusals and failures as on_platform says."""
+    if _in_cms():
+        return on_platform(lambda client: on_cms(lambda cms: work(client, cms)))
+    return on_platform(lambda client: work(client, None))
 
 
 def edge(slug: str, context: dict[str, Any]) -> dict[str, Any]:
@@ -113,23 +103,14 @@ def verify(slug: str, sent: dict[str, Any] | None, context: dict[str, Any]) -> d
     if dry_run_skips(context, f"verify the tenant {tenant_id} (nothing was published)"):
         return {"tenant_id": tenant_id, "preview_url": None, "dry_run": True}
     published = {kind: provisioning.Published(**done) for kind, done in (sent or {}).items()}
-    in_cms = adapters().content == "optimizely"
-    if in_cms:  # what the CMS holds, read back again (publish's own read-back may be a retry ago)
-        from ..provisioning import cms_content
 
-        plan = cms_content.plan_migration(spec_data, migration)
-        refused = [line.split(": ", 1)[0] for kind in cms_content.KINDS.values() for line in published[kind].skipped]
-        content = cms_content.verification(on_cms(lambda client: cms_content.verify(client, plan, refused)))
+    def check(client: Any, cms: Any) -> Any:
+        hosts = _edge_hosts(spec_data)
+        checked = provisioning.verify_content(client, spec_data, migration, published, cms=cms, edge_hosts=hosts)
+        tenant = client.get_tenant(tenant_id)
+        return provisioning.write_outputs(out, spec_data, tenant, published, checked, provisioning.held_in(cms))
 
-    def check(client: Any) -> Any:
-        kinds = ("redirects",) if in_cms else tuple(provisioning.items.KINDS)
-        checked = provisioning.verify(client, tenant_id, migration, _edge_hosts(spec_data), kinds)
-        if in_cms:
-            checked = cms_content.merged(content, checked)
-        held_in = "Optimizely CMS" if in_cms else "the platform"
-        return provisioning.write_outputs(out, spec_data, client.get_tenant(tenant_id), published, checked, held_in)
-
-    result = on_platform(check)
+    result = _on_content(check)
     report = artifact_url(out / "provisioning-report.html")
     if not result.ok:
         fail(

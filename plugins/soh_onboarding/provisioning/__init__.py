@@ -2,7 +2,8 @@
 
     ensure_tenant    the tenant (PUT: created once, then updated), its domains (old ones after) and branding
     enable_services  the services of the spec (after the DPO's sign-off: they are what the DPIA assessed)
-    publish          pages, assets and redirects from the migration's outputs, in batches
+    publish          pages, assets and redirects from the migration's outputs, in batches (or, with the
+                     content in Optimizely CMS, pages and assets there: cms_content; run.publish_content)
     verify           read back: every item on the platform with the hash we sent; counts and digests
 
 The modules: client (the platform's admin API), tenant, items (what the migration publishes), publishing,
@@ -17,24 +18,28 @@ from .items import read_assets, read_pages, read_redirects
 from .prune import Prune, PruneRefused, check_prune
 from .publishing import Published, publish
 from .report import ProvisioningResult, write_outputs
-from .run import provision
+from .run import PruneInCms, held_in, provision, publish_content, verify_content
 from .tenant import enable_services, ensure_tenant
 from .verification import Verification, verify
 
 __all__ = [
     "ProvisioningResult",
     "Prune",
+    "PruneInCms",
     "PruneRefused",
     "Published",
     "Verification",
     "check_prune",
     "enable_services",
     "ensure_tenant",
+    "held_in",
     "provision",
     "publish",
+    "publish_content",
     "read_assets",
     "read_pages",
     "read_redirects",
     "verify",
+    "verify_content",
     "write_outputs",
 ]
