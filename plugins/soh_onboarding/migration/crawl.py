@@ -40,6 +40,7 @@ from selectolax.lexbor import LexborHTMLParser
 from ..artifacts import is_local, within
 from ..urls import ConnectTo, NotAWebURL, Scope, parse_connect_to
 from .fetch import USER_AGENT, Fetched, Fetcher
+from .traps import Traps, sketch
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ASSET_SUFFIXES = (
@@ -177,11 +178,12 @@ class PageRecord:
     assets: list[str] = field(default_factory=list)  # canonical documents and images
     found_on: str = ""
     seconds: float = 0.0
+    sketch: list[int] = field(default_factory=list)  # of the page's text (traps.sketch), to bound traps
 
 
 @dataclass
 class CrawlSummary:
-    """What the crawl did, for its progress lines, crawl.json and the migration report."""
+    """What the crawl did, for its progress lines and the migration report."""
 
     pages: int = 0  # HTML pages fetched
     assets: int = 0  # documents and images fetched
@@ -192,6 +194,8 @@ class CrawlSummary:
     resumed_from: int = 0  # URLs done before this run, read from the checkpoint
     stopped_by: str = ""  # "", "max_pages" or "time_limit"
     seconds: float = 0.0
+    traps: list[dict[str, Any]] = field(default_factory=list)  # URL shapes stopped as traps (traps.Traps.found)
+    trap_skipped: int = 0  # URLs not fetched because their shape is a trap
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -245,6 +249,7 @@ class Crawl:
         self.frontier: list[tuple[int, int, str, str]] = []  # (-hits, order, url, found_on)
         self.order = 0
         self.summary = CrawlSummary()
+        self.traps = Traps()
 
     # --- scope ---------------------------------------------------------------------------------
 
@@ -313,6 +318,8 @@ class Crawl:
             self._tally(record)
             if record.sha256 and not record.duplicate_of:
                 self.hashes.setdefault(record.sha256, record.url)
+            if record.sketch and not record.duplicate_of:
+                self.traps.observe(record.url, tuple(record.sketch))
             for link in [*record.links, *record.assets]:
                 self._enqueue(link, record.url)
         self.summary.resumed_from = len(self.done)
@@ -381,7 +388,7 @@ class Crawl:
             record.sha256 = hashlib.sha256(fetched.body).hexdigest()
             self._save_body(record.sha256, fetched.body)
             if kind == "page":
-                record.links, record.assets = self._links(fetched)
+                record.links, record.assets, record.sketch = self._links(fetched)
         record.seconds = round(time.monotonic() - started, 3)
         return record
 
@@ -405,7 +412,8 @@ class Crawl:
         partial.rename(target)
         self._saved.add(sha256)
 
-    def _links(self, fetched: Fetched) -> tuple[list[str], list[str]]:
+    def _links(self, fetched: Fetched) -> tuple[list[str], list[str], list[int]]:
+        """The page's in-scope links and assets, and the sketch of its text (one parse for both)."""
         tree = LexborHTMLParser(fetched.body.decode(fetched.encoding or "utf-8", "replace"))
         base = fetched.final_url
         base_tag = tree.css_first("base[href]")
@@ -422,7 +430,8 @@ class Crawl:
             if url is None or url == fetched.url:
                 continue
             (assets if node.tag == "img" or _is_asset(url) else links).append(url)
-        return sorted(set(links)), sorted(set(assets))
+        text = tree.body.text(separator=" ") if tree.body is not None else ""
+        return sorted(set(links)), sorted(set(assets)), list(sketch(text))
 
     def _store(self, record: PageRecord) -> None:
         """Remember the page: a checkpoint line, and its links queued (a duplicate's are its original's)."""
@@ -431,6 +440,11 @@ class Crawl:
             if first != record.url:
                 record.duplicate_of = first
                 record.links, record.assets = [], []
+        if record.sketch and not record.duplicate_of and self.traps.observe(record.url, tuple(record.sketch)):
+            self.progress(
+                f"trap: URLs like {record.url} keep answering near-identical pages; no more of them are fetched "
+                "(confirm with an exclusion in the spec's legacy_site.exclude_patterns)"
+            )
         self.done.add(record.url)
         self._tally(record)
         # vars(), not asdict(): the same JSON (plain fields, in order) without asdict's deep copy of every
@@ -475,6 +489,7 @@ class Crawl:
         if self._failure is not None:
             raise self._failure
         self.summary.seconds = round(time.monotonic() - started, 2)
+        self.summary.traps = self.traps.found()
         self._report(started)
         return self.summary
 
@@ -486,9 +501,13 @@ class Crawl:
                     break
                 while self.frontier:
                     _, _, url, found_on = heapq.heappop(self.frontier)
-                    if url not in self.done:
-                        self._in_flight += 1
-                        return url, found_on
+                    if url in self.done:
+                        continue
+                    if self.traps.holds(url):
+                        self.summary.trap_skipped += 1
+                        continue
+                    self._in_flight += 1
+                    return url, found_on
                 if not self._in_flight:
                     break  # nothing queued, and nobody left to find more
                 self._lock.wait()
