@@ -56,9 +56,6 @@ def run(args: argparse.Namespace) -> int:
     except (adapters.AdaptersError, PlatformError) as error:
         print(f"provision: {error}", file=sys.stderr)
         return 2
-    if cms is not None and args.prune:
-        print("provision: --prune: the content is in Optimizely CMS, where this tool never deletes", file=sys.stderr)
-        return 2
     out = run / "provisioning"
     out.mkdir(parents=True, exist_ok=True)
     progress = progress_printer(args.json)
@@ -81,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
         except provisioning.PruneRefused as refused:
             print(f"provision: {refused}", file=sys.stderr)
             return 1
+        except provisioning.PruneInCms as refused:
+            print(f"provision: {refused}", file=sys.stderr)
+            return 2
         finally:
             if cms is not None:
                 cms.close()

@@ -385,6 +385,7 @@ def plan_migration(spec_data: dict[str, Any], migration: Any) -> Plan:
 
 KINDS = {"page": "pages", "asset": "assets"}
 """A content item's kind -> the provisioning report's row (items.KINDS)."""
+_BECAUSE = ": "  # between the path and the reason of a row's skipped line (as_published, not_held)
 
 
 def as_published(result: CmsResult) -> dict[str, Published]:
@@ -402,10 +403,17 @@ def as_published(result: CmsResult) -> dict[str, Published]:
             updated=tally["updated"],
             unchanged=tally["unchanged"],
             batches=tally["created"] + tally["updated"],  # the CMS takes one item a request
-            skipped=[f"{u.path}: {u.reason}" for u in reported],
+            skipped=[f"{u.path}{_BECAUSE}{u.reason}" for u in reported],
         )
     rows["pages"].not_in_migration = len(result.beyond)
     return rows
+
+
+def not_held(published: dict[str, Published]) -> list[str]:
+    """The paths that as_published's rows report as not in the CMS (unmapped or refused): read back from
+    the rows, since the DAG's verify task gets them from publish's XCom, not the sync itself."""
+    rows = [published[row] for row in KINDS.values() if row in published]
+    return [line.split(_BECAUSE, 1)[0] for row in rows for line in row.skipped]
 
 
 def verification(result: CmsResult) -> Verification:

@@ -42,15 +42,10 @@ def publish_content(
     progress: Callable[[str], None] = print,
 ) -> dict[str, Published]:
     """The migration's pages, documents and redirects, each where the environment holds it: the CMS first
-    (so that the redirects land on pages already there), then the platform."""
+    (so that the redirects land on pages already there), then the platform (`prune`: what it holds)."""
     tenant_id = spec_data["tenant"]["tenant_id"]
     published: dict[str, Published] = {}
     if cms is not None:
-        if prune is not None:
-            raise PruneInCms(
-                "pruning removes what the platform holds beyond the migration; the pages and documents are in "
-                "Optimizely CMS, where this tool never deletes (its editors remove what they no longer need)"
-            )
         plan = cms_content.plan_migration(spec_data, migration)
         progress(f"CMS: {len(plan.items)} content items planned, {len(plan.unmapped)} cannot be mapped (reported)")
         synced = cms_content.publish(cms, plan)
@@ -79,9 +74,7 @@ def verify_content(
     if cms is None:
         return verify(client, tenant_id, migration, edge_hosts)
     plan = cms_content.plan_migration(spec_data, migration)
-    rows = [published[row] for row in cms_content.KINDS.values() if row in published]
-    refused = [line.split(": ", 1)[0] for row in rows for line in row.skipped]
-    content = cms_content.verification(cms_content.verify(cms, plan, refused))
+    content = cms_content.verification(cms_content.verify(cms, plan, cms_content.not_held(published)))
     return cms_content.merged(content, verify(client, tenant_id, migration, edge_hosts, ("redirects",)))
 
 
@@ -99,6 +92,11 @@ def provision(
     """Everything in order, in this process: what the CLI runs. With `prune`, PruneRefused (see
     check_prune) leaves the tenant's content as it was."""
     tenant_id = spec_data["tenant"]["tenant_id"]
+    if prune and cms is not None:  # refused before anything is sent
+        raise PruneInCms(
+            "--prune removes what the platform holds beyond the migration; the pages and documents are in "
+            "Optimizely CMS, where this tool never deletes (its editors remove what they no longer need)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     ensure_tenant(client, spec_data)
     enable_services(client, spec_data)
