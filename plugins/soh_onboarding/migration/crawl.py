@@ -195,7 +195,6 @@ class CrawlSummary:
     stopped_by: str = ""  # "", "max_pages" or "time_limit"
     seconds: float = 0.0
     traps: list[dict[str, Any]] = field(default_factory=list)  # URL shapes stopped as traps (traps.Traps.found)
-    trap_skipped: int = 0  # URLs not fetched because their shape is a trap
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -318,13 +317,18 @@ class Crawl:
             self._tally(record)
             if record.sha256 and not record.duplicate_of:
                 self.hashes.setdefault(record.sha256, record.url)
-            if record.sketch and not record.duplicate_of:
-                self.traps.observe(record.url, tuple(record.sketch))
             for link in [*record.links, *record.assets]:
                 self._enqueue(link, record.url)
         self.summary.resumed_from = len(self.done)
 
     def _tally(self, record: PageRecord) -> None:
+        """Count a URL done (this run's, or one resumed from the journal): in the summary, and its page's
+        sketch in its URL shape, so a resumed crawl keeps a trap stopped."""
+        if record.sketch and not record.duplicate_of and self.traps.observe(record.url, tuple(record.sketch)):
+            self.progress(
+                f"trap: URLs like {record.url} keep answering near-identical pages; no more of them are fetched "
+                "(confirm with an exclusion in the spec's legacy_site.exclude_patterns)"
+            )
         s = self.summary
         if record.duplicate_of:
             s.duplicates += 1
@@ -440,11 +444,6 @@ class Crawl:
             if first != record.url:
                 record.duplicate_of = first
                 record.links, record.assets = [], []
-        if record.sketch and not record.duplicate_of and self.traps.observe(record.url, tuple(record.sketch)):
-            self.progress(
-                f"trap: URLs like {record.url} keep answering near-identical pages; no more of them are fetched "
-                "(confirm with an exclusion in the spec's legacy_site.exclude_patterns)"
-            )
         self.done.add(record.url)
         self._tally(record)
         # vars(), not asdict(): the same JSON (plain fields, in order) without asdict's deep copy of every
@@ -504,7 +503,6 @@ class Crawl:
                     if url in self.done:
                         continue
                     if self.traps.holds(url):
-                        self.summary.trap_skipped += 1
                         continue
                     self._in_flight += 1
                     return url, found_on

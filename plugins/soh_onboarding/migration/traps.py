@@ -48,7 +48,7 @@ def sketch(text: str) -> tuple[int, ...]:
     if len(words) < SHINGLE:
         words = words + [""] * (SHINGLE - len(words))
     hashes = {zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1)}
-    return tuple(sorted(nsmallest(SKETCH_SIZE, hashes)))
+    return tuple(nsmallest(SKETCH_SIZE, hashes))  # ascending
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
