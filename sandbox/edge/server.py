@@ -67,13 +67,15 @@ class SandboxEdge:
     rate_window: float = 300.0
     operation_seconds: float = OPERATION_SECONDS
     """How long a bulk operation on a list's items stays pending, then running."""
+    rule_limits: dict[str, int] | None = None
+    """Rules per zone entrypoint by phase, as the account's plan allows (state.RULE_LIMITS by default)."""
 
     def __post_init__(self) -> None:
         if not self.token:
             raise ValueError("the API token must not be empty")
         if self.operation_seconds < 0:
             raise ValueError("a bulk operation cannot take less than no time")
-        self.store = EdgeState(self.account_id, self.zones, self.state_file, self.operation_seconds)
+        self.store = EdgeState(self.account_id, self.zones, self.state_file, self.operation_seconds, self.rule_limits)
         self.limit = api.RateLimit(self.rate_limit, self.rate_window)
 
     def app(self) -> FastAPI:

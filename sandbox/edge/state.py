@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..platform.store import Stats
+from .expressions import ExpressionError, compile_expression, request_fields
 
 SETTINGS_DEFAULTS: dict[str, Any] = {
     "min_tls_version": "1.0",
@@ -35,9 +36,25 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
 """The zone settings the sandbox knows, with the values a new zone has (Cloudflare's defaults)."""
 
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
-PHASES = {"http_request_redirect": "root", "http_response_headers_transform": "zone"}
-"""The ruleset phases the sandbox runs: Bulk Redirects at the account (kind root), response header
-transforms at the zone."""
+PHASES = {
+    "http_request_redirect": "root",
+    "http_response_headers_transform": "zone",
+    "http_request_dynamic_redirect": "zone",
+    "http_request_firewall_custom": "zone",
+}
+"""The ruleset phases the sandbox runs: Bulk Redirects at the account (kind root); at the zone, response
+header transforms, Single Redirects and WAF custom rules."""
+ACTIONS = {
+    "http_request_redirect": "redirect",
+    "http_response_headers_transform": "rewrite",
+    "http_request_dynamic_redirect": "redirect",
+    "http_request_firewall_custom": "block",
+}
+"""The action the sandbox runs in each phase (Cloudflare has more in some: they are refused here)."""
+RULE_LIMITS = {"http_request_dynamic_redirect": 10, "http_request_firewall_custom": 20}
+"""Rules per zone entrypoint the sandbox's plan allows (a plan's quota; config/edge.yaml's `rules`)."""
+EXPRESSION_CHARS = 4096
+BLOCK_CONTENT_TYPES = ("text/html", "text/plain", "application/json", "text/xml")
 
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT")
 LIST_KINDS = ("redirect", "ip", "hostname", "asn")
@@ -72,9 +89,15 @@ class EdgeState:
     """An account's edge configuration. Every method takes the lock: the API serves requests in threads."""
 
     def __init__(
-        self, account_id: str, zones: list[str], path: Path | None = None, operation_seconds: float = OPERATION_SECONDS
+        self,
+        account_id: str,
+        zones: list[str],
+        path: Path | None = None,
+        operation_seconds: float = OPERATION_SECONDS,
+        rule_limits: dict[str, int] | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.rule_limits = RULE_LIMITS | (rule_limits or {})
         self.operation_seconds = operation_seconds
         self.path = path
         self.stats = Stats()
@@ -316,11 +339,17 @@ class EdgeState:
 
     def _rule(self, body: dict[str, Any], phase: str, old: dict[str, Any] | None = None) -> dict[str, Any]:
         action = body.get("action")
-        allowed = {"http_request_redirect": "redirect", "http_response_headers_transform": "rewrite"}[phase]
-        if action != allowed:
+        if action != ACTIONS[phase]:
             raise CloudflareError(400, 20021, f"'{action}' is not a valid action for the {phase} phase")
-        if not isinstance(body.get("expression"), str) or not body["expression"].strip():
+        expression = body.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
             raise CloudflareError(400, 20118, "the rule's expression is missing")
+        if len(expression) > EXPRESSION_CHARS:
+            raise CloudflareError(400, 20120, f"the rule's expression is longer than {EXPRESSION_CHARS} characters")
+        try:
+            compile_expression(expression)
+        except ExpressionError as error:
+            raise CloudflareError(400, 20118, f"filter parsing error: {error}") from None
         kinds = {"description": str, "ref": str, "enabled": bool, "action_parameters": dict}
         for name, kind in kinds.items():
             if name in body and not isinstance(body[name], kind):
@@ -334,6 +363,10 @@ class EdgeState:
                 or not any(item["name"] == from_list["name"] for item in self.data["lists"].values())
             ):
                 raise CloudflareError(400, 20200, "the rule's from_list names no list of the account")
+        elif phase == "http_request_dynamic_redirect":
+            _check_from_value(parameters.get("from_value"))
+        elif phase == "http_request_firewall_custom":
+            _check_block_response(parameters.get("response"))
         else:
             headers = parameters.get("headers")
             if not isinstance(headers, dict) or not all(
@@ -354,13 +387,18 @@ class EdgeState:
         return rule
 
     def _store_ruleset(self, scope: str, scope_id: str, phase: str, ruleset: dict[str, Any]) -> dict[str, Any]:
+        refs = [rule["ref"] for rule in ruleset["rules"]]
+        if len(refs) != len(set(refs)):
+            raise CloudflareError(400, 20219, "rules in a ruleset must have unique refs")
+        limit = self.rule_limits.get(phase)
+        if limit is not None and len(ruleset["rules"]) > limit:
+            raise CloudflareError(
+                400, 20215, f"exceeded the maximum number of rules in the phase {phase}: {len(refs)} out of {limit}"
+            )
         ruleset["version"] = str(int(ruleset.get("version", "0")) + 1)
         ruleset["last_updated"] = now()
         self.data["rulesets"][ruleset["id"]] = ruleset
         self.data["rulesets"][self._scope_key(scope, scope_id, phase)] = ruleset["id"]
-        refs = [rule["ref"] for rule in ruleset["rules"]]
-        if len(refs) != len(set(refs)):
-            raise CloudflareError(400, 20219, "rules in a ruleset must have unique refs")
         self.save()
         return ruleset
 
@@ -556,6 +594,33 @@ class EdgeState:
                         return int(redirect.get("status_code") or 301), redirect["target_url"]
             return None
 
+    def answer_for(self, scheme: str, host: str, path: str, query: str) -> tuple[int, dict[str, str], bytes] | None:
+        """What the edge itself answers a request with, before the origin, in Cloudflare's phase order: the
+        zone's Single Redirects, then its WAF custom rules (a block, with its custom response), then the
+        account's Bulk Redirects (which match host and path, whatever the query). None: the origin answers."""
+        with self.lock:
+            host = host.lower()
+            zone = self.zone_of_host(host)
+            request = request_fields(scheme, host, path, query)
+            for phase in ("http_request_dynamic_redirect", "http_request_firewall_custom"):
+                ruleset_id = self.data["rulesets"].get(f"zones/{zone['id']}/{phase}") if zone else None
+                for rule in self.data["rulesets"][ruleset_id]["rules"] if ruleset_id else []:
+                    if not rule["enabled"] or not compile_expression(rule["expression"])(request):
+                        continue
+                    parameters = rule["action_parameters"]
+                    if phase == "http_request_dynamic_redirect":
+                        value = parameters["from_value"]
+                        target = value["target_url"]["value"]
+                        if value.get("preserve_query_string") and query:
+                            target += ("&" if "?" in target else "?") + query
+                        return int(value.get("status_code") or 301), {"Location": target}, b""
+                    response = parameters.get("response") or {}
+                    content = str(response.get("content", "<!DOCTYPE html><title>Blocked</title>")).encode("utf-8")
+                    headers = {"Content-Type": str(response.get("content_type", "text/html"))}
+                    return int(response.get("status_code") or 403), headers, content
+            hit = self.redirect_for(host, path)
+            return (hit[0], {"Location": hit[1]}, b"") if hit else None
+
     def response_headers(self, host: str) -> dict[str, str]:
         """The headers the zone's enabled response-header transform rules set (expression `true` only)."""
         with self.lock:
@@ -590,6 +655,31 @@ class EdgeState:
 
 def _without(body: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key not in keys}
+
+
+def _check_from_value(value: Any) -> None:
+    """A Single Redirect's from_value, as Cloudflare checks it (a static target URL: the sandbox does not
+    evaluate target expressions)."""
+    target = value.get("target_url") if isinstance(value, dict) else None
+    if not isinstance(target, dict) or not isinstance(target.get("value"), str) or not target["value"]:
+        raise CloudflareError(400, 20120, "the rule's from_value needs target_url.value")
+    if value.get("status_code", 301) not in (301, 302, 303, 307, 308):
+        raise CloudflareError(400, 20120, "from_value.status_code must be one of 301, 302, 303, 307, 308")
+    if not isinstance(value.get("preserve_query_string", False), bool):
+        raise CloudflareError(400, 20120, "from_value.preserve_query_string must be a boolean")
+
+
+def _check_block_response(response: Any) -> None:
+    """A block's custom response: a 4xx status, one of the content types Cloudflare allows, text content."""
+    if response is None:
+        return
+    if not isinstance(response, dict) or not isinstance(response.get("content"), str):
+        raise CloudflareError(400, 20120, "the block's response needs content")
+    status = response.get("status_code")
+    if not isinstance(status, int) or not 400 <= status <= 499:
+        raise CloudflareError(400, 20120, "the block's response status_code must be between 400 and 499")
+    if response.get("content_type") not in BLOCK_CONTENT_TYPES:
+        raise CloudflareError(400, 20120, f"the block's content_type must be one of {', '.join(BLOCK_CONTENT_TYPES)}")
 
 
 def _redirect_item(body: dict[str, Any]) -> dict[str, Any]:
@@ -630,6 +720,7 @@ class FollowedState(EdgeState):
     def __init__(self, path: Path) -> None:
         self.lock = threading.RLock()
         self.path, self.stats, self.operation_seconds = path, Stats(), OPERATION_SECONDS
+        self.rule_limits = dict(RULE_LIMITS)
         self.data: dict[str, Any] = empty("")
         self._seen: float | None = None
 
@@ -648,9 +739,9 @@ class FollowedState(EdgeState):
                 return
             self._seen = changed
 
-    def redirect_for(self, host: str, path: str) -> tuple[int, str] | None:
+    def answer_for(self, scheme: str, host: str, path: str, query: str) -> tuple[int, dict[str, str], bytes] | None:
         self._fresh()
-        return super().redirect_for(host, path)
+        return super().answer_for(scheme, host, path, query)
 
     def response_headers(self, host: str) -> dict[str, str]:
         self._fresh()

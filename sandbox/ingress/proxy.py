@@ -77,13 +77,17 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         if ingress.latency:
             time.sleep(ingress.latency)  # a remote ingress's round trip
-        hit = ingress.edge.redirect_for(host, self.path.split("?")[0]) if ingress.edge is not None else None
-        if hit is not None:  # the edge answers a Bulk Redirect before anything reaches the origin
-            self.log_request(hit[0])
-            self.send_response_only(hit[0])
-            self.send_header("Location", hit[1])
-            self.send_header("Content-Length", "0")
+        path, _, query = self.path.partition("?")
+        hit = ingress.edge.answer_for(scheme, host, path, query) if ingress.edge is not None else None
+        if hit is not None:  # the edge's redirects and rules answer before anything reaches the origin
+            status, headers, body = hit
+            self.log_request(status)
+            self.send_response_only(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            self.wfile.write(body)
             return
         backend = ingress.backend(host)
         if backend is not None:

@@ -47,7 +47,10 @@ def test_dry_run_write_second_run_and_switch(migration: Path) -> None:
         assert dry.returncode == 0, dry.stderr
         assert "+ dns demo.soh.localhost A: " in dry.stdout and "edge: would change" in dry.stdout
         assert "+ redirects www.demoshire-police.example/news/a.aspx" in dry.stdout
-        assert "left with the origin: /search.aspx?q=1: Bulk Redirects cannot match a query string" in dry.stdout
+        assert "+ query-redirects www.demoshire-police.example rule soh_demo.redirect." in dry.stdout
+        assert 'http.request.uri.query eq "q=1": https://demo.soh.localhost/search/' in dry.stdout
+        assert "+ gone www.demoshire-police.example rule soh_demo.gone.1: block when" in dry.stdout
+        assert "left with the origin" not in dry.stdout, "the edge holds every row"
         assert sandbox.store.data["records"] == {}, "a dry run writes nothing"
 
         wrote = edge_cli("--from", str(migration), **env)
@@ -57,6 +60,10 @@ def test_dry_run_write_second_run_and_switch(migration: Path) -> None:
             301,
             "https://demo.soh.localhost/news/a/",
         )
+        assert sandbox.store.answer_for("http", "demoshire-police.example", "/old.aspx", "")[0] == 410
+        assert sandbox.store.answer_for("https", "www.demoshire-police.example", "/search.aspx", "q=1")[1] == {
+            "Location": "https://demo.soh.localhost/search/"
+        }
         again = edge_cli("--from", str(migration), **env)
         assert "edge: nothing to change for demo" in again.stdout and again.returncode == 0
 
@@ -65,8 +72,8 @@ def test_dry_run_write_second_run_and_switch(migration: Path) -> None:
         assert done["live"] and done["changes"] == {"dns": {"create": 2}}, done
         assert (migration / "provisioning" / "edge-switch.json").is_file()
         report = (migration / "provisioning" / "edge-report.html").read_text(encoding="utf-8")
-        assert "<h1>The edge: Demoshire Police</h1>" in report and "Left with the origin (2)" in report
-        assert "/search.aspx?q=1: Bulk Redirects cannot match a query string" in report
+        assert "<h1>The edge: Demoshire Police</h1>" in report and "Left with the origin" not in report
+        assert "query-redirects" in report and "gone" in report
         assert [r["name"] for r in sandbox.store.data["records"].values()].count("www.demoshire-police.example") == 1
 
 

@@ -270,9 +270,10 @@ def test_the_cli_explains_bad_input(tmp_path: Path) -> None:
 
 
 def test_with_an_edge_the_platform_holds_only_the_redirects_the_edge_cannot(tmp_path: Path) -> None:
-    """The old domains' Bulk Redirects answer at the edge (edge/model.split); the platform gets what Bulk
-    Redirects cannot hold: 410 Gone and old URLs with a query string. Verify agrees; what the platform held
-    from before the edge is reported as no longer the migration's (--prune removes it)."""
+    """The old domains' Bulk Redirects answer at the edge (edge/model.split); the platform gets what the
+    edge answers by zone rules, as far as the plan's rule budget goes: 410 Gone and old URLs with a query
+    string (its copy answers what the budget leaves over). Verify agrees; what the platform held from before
+    the edge is reported as no longer the migration's (--prune removes it)."""
     migration = make_migration(tmp_path / "migration")
     platform = SandboxPlatform(tmp_path / "p.sqlite3", token=TOKEN)
     old = tuple(SPEC["go_live"]["old_domains"])

@@ -8,8 +8,17 @@ Per tenant, in one account:
 - tls, hsts: the zones' `min_tls_version` and `security_header` settings;
 - headers: one rule (ref `soh_<tenant>`) in each zone's `http_response_headers_transform` entrypoint that
   sets the security headers on every answer;
-- redirects: a Bulk Redirect list `soh_<tenant>_redirects` with one 301 per old URL, enabled by one rule
-  (ref `soh_<tenant>`) in the account's `http_request_redirect` entrypoint.
+- query-redirects: one Single Redirect (ref `soh_<tenant>.redirect.<hash>`) in each old domain's zone's
+  `http_request_dynamic_redirect` entrypoint per old URL with a query string, 301 to its new URL;
+- gone: the retired old URLs answered 410 Gone with the removed-page HTML by custom rules (refs
+  `soh_<tenant>.gone.<n>`, as many paths per rule as the expression limit allows) in each old domain's
+  zone's `http_request_firewall_custom` entrypoint;
+- redirects: a Bulk Redirect list `soh_<tenant>_redirects` with one 301 per other old URL, enabled by one
+  rule (ref `soh_<tenant>`) in the account's `http_request_redirect` entrypoint.
+
+Single Redirects and custom rules run before Bulk Redirects, so an old path with a query is matched before
+the same path without one (as the platform matches them). What the plan's rule budget (config/edge.yaml's
+`rules`) or a missing zone leaves over is the plan's `left`: the origin answers it.
 
 Read, compare, write only what differs (model.Plan). Writes are not idempotent at Cloudflare (a create
 whose answer was lost would be made twice, or refused as a duplicate), so `converge` re-reads after any
@@ -25,6 +34,7 @@ in the library's Authorization header, never in a message.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -38,7 +48,7 @@ import httpx
 
 from ..environment import required
 from ..provisioning.client import check_url
-from .model import MANAGED, Change, Desired, EdgeError, Plan, Record, Redirect
+from .model import MANAGED, Change, Desired, EdgeError, OldUrl, Plan, Record, Redirect
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,9 @@ RECORDS_PAGE = 1000
 ITEMS_PER_OPERATION = 5000
 """List items sent in one bulk operation (one request each; a large map is a few operations)."""
 REDIRECT_PHASE, HEADERS_PHASE = "http_request_redirect", "http_response_headers_transform"
+QUERY_PHASE, GONE_PHASE = "http_request_dynamic_redirect", "http_request_firewall_custom"
+RULE_PHASES = {"headers": HEADERS_PHASE, "query-redirects": QUERY_PHASE, "gone": GONE_PHASE}
+"""The zone entrypoints our rules live in, by plan section."""
 POLL_SECONDS = (0.05, 0.2, 0.5, 1.0)
 ROUNDS = 6
 """Plan-and-apply rounds before `converge` gives up (each round after the first follows a refused write)."""
@@ -170,6 +183,7 @@ class CloudflareEdge:
         self._plan_dns(want, plan)
         self._plan_settings(want, plan)
         self._plan_headers(want, plan)
+        self._plan_old_url_rules(want, plan)
         self._plan_redirects(want, plan)
         return plan
 
@@ -277,6 +291,46 @@ class CloudflareEdge:
                 plan, "headers", f"{host} rule {want.rule_ref}", self._entrypoint(HEADERS_PHASE, **scope), rule, scope
             )
 
+    def _plan_old_url_rules(self, want: Desired, plan: Plan) -> None:
+        """The old URLs the Bulk Redirect list cannot hold, as rules in each old domain's zone: a Single
+        Redirect per old URL with a query, the 410s in as few custom rules as the expression limit allows.
+        Rules of ours no longer wanted are deleted (before the creates, so a full budget is freed first)."""
+        plan.unchanged.setdefault("query-redirects", 0)
+        plan.unchanged.setdefault("gone", 0)
+        zones: dict[str, list[str]] = {}
+        for host in want.old_hosts:
+            try:
+                zones.setdefault(self.zone_of(host), []).append(host)
+            except EdgeError:
+                if want.by_rule:
+                    plan.left.append(
+                        f"{len(want.by_rule)} old URLs on {host} (410s and URLs with a query): the edge account "
+                        f"holds no zone for {host} yet, so the origin answers them; a run after the zone is "
+                        "added puts them at the edge"
+                    )
+        limits = want.limits
+        for zone_id, hosts in zones.items():
+            scope = {"zone_id": zone_id}
+            for section, phase, limit, make in (
+                ("query-redirects", QUERY_PHASE, limits.single_redirects, _query_rules),
+                ("gone", GONE_PHASE, limits.custom_rules, _gone_rules),
+            ):
+                entry = self._entrypoint(phase, **scope)
+                prefix = f"{want.rule_ref}.{'redirect' if section == 'query-redirects' else 'gone'}."
+                rules = (entry or {}).get("rules") or []
+                foreign = sum(1 for rule in rules if not str(rule.get("ref", "")).startswith(prefix))
+                wanted, left = make(want, hosts, max(limit - foreign, 0), limits.expression_chars)
+                plan.left.extend(left)
+                refs = {rule["ref"] for rule in wanted}
+                for rule in rules:
+                    if str(rule.get("ref", "")).startswith(prefix) and rule["ref"] not in refs:
+                        key = f"{hosts[0]} rule {rule['ref']}"
+                        plan.changes.append(
+                            Change(section, "delete", key, _rule_text(rule), target=(entry["id"], scope, rule["id"]))
+                        )
+                for rule in wanted:
+                    self._plan_rule(plan, section, f"{hosts[0]} rule {rule['ref']}", entry, rule, scope)
+
     def _plan_redirects(self, want: Desired, plan: Plan) -> None:
         found = self._list(want.list_name)
         wanted = {item.source_url: item for item in want.redirects}
@@ -321,8 +375,8 @@ class CloudflareEdge:
                 self.client.zones.settings.edit(
                     setting_id=setting_id, zone_id=self.zone_of(change.key), value=change.after
                 )
-            elif change.section == "headers":
-                self._write_rule(change, HEADERS_PHASE)
+            elif change.section in RULE_PHASES:
+                self._write_rule(change, RULE_PHASES[change.section])
             else:
                 continue
             written.append(change)
@@ -347,7 +401,10 @@ class CloudflareEdge:
             self.client.dns.records.edit(record_id, zone_id=zone_id, **body)
 
     def _write_rule(self, change: Change, phase: str) -> None:
-        if change.action == "create":
+        if change.action == "delete":
+            ruleset_id, scope, rule_id = change.target
+            self.client.rulesets.rules.delete(rule_id, ruleset_id=ruleset_id, **scope)
+        elif change.action == "create":
             rule, ruleset_id, scope = change.target
             if ruleset_id is None:
                 entry = self._entrypoint(phase, **scope)
@@ -476,10 +533,117 @@ def _wanted_text(record: Record) -> str:
 
 
 def _rule_text(rule: dict[str, Any]) -> str:
-    """A rule as the diff shows it: its expression, and the headers it sets or the list it enables."""
-    parameters = rule["action_parameters"]
-    what = parameters.get("from_list", {}).get("name") or ", ".join(parameters.get("headers", {}))
-    return f"{rule['action']} when {rule['expression']}: {what}"
+    """A rule as the diff shows it: its expression, and the list it enables, where it redirects, the
+    status it answers or the headers it sets."""
+    parameters = rule.get("action_parameters") or {}
+    what = (
+        (parameters.get("from_list") or {}).get("name")
+        or ((parameters.get("from_value") or {}).get("target_url") or {}).get("value")
+        or ((parameters.get("response") or {}).get("status_code"))
+        or ", ".join(parameters.get("headers", {}))
+    )
+    expression = rule.get("expression", "")
+    if len(expression) > 200:
+        expression = expression[:200] + f"… ({len(expression)} characters)"
+    return f"{rule.get('action')} when {expression}: {what}"
+
+
+def _quoted(text: str) -> str:
+    """A string in the Rules language: double quotes, with backslash and quote escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _hosts(hosts: list[str]) -> str:
+    return "http.host in {" + " ".join(_quoted(host) for host in hosts) + "}"
+
+
+def _query_rules(want: Desired, hosts: list[str], budget: int, most_chars: int) -> tuple[list[dict], list[str]]:
+    """One Single Redirect per old URL with a query (its path and its whole query matched), up to `budget`;
+    the rest with why."""
+    rules: list[dict[str, Any]] = []
+    left: list[str] = []
+    for url in (url for url in want.by_rule if url.target_url):
+        path, _, query = url.from_path.partition("?")
+        expression = f"{_hosts(hosts)} and http.request.uri.path eq {_quoted(path)}"
+        expression += f" and http.request.uri.query eq {_quoted(query)}"
+        if len(expression) > most_chars:
+            left.append(
+                f"{url.from_path}: too long for a rule expression ({most_chars} characters); the origin redirects it"
+            )
+        elif len(rules) >= budget:
+            left.append(
+                f"{url.from_path} on {', '.join(hosts)}: the zone's Single Redirect rules are spent "
+                f"(config/edge.yaml rules.single_redirects: {want.limits.single_redirects}); the origin redirects it"
+            )
+        else:
+            digest = hashlib.sha256(url.from_path.encode("utf-8")).hexdigest()[:12]
+            rules.append(
+                {
+                    "ref": f"{want.rule_ref}.redirect.{digest}",
+                    "description": f"SOH tenant {want.tenant_id}: old URL {url.from_path}"[:500],
+                    "expression": expression,
+                    "action": "redirect",
+                    "action_parameters": {
+                        "from_value": {
+                            "status_code": 301,
+                            "target_url": {"value": url.target_url},
+                            "preserve_query_string": False,
+                        }
+                    },
+                    "enabled": True,
+                }
+            )
+    return rules, left
+
+
+def _gone_rules(want: Desired, hosts: list[str], budget: int, most_chars: int) -> tuple[list[dict], list[str]]:
+    """The retired old URLs as few custom rules as fit: the paths in `http.request.uri.path in {...}`, those
+    with a query in `http.request.uri in {...}`, each expression within `most_chars`; each rule answers 410
+    with the removed-page HTML. Over `budget` rules, the rest with why."""
+    gone: list[OldUrl] = [url for url in want.by_rule if url.target_url is None]
+    head = f"{_hosts(hosts)} and "
+    groups: list[tuple[str, list[str]]] = []
+    left: list[str] = []
+    for field_name, urls in (
+        ("http.request.uri.path", [u.from_path for u in gone if "?" not in u.from_path]),
+        ("http.request.uri", [u.from_path for u in gone if "?" in u.from_path]),
+    ):
+        chunk: list[str] = []
+        for url in urls:
+            fits = len(head) + len(field_name) + len(" in {}") + sum(len(_quoted(v)) + 1 for v in [*chunk, url])
+            if fits <= most_chars:
+                chunk.append(url)
+                continue
+            if chunk:
+                groups.append((field_name, chunk))
+            chunk = [url]
+            if len(head) + len(field_name) + len(" in {}") + len(_quoted(url)) > most_chars:
+                left.append(f"{url}: too long for a rule expression ({most_chars} characters); the origin answers 410")
+                chunk = []
+        if chunk:
+            groups.append((field_name, chunk))
+    rules: list[dict[str, Any]] = []
+    for number, (field_name, urls) in enumerate(groups, start=1):
+        if len(rules) >= budget:
+            left.extend(
+                f"{url} on {', '.join(hosts)}: the zone's custom rules are spent (config/edge.yaml "
+                f"rules.custom_rules: {want.limits.custom_rules}); the origin answers 410"
+                for url in urls
+            )
+            continue
+        rules.append(
+            {
+                "ref": f"{want.rule_ref}.gone.{number}",
+                "description": f"SOH tenant {want.tenant_id}: {len(urls)} retired old URLs, 410 Gone",
+                "expression": head + f"{field_name} in {{" + " ".join(_quoted(url) for url in urls) + "}",
+                "action": "block",
+                "action_parameters": {
+                    "response": {"status_code": 410, "content_type": "text/html", "content": want.gone_page}
+                },
+                "enabled": True,
+            }
+        )
+    return rules, left
 
 
 def _record_text(record: Any) -> str:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from .. import reports
 from ..project import CONFIG_DIR
 
 CONFIG = CONFIG_DIR / "edge.yaml"
@@ -24,9 +25,9 @@ MANAGED = "managed by the SOH onboarding orchestrator"
 """The comment on every DNS record the orchestrator writes: records without it are the force's, never
 changed unless they stand where one of ours must go (then the plan says it replaces them)."""
 
-SECTIONS = ("dns", "tls", "hsts", "headers", "redirects", "redirect-rule")
-"""The parts of the edge, in the order they are applied (the redirects last, the rule that enables their
-list after the list)."""
+SECTIONS = ("dns", "tls", "hsts", "headers", "query-redirects", "gone", "redirects", "redirect-rule")
+"""The parts of the edge, in the order they are applied (the Bulk Redirects last, the rule that enables
+their list after the list)."""
 
 
 class EdgeError(Exception):
@@ -52,6 +53,28 @@ class Redirect:
 
 
 @dataclass(frozen=True)
+class OldUrl:
+    """An old URL a zone rule answers (not the Bulk Redirect list, which matches no query and only
+    redirects): a path with its query, 301 to `target_url` (a Single Redirect), or 410 Gone when the target
+    is None (a custom rule)."""
+
+    from_path: str
+    target_url: str | None
+
+
+@dataclass(frozen=True)
+class RuleLimits:
+    """What the account's plan allows in each old domain's zone (config/edge.yaml's `rules`)."""
+
+    single_redirects: int
+    """Rules in the zone's http_request_dynamic_redirect phase: one per old URL with a query."""
+    custom_rules: int
+    """Rules in the zone's http_request_firewall_custom phase: the 410s, many old paths per rule."""
+    expression_chars: int
+    """The longest rule expression the plan accepts."""
+
+
+@dataclass(frozen=True)
 class EdgeSettings:
     """config/edge.yaml: what every tenant gets at the edge."""
 
@@ -61,6 +84,7 @@ class EdgeSettings:
     response_headers: dict[str, str]
     ingress_addresses: tuple[str, ...]
     ingress_cname: str | None
+    limits: RuleLimits
 
     @classmethod
     def load(cls, path: Path | None = None) -> EdgeSettings:
@@ -69,7 +93,7 @@ class EdgeSettings:
         from ..golive import settings as golive_settings
 
         data = yaml.safe_load((path or CONFIG).read_text(encoding="utf-8"))
-        hsts = data["hsts"]
+        hsts, rules = data["hsts"], data["rules"]
         try:
             ingress = golive_settings.load()
         except golive_settings.SettingsError as error:
@@ -86,6 +110,9 @@ class EdgeSettings:
             response_headers={str(k): str(v) for k, v in data["response_headers"].items()},
             ingress_addresses=ingress.ingress_addresses,
             ingress_cname=ingress.cname_targets[0] if ingress.cname_targets else None,
+            limits=RuleLimits(
+                int(rules["single_redirects"]), int(rules["custom_rules"]), int(rules["expression_chars"])
+            ),
         )
 
 
@@ -103,6 +130,12 @@ class Desired:
     """The host names whose zones carry the tenant's TLS, HSTS and header settings (its own domains)."""
     not_at_edge: tuple[str, ...] = ()
     """Redirect-map rows the edge cannot hold, each with why (they stay with the origin)."""
+    old_hosts: tuple[str, ...] = ()
+    """The legacy site's old domains, whose zones carry the rules of `by_rule`."""
+    by_rule: tuple[OldUrl, ...] = ()
+    gone_page: str = ""
+    """The HTML of the 410 answer (templates/edge_gone.html.j2: the page is removed, the force's new home)."""
+    limits: RuleLimits = RuleLimits(0, 0, 4096)
 
     @property
     def list_name(self) -> str:
@@ -137,27 +170,21 @@ def old_domains(spec_data: dict[str, Any]) -> tuple[str, ...]:
 
 def split(
     redirects: Iterable[dict[str, Any]], old_domains: Iterable[str]
-) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
-    """The redirect map's rows (provisioning/items.read_redirects) the edge holds, as a 301 on each old
-    domain, and those that stay with the origin, each with why. With no old domain the edge holds none."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The redirect map's rows (provisioning/items.read_redirects) as the edge holds them: those in the Bulk
+    Redirect list (a plain old path to a new one) and those it answers by a zone rule (an old path with a
+    query string: a Single Redirect; a retired page: 410 Gone from a custom rule). The platform keeps the
+    second kind too, for whatever the zones' rule budget leaves over. With no old domain the edge holds none.
+
+    Single Redirects and custom rules run before Bulk Redirects (Cloudflare's phase order), so a path the map
+    has with and without a query (/newsitem.aspx?id=22 and /newsitem.aspx) is told apart as the platform
+    tells it: the path and query first, then the path alone."""
     rows = list(redirects)
     if not list(old_domains):
-        return [], [(row, "no old domain: the origin answers it") for row in rows]
-    # Bulk Redirects match a request's host and path, whatever its query: a path that the map also has with a
-    # query (/newsitem.aspx and /newsitem.aspx?id=22) would send every variant to one target, so none of them
-    # is put at the edge.
-    queried = {row["from_path"].split("?")[0] for row in rows if "?" in row["from_path"]}
-    held, origin = [], []
-    for row in rows:
-        if row["to_path"] is None:
-            origin.append((row, "410 Gone is not a redirect; the origin answers it"))
-        elif "?" in row["from_path"]:
-            origin.append((row, "Bulk Redirects cannot match a query string; the origin redirects it"))
-        elif row["from_path"] in queried:
-            origin.append((row, "the map has it with a query string too, which Bulk Redirects cannot tell apart"))
-        else:
-            held.append(row)
-    return held, origin
+        return [], rows
+    bulk = [row for row in rows if row["to_path"] is not None and "?" not in row["from_path"]]
+    by_rule = [row for row in rows if row["to_path"] is None or "?" in row["from_path"]]
+    return bulk, by_rule
 
 
 def desired(
@@ -168,17 +195,22 @@ def desired(
 ) -> Desired:
     """The tenant's edge from its spec and the platform's redirects (provisioning/items.read_redirects: an
     old path and query, a new path or None for 410 Gone). Before go-live only the tenant's own domains point
-    at the platform; `live` adds the legacy site's old domains (the switch), whose old URLs the Bulk Redirects
-    answer with one 301 each to the new URL on the primary domain."""
+    at the platform; `live` adds the legacy site's old domains (the switch). The old URLs are answered on
+    the old domains with a 301 to the new URL on the primary domain (or a 410 Gone) from the Bulk Redirect
+    list and the zone rules (`split`)."""
     tenant = spec_data["tenant"]
     domains = [name.lower() for name in tenant["domains"]]
     old = list(old_domains(spec_data))
     primary = domains[0]
-    held, origin = split(redirects, old)
+    rows = list(redirects)
+    bulk, by_rule = split(rows, old)
     items = [
-        Redirect(f"{host}{row['from_path']}", f"https://{primary}{row['to_path']}") for row in held for host in old
+        Redirect(f"{host}{row['from_path']}", f"https://{primary}{row['to_path']}") for row in bulk for host in old
     ]
-    left = [f"{row['from_path']}: {why}" for row, why in origin]
+    ruled = [
+        OldUrl(row["from_path"], f"https://{primary}{row['to_path']}" if row["to_path"] else None) for row in by_rule
+    ]
+    left = [] if old else [f"{row['from_path']}: no old domain: the origin answers it" for row in rows]
     return Desired(
         tenant_id=tenant["tenant_id"],
         records=tuple(_records(domains + (old if live else []), settings)),
@@ -188,6 +220,10 @@ def desired(
         response_headers=dict(settings.response_headers),
         zones_of_headers=tuple(domains),
         not_at_edge=tuple(left),
+        old_hosts=tuple(old),
+        by_rule=tuple(sorted(set(ruled), key=lambda url: url.from_path)),
+        gone_page=reports.render("edge_gone.html.j2", force=spec_data["force"]["name"], home_url=f"https://{primary}/"),
+        limits=settings.limits,
     )
 
 
@@ -223,6 +259,9 @@ class Plan:
 
     changes: list[Change] = field(default_factory=list)
     unchanged: dict[str, int] = field(default_factory=dict)
+    left: list[str] = field(default_factory=list)
+    """Old URLs the edge's zones cannot take (no zone yet, the plan's rule budget spent), each with why:
+    the origin answers them."""
 
     def of(self, section: str) -> list[Change]:
         return [change for change in self.changes if change.section == section]

@@ -79,7 +79,7 @@ def provision(
         unchanged=dict(plan.unchanged),
         written=len(outcome_written),
         diff=plan.lines(),
-        not_at_edge=list(want.not_at_edge),
+        not_at_edge=[*want.not_at_edge, *plan.left],
         refused=refused,
     )
     out.mkdir(parents=True, exist_ok=True)

@@ -88,8 +88,10 @@ def read_redirects(migration: Any, edge_hosts: tuple[str, ...] = ()) -> tuple[li
     path: the same path on another of the legacy host names is the same redirect. Returns the redirects
     and the old URLs skipped, with why.
 
-    With `edge_hosts` (the old domains whose redirects the edge answers: edge/model.split) only those the
-    edge cannot hold are the platform's: the others never reach it."""
+    With `edge_hosts` (the old domains whose redirects the edge answers: edge/model.split) the Bulk
+    Redirect list's rows are not the platform's (they never reach it); the 410s and the old URLs with a
+    query, which the edge answers by zone rules as far as the plan's rule budget goes, are kept here too,
+    so whatever the budget leaves over is still answered."""
     redirects: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     with (migration / "redirects.csv").open(encoding="utf-8", newline="") as handle:
@@ -110,7 +112,7 @@ def read_redirects(migration: Any, edge_hosts: tuple[str, ...] = ()) -> tuple[li
             redirects[source] = wanted
     rows = [redirects[key] for key in sorted(redirects)]
     if edge_hosts:
-        rows = [row for row, _why in split(rows, edge_hosts)[1]]
+        rows = split(rows, edge_hosts)[1]
     return rows, skipped
 
 
