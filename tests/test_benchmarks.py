@@ -179,3 +179,10 @@ def test_platform_adapters_benchmark_runs_and_reports_its_ratios() -> None:
     assert int(rows["redirects, ours (read, diff, 5,000 a bulk operation)"][3]) < 61
     assert int(rows["pages, ours again (nothing changed)"][3]) < int(rows["pages, one PUT per item"][3])
     assert re.search(r"^redirects: ours / one per item: wall \d+\.\d\d, requests 0\.\d+", done.stdout, re.MULTILINE)
+
+
+def test_access_logs_benchmark_runs_beside_awk() -> None:
+    """Ours and `zcat | awk` count the same 404s and 410s of the same files (the script asserts it)."""
+    done = run_script(ROOT / "benchmarks" / "access_logs.py", "--sizes", "2000", "4000")
+    assert re.search(rf"^\s+4000(\s+{NUMBER}){{5}}\s*$", done.stdout, re.MULTILINE), done.stdout
+    assert re.search(rf"memory: peak at 4000 lines / at 2000 lines = {NUMBER}", done.stdout), done.stdout

@@ -263,3 +263,45 @@ def reaudit_rows(store: Any, slugs: Iterable[str]) -> list[ReauditRow]:
             )
         )
     return rows
+
+
+# --- after go-live: the old URLs not found (access logs) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class LostLinkRow:
+    """One live force's latest day of access logs (live/lostlinks.py's summary line)."""
+
+    slug: str
+    day: str
+    files: int
+    lines: int
+    malformed: int
+    old_urls: int
+    not_found_hits: int
+    alerts: int
+    report: str  # relative to the store
+
+    @property
+    def ok(self) -> bool:
+        return not self.alerts and self.files > 0
+
+
+def lost_link_rows(store: Any, slugs: Iterable[str]) -> list[LostLinkRow]:
+    """The latest day of access logs read for each of `slugs` (the forces the user may see) that has one."""
+    from .live import lostlinks
+
+    return [
+        LostLinkRow(
+            slug=slug,
+            day=str(line.get("day", "")),
+            files=int(line.get("files") or 0),
+            lines=int(line.get("lines") or 0),
+            malformed=int(line.get("malformed") or 0),
+            old_urls=int(line.get("old_urls") or 0),
+            not_found_hits=int(line.get("not_found_hits") or 0),
+            alerts=len(line.get("alerts") or []),
+            report=str(line.get("report", "")),
+        )
+        for slug, line in _summary_lines(store, lostlinks.SUMMARY, slugs)
+    ]

@@ -181,3 +181,23 @@ def test_the_daily_checks_show_their_date_and_regressions(tmp_path: Path) -> Non
     assert dashboard.live_check_rows(tmp_path / "empty", ["demo"]) == []
     empty = reports.render("dashboard.html.j2", view=DashboardView([], None, False, {}, "now"), prefix="/soh", base="")
     assert "No live force has been checked yet" in empty
+
+
+def test_the_old_urls_not_found_show_their_day_alerts_and_report(tmp_path: Path) -> None:
+    from soh_onboarding import reports
+    from soh_onboarding.glue.views import DashboardView
+
+    busy = {"force": "demo", "day": "2026-12-03", "files": 4, "lines": 120000, "malformed": 3, "old_urls": 87}
+    busy |= {"not_found_hits": 950, "alert": True, "alerts": ["/a.aspx (40 hits, not in the map)"]}
+    busy |= {"report": "demo/lost-links/2026-12-03.html"}
+    quiet = busy | {"force": "other", "files": 0, "lines": 0, "alert": False, "alerts": [], "report": ""}
+    write(tmp_path / "platform" / "lost-links.json", {"forces": {"demo": busy, "other": quiet, "secret": busy}})
+    rows = dashboard.lost_link_rows(tmp_path, ["demo", "other", "not-live"])  # only forces the user may see
+    assert [(r.slug, r.day, r.alerts, r.ok) for r in rows] == [
+        ("demo", "2026-12-03", 1, False),
+        ("other", "2026-12-03", 0, False),
+    ]
+    view = DashboardView([], None, False, {}, "now", lost_links=rows)
+    html = reports.render("dashboard.html.j2", view=view, prefix="/soh", base="http://x")
+    assert 'href="/soh/artifacts/demo/lost-links/2026-12-03.html"' in html and "120000 (3 malformed)" in html
+    assert "2026-12-03: no log files" in html and "secret" not in html

@@ -150,3 +150,73 @@ def reaudit_summary(
     if alerts:
         fail("Accessibility re-audit alerts (new serious or critical violations, or no audit):\n" + "\n".join(alerts))
     return {"forces": len(lines), "alerts": 0}
+
+
+def _log_day(context: dict[str, Any]) -> str:
+    """The day whose logs a run reads: the trigger form's `day`, else the day before the run's logical date
+    (a daily run at midnight reads the day that just ended)."""
+    from datetime import timedelta
+
+    given = str((context.get("params") or {}).get("day") or "").strip()
+    if given:
+        try:
+            return date.fromisoformat(given).isoformat()
+        except ValueError:
+            fail(f"day '{given}' is not a date written YYYY-MM-DD")
+    logical = context.get("logical_date") or context.get("data_interval_end")
+    when = logical.date() if logical is not None else date.fromisoformat(now()[:10])
+    return (when - timedelta(days=1)).isoformat()
+
+
+def lost_links_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Count one live force's old URLs answering 404 or 410 in a day of the edge's access logs, place each in
+    its go-live run's redirect map, suggest the nearest migrated page, and write the day's result and report."""
+    from airflow.sdk import ObjectStoragePath
+
+    from ..edge.model import old_domains
+    from ..golive import decision
+    from ..live import accesslogs, lostlinks
+
+    spec_data = _live_spec(slug)
+    store = artifact_store()
+    try:
+        settings = lostlinks.LogSettings.load()
+    except ValueError as error:
+        fail(str(error))
+    day = _log_day(context)
+    record = decision.approved_record(force_folder(store, slug))
+    if not record:
+        fail(
+            f"{slug} has no approved go-live in {force_folder(store, slug)}: its redirect map is what the logs are read against"
+        )
+    migration = force_folder(store, slug) / record["run"] / "migration"
+    url = settings.folder(slug, day, str(project.ROOT))
+    folder = ObjectStoragePath(url, conn_id=settings.conn_id)
+    files = sorted((path for path in folder.iterdir() if path.is_file()), key=str) if folder.exists() else []
+    if not files:
+        print(f"WARNING {slug}: no access log files for {day} at {url}: is the edge's log delivery running?")
+    hosts = old_domains(spec_data)
+    tally = accesslogs.count(((str(path), lambda path=path: path.open("rb")) for path in files), hosts, progress=print)
+    found = lostlinks.analyse(spec_data, slug, migration, tally, day, settings.alert_hits, settings.suggestions)
+    line = lostlinks.record(store, found, spec_data["force"]["name"])
+    for row in found.alerts:
+        print(f"ALERT {row.target}: {row.hits} hits, {row.in_map}")
+    print(
+        f"{slug} on {day}: {found.lines} lines in {found.files} file(s), {found.malformed} malformed; "
+        f"{line['old_urls']} old URL(s) answered 404 or 410; report {artifact_url(store / line['report'])}"
+    )
+    return line
+
+
+def lost_links_summary(lines: list[dict[str, Any]] | None, context: dict[str, Any]) -> dict[str, Any]:
+    """Write the dashboard's summary; fail (the alert) when a force has an old URL not in its map with as
+    many hits as config/access-logs.yaml's alert_hits."""
+    from ..live import lostlinks, sitechecks
+
+    lines = [line for line in (lines or []) if line]
+    path = sitechecks.summarise(artifact_store(), lines, now(), lostlinks.SUMMARY)
+    print(f"summary for the dashboard: {artifact_url(path)}")
+    alerts = [f"- {line['force']}: {'; '.join(line['alerts'])}" for line in lines if line.get("alert")]
+    if alerts:
+        fail("Old URLs not in the redirect map that the public keeps asking for:\n" + "\n".join(alerts))
+    return {"forces": len(lines), "alerts": 0}

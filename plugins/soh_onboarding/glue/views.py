@@ -148,6 +148,7 @@ class DashboardView:
     generated: str
     live_checks: list[dashboard.LiveCheckRow] = field(default_factory=list)
     reaudits: list[dashboard.ReauditRow] = field(default_factory=list)
+    lost_links: list[dashboard.LostLinkRow] = field(default_factory=list)
 
 
 def dashboard_view(user: Any) -> DashboardView:
@@ -231,6 +232,7 @@ def dashboard_view(user: Any) -> DashboardView:
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         live_checks=dashboard.live_check_rows(store, [row.slug for row in rows]),
         reaudits=dashboard.reaudit_rows(store, [row.slug for row in rows]),
+        lost_links=dashboard.lost_link_rows(store, [row.slug for row in rows]),
     )
 
 
