@@ -97,8 +97,17 @@ def _ingress(args: argparse.Namespace) -> int:
 
     ports = {"dns_port": args.dns_port, "http_port": args.http_port, "https_port": args.https_port}
     edge = Path(args.edge_state) if args.edge_state else None
+    logpush = Path(args.logpush) if args.logpush else None
     try:
-        serve(Path(args.dir), args.platform_port, Path(args.data), verbose=not args.quiet, edge_state=edge, **ports)
+        serve(
+            Path(args.dir),
+            args.platform_port,
+            Path(args.data),
+            verbose=not args.quiet,
+            edge_state=edge,
+            logpush=logpush,
+            **ports,
+        )
     except OSError as error:
         print(f"sandbox ingress: cannot serve on 127.0.0.1 (ports {ports}): {error}", file=sys.stderr)
         return 1
@@ -232,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingress.add_argument("--https-port", type=int, default=8443, metavar="P", help="HTTPS (default 8443)")
     ingress.add_argument(
         "--edge-state", default=None, metavar="FILE", help="the sandbox edge's state file: serve what the edge says"
+    )
+    ingress.add_argument(
+        "--logpush",
+        default=None,
+        metavar="DIR",
+        help="log each answer to a tenant's host as Logpush JSON lines in DIR/<tenant>/<YYYYMMDD>/edge.log",
     )
     ingress.add_argument("--quiet", action="store_true", help="do not print the SOH_GOLIVE_* variables")
     ingress.set_defaults(func=_ingress)

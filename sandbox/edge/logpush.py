@@ -12,8 +12,10 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import sqlite3
+import threading
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 AGENTS = (
@@ -80,3 +82,36 @@ def write_day(
         for handle in handles:
             handle.close()
     return paths
+
+
+class Delivery:
+    """What the sandbox ingress (standing for the edge) logs: one Logpush JSON line per request to a proxied
+    host of a tenant, appended to `<folder>/<tenant>/<YYYYMMDD>/edge.log` (plain text: the reader tells gzip
+    from its first bytes), the tenant read from the sandbox platform's SQLite file, as Logpush jobs per zone
+    deliver to a destination per force."""
+
+    def __init__(self, folder: Path, platform_data: Path) -> None:
+        self.folder, self.platform_data = folder, platform_data
+        self.lock = threading.Lock()
+
+    def tenant_of(self, host: str) -> str | None:
+        if not self.platform_data.exists():
+            return None
+        try:
+            with sqlite3.connect(f"{self.platform_data.as_uri()}?mode=ro", uri=True, timeout=5) as db:
+                found = db.execute("SELECT tenant_id FROM domains WHERE domain = ?", (host,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return found[0] if found else None
+
+    def __call__(self, host: str, target: str, status: int, client: str) -> None:
+        tenant = self.tenant_of(host)
+        if tenant is None or not tenant.replace("-", "").replace("_", "").isalnum():
+            return
+        when = datetime.now(UTC)
+        line = json_line(host, target, status, when.replace(tzinfo=None), client)
+        out = self.folder / tenant / f"{when:%Y%m%d}"
+        with self.lock:
+            out.mkdir(parents=True, exist_ok=True)
+            with (out / "edge.log").open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")

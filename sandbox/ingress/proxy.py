@@ -88,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            self._delivered(host, status)
             return
         backend = ingress.backend(host)
         if backend is not None:
@@ -150,6 +151,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        self._delivered(host, response.status)
+
+    def _delivered(self, host: str, status: int) -> None:
+        """The edge's access log of an answer (Ingress.access_log: the sandbox's Logpush), when it keeps one."""
+        log = self.server.ingress.access_log
+        if log is not None:
+            log(host, self.path, status, self.client_address[0])
 
 
 class _Server(ThreadingHTTPServer):
@@ -180,6 +188,9 @@ class Ingress:
         self.sites: dict[str, Site] = {}
         self.latency = 0.0  # seconds added to every answer, to stand in for a remote ingress
         self.edge: Any = None  # an edge state (sandbox/edge): its Bulk Redirects and response headers apply
+        self.access_log: Callable[[str, str, int, str], None] | None = None
+        """Called with (host, path and query, status, client address) after each answer through the edge
+        or to a forwarded host (sandbox/edge/logpush.Delivery)."""
         self.backends: dict[str, tuple[int, bool]] = {}  # host -> (backend port on 127.0.0.1, upgrade http)
         self.certificates: dict[str, ssl.SSLContext] = {}
         self.log: list[str] = []

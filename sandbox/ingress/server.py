@@ -53,11 +53,13 @@ def start(
     https_port: int = 0,
     issuer: str = "letsencrypt.org",
     edge_state: Path | None = None,
+    logpush: Path | None = None,
 ) -> Iterator[RunningIngress]:
     """Start DNS and the ingress for the tenants of the platform on 127.0.0.1:platform_port (data in
     platform_data); the CA is made in `folder` at first start and kept there. With `edge_state` (the sandbox
     edge's file) the ingress stands for the edge too: its proxied records resolve here, its Bulk Redirects
-    answer before the platform, its response headers are set on every https answer."""
+    answer before the platform, its response headers are set on every https answer. With `logpush` (a
+    folder) each answer to a tenant's host is logged as the edge's Logpush delivers it (sandbox/edge/logpush)."""
     ca = LocalCA.persistent(folder)
     edge = FollowedState(edge_state) if edge_state is not None else None
     on_platform = platform_domains(platform_data)
@@ -70,6 +72,10 @@ def start(
         dns = stack.enter_context(DnsServer(TenantZone(domains, issuer=issuer), port=dns_port))
         ingress = stack.enter_context(Ingress(ca, http_port=http_port, https_port=https_port))
         ingress.edge = edge
+        if logpush is not None:
+            from ..edge.logpush import Delivery
+
+            ingress.access_log = Delivery(logpush, platform_data)
         # http -> https on a tenant's primary domain; its old domains' http is the platform's to redirect
         ingress.forward_known(lambda host: host in domains(), platform_port, upgrade=lambda host: host in primaries())
         yield RunningIngress(dns, ingress, ca)
@@ -82,13 +88,14 @@ def serve(
     *,
     verbose: bool = True,
     edge_state: Path | None = None,
+    logpush: Path | None = None,
     **ports: int,
 ) -> None:
     """Serve in the foreground until SIGINT or SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with start(folder, platform_port, platform_data, edge_state=edge_state, **ports) as running:
+    with start(folder, platform_port, platform_data, edge_state=edge_state, logpush=logpush, **ports) as running:
         if verbose:
             for name, value in running.env.items():
                 print(f"{name}={value}", flush=True)

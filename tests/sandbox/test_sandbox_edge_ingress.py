@@ -76,3 +76,28 @@ def test_the_ingress_answers_from_the_edge_state(tmp_path: Path) -> None:
         assert page.status == 200
         assert page.getheader("X-Frame-Options") == "DENY", "the zone's response-header rule"
         assert page.getheader("Strict-Transport-Security") == "max-age=31536000; includeSubDomains", "the zone's HSTS"
+
+
+def test_the_ingress_logs_each_answer_as_the_edges_logpush_does(tmp_path: Path) -> None:
+    """With a Logpush folder, every answer to a tenant's host is a Logpush JSON line in
+    <folder>/<tenant>/<YYYYMMDD>/edge.log, which the access-log ingestion reads (live/accesslogs.py)."""
+    from datetime import UTC, datetime
+
+    from soh_onboarding.live import accesslogs
+
+    platform = SandboxPlatform(tmp_path / "platform.sqlite3", token="t")
+    configured_tenant(platform, "good", (NEW,), state="live")
+    with (
+        start_platform(platform) as served,
+        start_ingress(
+            tmp_path / "ingress", served.port, tmp_path / "platform.sqlite3", logpush=tmp_path / "logpush"
+        ) as ingress,
+    ):
+        port = ingress.ingress.ports["https"]
+        assert https_get(port, NEW, "/", str(ingress.ca.bundle)).status == 200
+        assert https_get(port, NEW, "/no-such-page/?ref=old", str(ingress.ca.bundle)).status == 404
+    day = datetime.now(UTC).strftime("%Y%m%d")
+    log = tmp_path / "logpush" / "good" / day / "edge.log"
+    tally = accesslogs.count([(str(log), lambda: log.open("rb"))], [NEW])
+    assert tally.lines == 2 and tally.malformed == 0 and tally.requests == 2
+    assert tally.busiest() == [("/no-such-page/?ref=old", 404, 1)]

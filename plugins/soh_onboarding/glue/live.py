@@ -190,7 +190,7 @@ def lost_links_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
             f"{slug} has no approved go-live in {force_folder(store, slug)}: its redirect map is what the logs are read against"
         )
     migration = force_folder(store, slug) / record["run"] / "migration"
-    url = settings.folder(slug, day, str(project.ROOT))
+    url = settings.folder(slug, spec_data["tenant"]["tenant_id"], day, str(project.ROOT))
     folder = ObjectStoragePath(url, conn_id=settings.conn_id)
     files = sorted((path for path in folder.iterdir() if path.is_file()), key=str) if folder.exists() else []
     if not files:

@@ -77,15 +77,15 @@ class LogSettings:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"{source}: {error}: it needs location, alert_hits and suggestions") from None
-        if "{force}" not in settings.location or "{date}" not in settings.location:
-            raise ValueError(f"{source}: location {settings.location!r} must hold {{force}} and {{date}}")
+        if "{date}" not in settings.location or not ("{force}" in settings.location or "{tenant}" in settings.location):
+            raise ValueError(f"{source}: location {settings.location!r} must hold {{date}} and {{force}} or {{tenant}}")
         if settings.alert_hits < 1 or settings.suggestions < 0:
             raise ValueError(f"{source}: alert_hits must be 1 or more and suggestions 0 or more")
         return settings
 
-    def folder(self, force: str, day: str, project: str) -> str:
+    def folder(self, force: str, tenant: str, day: str, project: str) -> str:
         """The URL of one force's logs of one day (`day`: YYYY-MM-DD)."""
-        return self.location.format(force=force, date=day.replace("-", ""), project=project)
+        return self.location.format(force=force, tenant=tenant, date=day.replace("-", ""), project=project)
 
 
 def words(text: str) -> list[str]:
