@@ -120,7 +120,7 @@ def live_dates(store: Any) -> dict[str, str]:
     from .live import register
 
     try:
-        return {entry.slug: entry.live_date.isoformat() for entry in register.live_forces(store)}
+        return {entry.slug: entry.live_date.isoformat() for entry in register.live_forces(store, rolled_back=False)}
     except (OSError, ValueError, KeyError):
         return {}
 

@@ -58,12 +58,15 @@ class FinancialYear:
         first = self.start.year
         return [date(first + (month >= 13), (month - 1) % 12 + 1, 1) for month in range(4, 16)]
 
-    def months_live(self, live_from: date | None) -> int:
+    def months_live(self, live_from: date | None, live_until: date | None = None) -> int:
         """Whole months of the year the force is live: a month counts when the force is live on its first
-        day. No date means live before the year began."""
-        if live_from is None:
-            return 12
-        return sum(1 for first in self.month_starts() if first >= live_from)
+        day. No `live_from` means live before the year began; `live_until` is the day a rollback took it off
+        (months that begin after it are not its)."""
+        return sum(
+            1
+            for first in self.month_starts()
+            if (live_from is None or first >= live_from) and (live_until is None or first <= live_until)
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class Member:
     live_from: date | None = None
     cap_capital: Decimal | None = None
     cap_revenue: Decimal | None = None
+    live_until: date | None = None
+    """The day a rollback took the force off the platform (the live-forces register's live_until)."""
 
     def cap(self, kind: str) -> Decimal | None:
         return self.cap_capital if kind == "capital" else self.cap_revenue
@@ -257,7 +262,7 @@ def compute(
         for kind in KINDS:
             if to_share[kind] < 0:
                 raise ValueError(f"{year.label}: funding of {kind} costs exceeds the cost")
-        months = {member.slug: year.months_live(member.live_from) for member in members}
+        months = {member.slug: year.months_live(member.live_from, member.live_until) for member in members}
         live = [member for member in members if months[member.slug] > 0]
         weights = {member.slug: member.weight * months[member.slug] / 12 for member in live}
         exact: dict[str, dict[Hashable, Fraction]] = {}

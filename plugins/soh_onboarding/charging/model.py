@@ -162,6 +162,7 @@ class ChargingModel:
         members: list[Member] = []
         errors: list[DocumentError] = []
         forces_at: FieldPath = ("scenarios", scenario.index, "forces")
+        until = {entry.slug: entry.live_until for entry in register} if scenario.forces == "live-register" else {}
         for slug, live_from in self.roster(scenario, register) if roster is None else roster:
             known = self.reference.get(slug)
             spec = figures.get(slug)
@@ -208,6 +209,7 @@ class ChargingModel:
                     live_from=live_from,
                     cap_capital=cap[0] if cap else None,
                     cap_revenue=cap[1] if cap else None,
+                    live_until=until.get(slug),
                 )
             )
         if errors:

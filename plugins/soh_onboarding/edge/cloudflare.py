@@ -463,6 +463,87 @@ class CloudflareEdge:
             time.sleep(POLL_SECONDS[min(attempt, len(POLL_SECONDS) - 1)])
         raise EdgeError(f"the edge's bulk operation {operation_id} did not finish")
 
+    # --- the way back -----------------------------------------------------------------------------------
+
+    def records_at(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The A, AAAA and CNAME records at each name, as plain data: what the go-live switch replaces, kept
+        before it (edge/run.py's edge-before-switch.json) so that a rollback can put them back exactly."""
+        with _said():
+            return {
+                name: sorted(
+                    (
+                        {
+                            "type": record.type,
+                            "content": record.content,
+                            "proxied": bool(record.proxied),
+                            "ttl": int(record.ttl or 1),
+                            "comment": record.comment or "",
+                        }
+                        for record in self._records_of(name)
+                    ),
+                    key=lambda item: (item["type"], item["content"]),
+                )
+                for name in names
+            }
+
+    def restore_records(self, wanted: dict[str, list[dict[str, Any]]]) -> list[Change]:
+        """Make the records at each name exactly `wanted` (records_at's form): ours deleted, the force's put
+        back with their own proxying, TTL and comment. Re-read after a refused write (a create whose answer
+        was lost is refused as identical), so a retry and a second run end the same, the second writing nothing."""
+        with _said():
+            written: list[Change] = []
+            for _round in range(ROUNDS):
+                changes = self._restore_plan(wanted)
+                if not changes:
+                    return written
+                try:
+                    for change in changes:
+                        self._restore_write(change)
+                        written.append(change)
+                except (cloudflare.BadRequestError, cloudflare.ConflictError) as refusal:
+                    log.info("edge: a write was refused (%s); reading the edge again", _reason(refusal))
+            raise EdgeError(f"the old domains' records still differ after {ROUNDS} rounds")
+
+    def _restore_plan(self, wanted: dict[str, list[dict[str, Any]]]) -> list[Change]:
+        changes: list[Change] = []
+        for name, records in wanted.items():
+            key = lambda item: (item["type"], item["content"], item["proxied"], item["ttl"], item["comment"])  # noqa: E731
+            want = {key(item): item for item in records}
+            have = self._records_of(name)
+            held = set()
+            for record in have:
+                plain = {"type": record.type, "content": record.content, "proxied": bool(record.proxied)}
+                plain |= {"ttl": int(record.ttl or 1), "comment": record.comment or ""}
+                if key(plain) in want and key(plain) not in held:
+                    held.add(key(plain))
+                else:
+                    changes.append(
+                        Change("dns", "delete", f"{name} {record.type}", _record_text(record), target=record.id)
+                    )
+            changes.extend(
+                Change(
+                    "dns",
+                    "create",
+                    f"{name} {item['type']}",
+                    after=f"{item['type']} {item['content']}",
+                    target=(name, item),
+                )
+                for found, item in want.items()
+                if found not in held
+            )
+        return changes
+
+    def _restore_write(self, change: Change) -> None:
+        if change.action == "delete":
+            self.client.dns.records.delete(change.target, zone_id=self.zone_of(change.key.split()[0]))
+            return
+        name, item = change.target
+        body = {"name": name, "type": item["type"], "content": item["content"], "proxied": item["proxied"]}
+        body["ttl"] = item["ttl"]
+        if item["comment"]:
+            body["comment"] = item["comment"]
+        self.client.dns.records.create(zone_id=self.zone_of(name), **body)
+
     # --- both -----------------------------------------------------------------------------------------
 
     def converge(self, want: Desired, progress: Callable[[str], None] = log.info) -> Outcome:

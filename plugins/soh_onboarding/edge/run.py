@@ -18,6 +18,11 @@ from ..provisioning.items import read_redirects
 from .model import Desired, EdgeSettings, desired
 
 PROVISIONING_FILE, SWITCH_FILE = "edge.json", "edge-switch.json"
+BEFORE_SWITCH = "edge-before-switch.json"
+"""The old domains' records as they were before the switch (in the go-live phase's folder): what a
+rollback puts back. Written once, by the first switch attempt, so a retried switch cannot overwrite it
+with a half-switched state."""
+ROLLBACK_FILE = "edge-rollback.json"
 REPORT, SWITCH_REPORT = "edge-report.html", "edge-switch-report.html"
 
 
@@ -65,6 +70,9 @@ def provision(
     """Bring the edge to what the tenant needs (`live`: with the old domains' DNS, the switch); a dry run only
     reads and prints the diff. Writes edge.json or edge-switch.json in `out`."""
     want = wanted(spec_data, migration, live)
+    if live and not dry_run and not (out / BEFORE_SWITCH).exists():
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / BEFORE_SWITCH, {"records": edge.records_at(list(want.old_hosts))})
     if dry_run:
         plan = edge.plan(want)
         outcome_written, refused = [], []
@@ -87,4 +95,42 @@ def provision(
     markdown = reports.render("edge_report.md.j2", spec=spec_data, done=done)
     title = f"The edge: {spec_data['force']['name']}"
     (out / (SWITCH_REPORT if live else REPORT)).write_text(reports.markdown_to_html(markdown, title), encoding="utf-8")
+    return done
+
+
+def roll_back(
+    edge: Any,
+    spec_data: dict[str, Any],
+    migration: Any,
+    go_live: Any,
+    out: Any,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Undo the go-live switch at the edge: the tenant's edge as provisioning leaves it (its own domains,
+    TLS, HSTS, headers, the old URLs' redirects and rules), and the old domains' records exactly as they were
+    before the switch (`go_live`/edge-before-switch.json). Idempotent: a second run writes nothing. Writes
+    `out`/edge-rollback.json."""
+    import json
+
+    before = go_live / BEFORE_SWITCH
+    if not before.exists():
+        raise FileNotFoundError(
+            f"{before} is missing: the switch kept no record of the old domains' records, so they cannot be put "
+            "back exactly; restore them by hand at the edge"
+        )
+    records = json.loads(before.read_text(encoding="utf-8"))["records"]
+    outcome = edge.converge(wanted(spec_data, migration, live=False), progress=progress)
+    restored = edge.restore_records(records)
+    done = {
+        "edge_changes": outcome.first.counts(),
+        "edge_written": len(outcome.written),
+        "records_restored": [change.line() for change in restored],
+        "records": records,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / ROLLBACK_FILE, done)
+    progress(
+        f"edge: {len(restored)} record change(s) on the old domains"
+        + (" (already as before the switch)" if not restored else "")
+    )
     return done

@@ -50,7 +50,7 @@ def monitored_forces() -> list[str]:
     """The forces of the live-forces register that still have a spec (the checks need its domains)."""
     from ..live import register
 
-    slugs = [force.slug for force in register.live_forces(artifact_store())]
+    slugs = [force.slug for force in register.live_forces(artifact_store(), rolled_back=False)]
     kept = [slug for slug in slugs if (project.specs_dir() / f"{slug}.yaml").is_file()]
     for slug in sorted(set(slugs) - set(kept)):
         print(f"{slug} is in the live-forces register but has no spec in {project.specs_dir()}: not checked")
