@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import DEMO, soh
-from soh_onboarding.migration import overrides
+from conftest import DEMO, demo_on_legacy_site, soh
+from sandbox.legacy_site import LegacySite, start
+from soh_onboarding.golive.redirects import read_map
+from soh_onboarding.migration import overrides, pipeline
+from soh_onboarding.provisioning.items import read_redirects
 
 DEMO_DATA = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
 OLD = "http://www.demoshire-police.example"
@@ -160,3 +167,124 @@ def test_validate_exits_0_on_a_good_file(tmp_path: Path) -> None:
         "1 spec file(s) checked: 1 valid",
         "1 redirect overrides file(s) checked: 1 valid",
     ]
+
+
+# --- against a real migration of the sandbox site ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A store holding one passing migration of the demo force (store/demo/run-1/migration), and a specs
+    folder whose demo.yaml fetched it; the legacy site is stopped once the migration is done."""
+    root = tmp_path_factory.mktemp("overrides")
+    site = LegacySite(50, seed=2, fault_rate=0, slow_ms=0)
+    with start(site) as running:
+        text = demo_on_legacy_site(DEMO.read_text(encoding="utf-8"), running.host)
+        folder = root / "store" / "demo" / "run-1" / "migration"
+        summary = pipeline.migrate(yaml.safe_load(text), folder, max_pages=40, progress=lambda _line: None)
+    assert summary.quality_passed and summary.by_mapping["unresolved"] == 1, summary
+    specs = root / "specs"
+    specs.mkdir()
+    (specs / "demo.yaml").write_text(text, encoding="utf-8")
+    yield root / "store", specs
+
+
+CORRECTIONS = (
+    HEADER + '/disclosure-log.aspx,redirect,/advice/,"split up; its parts are in advice"\n'  # 2: was unresolved
+    "/about-us.aspx,archive,,section closed\n"  # 3: its page was migrated; the old URL answers 410 now
+)
+NO_LONGER = (
+    "/no-such-page.aspx,redirect,/advice/,\n"  # 4: the crawl never saw it
+    "/accessibility.aspx,redirect,/not-migrated/,\n"  # 5: no page there
+    "/advice.aspx,redirect,/advice/burglary.aspx,\n"  # 6: that old URL itself redirects
+)
+
+
+def table(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["old_url"]: row for row in csv.DictReader(handle)}
+
+
+def test_validate_checks_against_the_latest_migration(store: tuple[Path, Path]) -> None:
+    root, specs = store
+    migration = root / "demo" / "run-1" / "migration"
+    (specs / "demo.redirects.csv").write_text(CORRECTIONS + NO_LONGER, encoding="utf-8")
+    done = soh("validate", str(specs / "demo.redirects.csv"), "--store", str(root), cwd=specs)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert (
+        f"demo.redirects.csv:4:1: old_url: {OLD}/no-such-page.aspx is not an old URL of the migration in {migration}"
+        in lines
+    )
+    assert (
+        f"demo.redirects.csv:5:1: new_url: no page was migrated to /not-migrated/ (migration in {migration})" in lines
+    )
+    assert (
+        f"demo.redirects.csv:6:1: new_url: redirects to {OLD}/advice/burglary.aspx, which itself redirects to "
+        "/advice/advice-and-information/burglary/ (a chain)" in lines
+    )
+    assert not any(line.startswith(("demo.redirects.csv:2:", "demo.redirects.csv:3:")) for line in lines)
+    assert f"demo.redirects.csv: checked against the migration in {migration}" in lines
+    (specs / "demo.redirects.csv").write_text(CORRECTIONS, encoding="utf-8")
+    good = soh("validate", str(specs), "--store", str(root), cwd=specs)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert good.stdout.splitlines()[-1] == "1 redirect overrides file(s) checked: 1 valid"
+
+
+def test_apply_without_crawling_again(store: tuple[Path, Path], tmp_path: Path) -> None:
+    """The legacy site is stopped: a request to it would fail the crawl's pages and the quality checks; and
+    the crawl's journal is left byte for byte as it was."""
+    root, specs = store
+    run = tmp_path / "run-2"
+    shutil.copytree(root / "demo" / "run-1", run)
+    journal = (run / "migration" / "crawl" / "pages.jsonl").read_bytes()
+    before = table(run / "migration" / "redirects.csv")
+    assert {row["source"] for row in before.values()} == {"crawl"}
+    (specs / "demo.redirects.csv").write_text(CORRECTIONS + NO_LONGER, encoding="utf-8")
+    done = soh("overrides", "apply", str(specs / "demo.yaml"), "--run", str(run), "--store", str(root))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "overrides (" in done.stdout and "2 applied, 3 no longer apply" in done.stdout
+    assert (run / "migration" / "crawl" / "pages.jsonl").read_bytes() == journal
+
+    after = table(run / "migration" / "redirects.csv")
+    assert after.keys() == before.keys()
+    assert after[f"{OLD}/disclosure-log.aspx"] == {
+        "old_url": f"{OLD}/disclosure-log.aspx",
+        "new_url": "https://demo.soh.localhost/advice/",
+        "type": "redirect",
+        "archive_url": "",
+        "source": "override",
+        "note": "split up; its parts are in advice",
+    }
+    about = after[f"{OLD}/about-us.aspx"]
+    assert (about["type"], about["new_url"], about["source"], about["note"]) == (
+        "archive",
+        "",
+        "override",
+        "section closed",
+    )
+    # The rows that no longer apply leave their old URLs as computed.
+    changed = {url for url in after if after[url] != before[url]}
+    assert changed == {f"{OLD}/disclosure-log.aspx", f"{OLD}/about-us.aspx"}
+
+    # The readers of redirects.csv read it by column name: the platform's and go-live's answers follow it.
+    published = {r["from_path"]: (r["to_path"], r["status"]) for r in read_redirects(run / "migration")[0]}
+    assert published["/disclosure-log.aspx"] == ("/advice/", 301) and published["/about-us.aspx"] == (None, 410)
+    checked = {row.old_url: row.type for row in read_map((run / "migration" / "redirects.csv").read_text())}
+    assert checked[f"{OLD}/about-us.aspx"] == "archive"
+
+    summary = json.loads((run / "migration" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["quality_passed"] and summary["pages_migrated"] == 34  # the about-us page is still published
+    assert summary["unresolved_share"] == 0.0  # the one unresolved URL was decided
+    report = (run / "migration" / "migration-report.md").read_text(encoding="utf-8")
+    assert "## Corrections of the redirect map" in report and "**2** applied, **3** no longer apply" in report
+    assert f"| 4 | {OLD}/no-such-page.aspx | redirect | {OLD}/no-such-page.aspx is not an old URL" in report
+    assert "| 3 | " + f"{OLD}/about-us.aspx | archive | 410 Gone | section closed |" in report
+
+    (specs / "demo.redirects.csv").write_text(HEADER + "/a.aspx,gone,,\n", encoding="utf-8")
+    refused = soh("overrides", "apply", str(specs / "demo.yaml"), "--run", str(run), "--store", str(root))
+    assert refused.returncode == 1 and "demo.redirects.csv:2:1: type: unknown type 'gone'" in refused.stderr
+    assert table(run / "migration" / "redirects.csv") == after  # nothing of a file with errors is applied
+    (specs / "demo.redirects.csv").write_text(CORRECTIONS, encoding="utf-8")
+    empty = soh("overrides", "apply", str(specs / "demo.yaml"), "--run", str(tmp_path / "nothing"))
+    assert empty.returncode == 1 and "no crawl in" in empty.stderr and "Traceback" not in empty.stderr
