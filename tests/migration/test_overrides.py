@@ -288,3 +288,21 @@ def test_apply_without_crawling_again(store: tuple[Path, Path], tmp_path: Path) 
     (specs / "demo.redirects.csv").write_text(CORRECTIONS, encoding="utf-8")
     empty = soh("overrides", "apply", str(specs / "demo.yaml"), "--run", str(tmp_path / "nothing"))
     assert empty.returncode == 1 and "no crawl in" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_the_dags_plan_task_reads_them_from_its_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The onboarding DAG's plan task (glue/migration.py) takes them from the specs beside the running DAG, at
+    the time it runs; a file with errors fails the task with every error at its line."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from soh_onboarding.glue import migration as glue
+
+    folder = specs_folder(tmp_path, None)
+    monkeypatch.setenv("SOH_SPECS_DIR", str(folder))
+    assert glue.overrides("demo", DEMO_DATA, {}) is None
+    (folder / "demo.redirects.csv").write_text(HEADER + "/a.aspx,redirect,/news/demo/a/,renamed\n", encoding="utf-8")
+    found = glue.overrides("demo", DEMO_DATA, {})
+    assert [(row.line, row.new_path, row.note) for row in found.rows] == [(2, "/news/demo/a/", "renamed")]
+    (folder / "demo.redirects.csv").write_text(HEADER + "/a.aspx,redirct,/a/,\n", encoding="utf-8")
+    with pytest.raises(AirflowFailException, match=r"demo.redirects.csv:2:1: type: unknown type 'redirct'"):
+        glue.overrides("demo", DEMO_DATA, {})
