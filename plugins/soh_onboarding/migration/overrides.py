@@ -477,17 +477,25 @@ def latest_migration(store: Any, slug: str) -> Any | None:
     every old URL look unknown.
     """
     from ..artifacts import force_folder
-    from .quality import recorded_outcome
 
     runs = force_folder(store, slug)
     if not runs.exists():
         return None
     found = []
     for summary in runs.glob("*/migration/summary.json"):
-        outcome = recorded_outcome(summary.parent)
-        if outcome is not None and outcome.passed and outcome.pages > 0 and (summary.parent / "inventory.csv").exists():
+        if _passed_with_pages(summary) and (summary.parent / "inventory.csv").exists():
             found.append((summary.stat().st_mtime, str(summary.parent), summary.parent))
     return max(found)[2] if found else None
+
+
+def _passed_with_pages(summary: Any) -> bool:
+    """quality.recorded_outcome's test, read here: `validate` runs where only the spec check's dependencies
+    are installed (the pre-commit hook), and quality.py needs the sanitiser's."""
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        return data.get("quality_passed") is True and int(data.get("pages_migrated") or 0) > 0
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False
 
 
 # --- what a run applied -------------------------------------------------------------------------------
