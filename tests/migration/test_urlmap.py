@@ -544,7 +544,7 @@ def test_links_to_archive_link_pages_point_at_the_archived_copy(tvp: dict) -> No
     assert html_out == f'<a href="{archived}">week 1</a>' and changed == 1
     assert unresolved == [f"{TVP}/bulletins/week-1.aspx"]
     rows = list(csv.reader(io.StringIO(redirects_csv([mapping], "https://thamesvalley.soh.example"))))
-    assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived]
+    assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived, "crawl", ""]
 
     data["content_mapping"]["archive_url"] = "https://archive.example.org/{old_url}"
     assert Mapper.from_spec(data).map(f"{TVP}/bulletins/week-1.aspx").archive_url == (
@@ -576,16 +576,25 @@ def test_redirects_csv(tvp: dict, tmp_path: Path) -> None:
     assert "\r" not in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
-        ["old_url", "new_url", "type", "archive_url"],
-        [f"{TVP}/appeals/a.aspx", "https://thamesvalley.soh.example/news/thames-valley/appeals/a/", "redirect", ""],
-        [f"{TVP}/news/archive/x.aspx", "", "archive", ""],
+        ["old_url", "new_url", "type", "archive_url", "source", "note"],
+        [
+            f"{TVP}/appeals/a.aspx",
+            "https://thamesvalley.soh.example/news/thames-valley/appeals/a/",
+            "redirect",
+            "",
+            "crawl",
+            "",
+        ],
+        [f"{TVP}/news/archive/x.aspx", "", "archive", "", "crawl", ""],
         [
             f"{TVP}/news/b.aspx",
             "https://thamesvalley.soh.example/news/thames-valley/news/thames-valley/b/",
             "redirect",
             "",
+            "crawl",
+            "",
         ],
-        [f"{TVP}/z/q.html", "", "unresolved", ""],
+        [f"{TVP}/z/q.html", "", "unresolved", "", "crawl", ""],
     ]
 
 

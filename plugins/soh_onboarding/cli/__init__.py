@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import access, audit, charging, dpia, edge, golive, migrate, provision, reaudit, record, validate
+from . import access, audit, charging, dpia, edge, golive, migrate, overrides, provision, reaudit, record, validate
 
-COMMANDS = (validate, dpia, migrate, golive, reaudit, provision, edge, charging, audit, record, access)
+COMMANDS = (validate, dpia, migrate, overrides, golive, reaudit, provision, edge, charging, audit, record, access)
 """In the order `--help` lists them."""
 
 

@@ -20,6 +20,19 @@ def checked_spec(path: str) -> spec.ForceSpec | None:
     return result.specs[0] if result.valid else None
 
 
+def read_overrides(force: spec.ForceSpec) -> Any:
+    """The force's redirect overrides beside its spec (None: it has none), or False after printing every
+    error of the file (the command exits 1, and nothing of the file is applied)."""
+    from ..migration import overrides
+
+    found = overrides.for_spec(force.path, force.data)
+    if found is not None and found.errors:
+        for error in found.errors:
+            print(error.format(), file=sys.stderr)
+        return False
+    return found
+
+
 def progress_printer(as_json: bool) -> Callable[[str], None]:
     """Progress lines on stdout, or on stderr when stdout carries the command's JSON."""
     return (lambda line: print(line, file=sys.stderr)) if as_json else print

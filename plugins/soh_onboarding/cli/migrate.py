@@ -1,7 +1,7 @@
 """`python -m soh_onboarding migrate`: migrate a force's legacy site: crawl, extract, sanitise, map URLs.
 
 Crawl the spec's legacy site (resuming from --out if a crawl is there), extract and sanitise each page, map every
-old URL, and write inventory.csv, redirects.csv, content.jsonl, the assets and the migration report to --out. Exit 1
+old URL (the force's <slug>.redirects.csv beside the spec taken over the rules), and write inventory.csv, redirects.csv, content.jsonl, the assets and the migration report to --out. Exit 1
 when a quality check fails, e.g. no page was migrated (the legacy site down, or its address refused) or most of the
 previous migration's pages were lost.
 """
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import checked_spec, command, progress_printer
+from .common import checked_spec, command, progress_printer, read_overrides
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,13 +28,18 @@ def run(args: argparse.Namespace) -> int:
     force = checked_spec(args.spec)
     if force is None:
         return 1
+    corrections = read_overrides(force)
+    if corrections is False:
+        return 1
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     progress = progress_printer(args.json)
     # Read before this run replaces --out's summary.json: the page count a re-crawl is compared with.
     previous = pipeline.previous_migration(Path(args.store or project.DEFAULT_ARTIFACT_STORE), force.slug, out)
     try:
-        summary = pipeline.migrate(force.data, out, max_pages=args.max_pages, previous=previous, progress=progress)
+        summary = pipeline.migrate(
+            force.data, out, max_pages=args.max_pages, previous=previous, overrides=corrections, progress=progress
+        )
     except TrafficDataError as error:  # the spec's traffic CSV: which line, and what to fix
         print(f"{args.spec}: legacy_site.traffic_data: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 """`python -m soh_onboarding validate`: check force specs; every error as file:line:column: field: message.
 
-Check force specs against the schema and the rules across specs, for people, machines (--json) or GitHub
-(--github). Exit 0 when all are valid, 1 otherwise.
+Check force specs against the schema and the rules across specs, and each spec's redirect overrides
+(<slug>.redirects.csv beside it: on their own, and against the force's latest passing migration in --store
+when there is one), for people, machines (--json) or GitHub (--github). Exit 0 when all are valid, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -12,31 +13,47 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import spec
+from .. import project, spec
+from ..migration import overrides
 from .common import command
 
 
 def run(args: argparse.Namespace) -> int:
-    result = spec.check([Path(p) for p in args.paths] if args.paths else None)
+    named = [Path(p) for p in args.paths] if args.paths else None
+    # An overrides file named on its own (a pull request that changes only it) is checked with its spec.
+    wanted = [overrides.spec_for(p) if p.name.endswith(overrides.SUFFIX) else p for p in named or []]
+    wanted = [p for p in wanted if p is not None]  # an overrides file without a spec: check_files says so
+    result = spec.check(list(dict.fromkeys(wanted)) if named else None)
+    folders = [project.specs_dir()] if named is None else [p for p in named if p.is_dir()]
+    store = Path(args.store) if args.store else project.DEFAULT_ARTIFACT_STORE
+    corrections = overrides.check_files(named, result.specs, store, folders)
+    errors = result.errors + corrections.errors
     if args.format == "json":
-        print(json.dumps({"valid": result.valid, "errors": [e.as_dict() for e in result.errors]}, indent=2))
+        print(json.dumps({"valid": not errors, "errors": [e.as_dict() for e in errors]}, indent=2))
     elif args.format == "github":
         # Workflow commands: GitHub shows each error on the pull request's diff, at its line.
-        for error in result.errors:
+        for error in errors:
             text = f"{error.field or '(file)'}: {error.message}" + (f" (hint: {error.hint})" if error.hint else "")
             print(f"::error file={error.path},line={error.line},col={error.column}::{_escape(text)}")
     else:
-        for error in result.errors:
+        for error in errors:
             print(error.format())
     if args.format != "json":
-        failed = len(result.errors_by_file())
-        summary = f"{result.files_checked} spec file(s) checked: {result.files_checked - failed} valid"
-        if failed:
-            summary += f", {failed} with {len(result.errors)} error(s)"
-        print(summary, file=sys.stderr if args.format == "github" else sys.stdout)
+        out = sys.stderr if args.format == "github" else sys.stdout
+        for note in corrections.notes:
+            print(note, file=out)
+        print(_summary("spec file(s)", result.files_checked, result.errors), file=out)
+        if corrections.files:
+            print(_summary("redirect overrides file(s)", corrections.files, corrections.errors), file=out)
     if result.files_checked == 0:
         print("no spec files found", file=sys.stderr)
-    return 0 if result.valid and result.files_checked else 1
+    return 0 if not errors and result.files_checked else 1
+
+
+def _summary(what: str, checked: int, errors: list[Any]) -> str:
+    failed = len({error.path for error in errors})
+    summary = f"{checked} {what} checked: {checked - failed} valid"
+    return summary + (f", {failed} with {len(errors)} error(s)" if failed else "")
 
 
 def _escape(text: str) -> str:
@@ -46,12 +63,21 @@ def _escape(text: str) -> str:
 def register(commands: Any) -> None:
     validate = command(commands, __doc__, run)
     validate.add_argument(
-        "paths", nargs="*", metavar="PATH", help="spec files or folders (default: all of onboarding_specs/)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="spec files (or their <slug>.redirects.csv) or folders (default: all of onboarding_specs/)",
     )
     validate.add_argument(
         "--json", dest="format", action="store_const", const="json", help='print {"valid": bool, "errors": [...]}'
     )
     validate.add_argument(
         "--github", dest="format", action="store_const", const="github", help="print GitHub Actions annotations"
+    )
+    validate.add_argument(
+        "--store",
+        metavar="DIR",
+        help="artifact store holding the forces' runs (default: artifacts/): redirect overrides are also checked "
+        "against the force's latest passing migration there",
     )
     validate.set_defaults(format="text")

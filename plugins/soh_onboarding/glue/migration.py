@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .options import phase_gate
-from .runtime import artifact_store, artifact_url, fail, run_folder, snapshot
+from .runtime import artifact_store, artifact_url, fail, run_folder, snapshot, specs_dir
 
 CHUNK_PAGES = 500
 """Pages per mapped processing task: small enough to spread a large site over Celery workers
@@ -38,12 +38,33 @@ def crawl(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     return pipeline.crawl_site(spec_data, folder, max_pages=limit).as_dict()
 
 
+def overrides(slug: str, spec_data: dict[str, Any], context: dict[str, Any]) -> Any:
+    """The force's redirect overrides from the checkout the running DAG came from (None: it has none).
+
+    Read when the plan task runs, not snapshotted with the spec at the run's start: so clearing this task
+    (and those after it) in the UI applies corrections merged since, from the crawl already in the run's
+    folder, without crawling again. What was applied (the file, its sha256, each row) is in the report.
+    A file with errors fails the task with every error at its line, and nothing of it is applied.
+    """
+    from ..migration import overrides as corrections
+
+    path = specs_dir(context) / f"{slug}{corrections.SUFFIX}"
+    if not path.exists():
+        return None
+    found = corrections.read(path, spec_data)
+    if found.errors:
+        listing = "\n".join(error.format() for error in found.errors)
+        fail(f"The redirect overrides have errors; fix them by pull request:\n{listing}")
+    return found
+
+
 def plan(slug: str, context: dict[str, Any]) -> list[dict[str, int]]:
-    """Map every old URL; return one job per chunk of pages, for the mapped processing tasks."""
+    """Map every old URL (the force's overrides over the rules); one job per chunk of pages, for the mapped
+    processing tasks."""
     from ..migration import pipeline
 
     spec_data, folder = _migration(slug, context)
-    decided = pipeline.plan(spec_data, folder)
+    decided = pipeline.plan(spec_data, folder, overrides(slug, spec_data, context))
     chunks = max(1, -(-len(decided.pages) // chunk_pages()))
     print(
         f"{len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs "

@@ -62,6 +62,8 @@ class Mapping:
     reason: str
     archive_action: str | None = None  # gone | archive_link, for type archive
     archive_url: str | None = None  # the archived copy, for archive_link
+    source: str = "crawl"  # crawl (the spec's rules on what was crawled) or override (<slug>.redirects.csv)
+    note: str = ""  # the override's note
 
 
 @dataclass(frozen=True)
@@ -434,14 +436,17 @@ def _rewrite_tag(raw: str, tag: str, state: _Relinking) -> tuple[str, bool]:
 
 # --- redirects.csv ----------------------------------------------------------------------------------------
 
-REDIRECTS_COLUMNS = ("old_url", "new_url", "type", "archive_url")
+REDIRECTS_COLUMNS = ("old_url", "new_url", "type", "archive_url", "source", "note")
+"""Every reader reads redirects.csv by column name (csv.DictReader), so columns are only ever added at the end."""
 
 
 def redirects_csv(mappings: Iterable[Mapping], new_base_url: str) -> str:
-    """The redirects table: old_url,new_url,type,archive_url; sorted by old_url.
+    """The redirects table: old_url,new_url,type,archive_url,source,note; sorted by old_url.
 
     new_url is empty unless type is redirect; archive_url is the archived copy an `archive_link` page
-    redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL).
+    redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL);
+    source says where the row comes from, `crawl` (the spec's rules) or `override` (the force's
+    <slug>.redirects.csv, whose note is in note), so a reviewer sees which rows a person decided.
     """
     out = io.StringIO()
     write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url)
@@ -469,6 +474,8 @@ def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str)
                 urljoin(base, m.new_path) if m.type == REDIRECT and m.new_path else "",
                 m.type,
                 (m.archive_url or "") if m.type == ARCHIVE else "",
+                m.source,
+                m.note,
             )
         )
         count += 1

@@ -8,6 +8,11 @@
              are independent, so Airflow runs them as mapped tasks spread over workers
     finish   content.jsonl, inventory.csv, redirects.csv, assets.csv and the migration report
 
+The force's corrections of the redirect map (overrides.py: <slug>.redirects.csv beside its spec) are taken
+in `plan`, over what the rules computed, so the chunks re-link to them and redirects.csv shows each row's
+source. `apply_overrides()` re-runs plan, process and finish on a folder that holds a crawl, to apply new
+corrections without crawling again.
+
 `migrate()` runs them all, as the CLI does. Every step reads and writes only its own folder, so a
 re-run repeats the same work and writes the same files. The one thing read from outside it is the force's
 previous passing migration (`previous_migration`), whose page count the quality checks compare with.
@@ -28,6 +33,7 @@ from urllib.parse import urlsplit
 from .. import reports
 from ..artifacts import force_folder, within, write_json
 from ..urls import Scope
+from . import overrides as corrections
 from . import traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
@@ -56,6 +62,8 @@ from .quality import (
 from .sanitise import sanitise
 
 ASSET_PREFIX = "/media/legacy"
+CRAWL_SUMMARY = "summary.json"
+"""In crawl/: what the last crawl did (CrawlSummary), for a report written later without crawling."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -89,7 +97,9 @@ def crawl_site(
             f"traffic data: {len(hits)} old URLs, {found.total:,} hits"
             + (f"; {skipped} rows skipped (other sites or excluded paths)" if skipped else "")
         )
-    return Crawl(spec_data, folder / "crawl", settings, priority=hits, progress=progress).run()
+    summary = Crawl(spec_data, folder / "crawl", settings, priority=hits, progress=progress).run()
+    write_json(folder / "crawl" / CRAWL_SUMMARY, summary.as_dict())  # for apply_overrides(), which does not crawl
+    return summary
 
 
 def _originals(records: list[PageRecord]) -> dict[str, str]:
@@ -137,11 +147,12 @@ def over_size_limit(url: str, max_page_bytes: int) -> Mapping:
     )
 
 
-def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
+def plan(spec_data: dict[str, Any], folder: Any, overrides: corrections.Overrides | None = None) -> Plan:
     """Decide every URL's fate from the crawl journal; write plan/ (JSON lines, one file per section).
 
     A URL whose body was cut short at `max_page_bytes` is unresolved with its reason (over_size_limit),
     so a truncated page is never published, and links to it are unwrapped as for any unresolved page.
+    `overrides` (read and without errors) are then taken over the computed mappings: see _override().
     """
     # Without their links: the plan needs each URL's outcome, not the link graph, and must not hold the site.
     records = [replace(record, links=[], assets=[]) for record in read_pages(folder / "crawl")]
@@ -210,12 +221,54 @@ def plan(spec_data: dict[str, Any], folder: Any) -> Plan:
                     "content_type": record.content_type,
                 }
             )
+    outcome = _override(result, overrides, str(folder)) if overrides is not None else corrections.Outcome()
     _write_plan(folder, result)
+    outcome.write(folder / "plan")
     stale = folder / "content"
     if stale.exists():  # parts processed under an earlier plan (or another chunking) no longer count
         for part in stale.iterdir():
             part.unlink()
     return result
+
+
+def _override(result: Plan, overrides: corrections.Overrides, source: str) -> corrections.Outcome:
+    """Take the force's corrections over the computed mappings; the outcome lists those that no longer fit.
+
+    A row is applied when it fits this crawl (corrections.select: a known old URL, a redirect to a page this
+    migration migrated, no chain). Its mapping says `override` and carries the note, so redirects.csv and
+    the re-linking inside content follow it. What the content is does not change: a page whose content was
+    migrated keeps its inventory row and stays published at its new path (only its old URL answers as the
+    force says); any other old URL's inventory row takes the override's type (a redirect as `duplicate`:
+    it goes where another page went), so the unresolved share and the report's list count the decision.
+    """
+    if overrides.errors:
+        raise ValueError(f"{overrides.shown} has errors: nothing of it may be applied")
+    index = corrections.MigrationIndex(source)
+    for row in result.inventory:
+        index.add(row["old_url"], row["mapping"], row["new_path"])
+    chosen, outcome = corrections.select(overrides, index)
+    inventory = {row["old_url"]: row for row in result.inventory}
+    for row in chosen:
+        reason = f"override ({overrides.shown} line {row.line})" + (f": {row.note}" if row.note else "")
+        mapping = Mapping(
+            row.old_url,
+            row.new_path,
+            row.type,
+            None,
+            None,
+            reason,
+            row.archive_action,
+            row.archive_url,
+            corrections.OVERRIDE,
+            row.note,
+        )
+        result.mappings[row.old_url] = asdict(mapping)
+        item = inventory[row.old_url]
+        if item["mapping"] != REDIRECT:
+            label = DUPLICATE if row.type == REDIRECT else row.type
+            item.update(mapping=label, new_path=row.new_path or "", reason=reason)
+    result.mappings = dict(sorted(result.mappings.items()))  # an old URL the crawl could not fetch may join
+    return outcome
 
 
 PLAN_SECTIONS = ("pages", "assets", "mappings", "inventory")
@@ -439,6 +492,7 @@ def finish(
         "quality": quality,
         "alt_text": alt_text,
         "missing_alt_csv": MISSING_ALT_CSV,
+        "overrides": corrections.Outcome.read(folder / "plan") or corrections.Outcome(),
     }
     markdown = reports.render("migration_report.md.j2", **values)
     (folder / "migration-report.md").write_text(markdown, encoding="utf-8")
@@ -576,20 +630,63 @@ def migrate(
     max_pages: int | None = None,
     chunks: int = 1,
     previous: PreviousMigration | None = None,
+    overrides: corrections.Overrides | None = None,
     progress: Callable[[str], None] = print,
 ) -> MigrationSummary:
-    """The whole migration in this process: what the CLI runs (`previous`: see finish())."""
+    """The whole migration in this process: what the CLI runs (`previous`: see finish(); `overrides`: plan())."""
     crawled = crawl_site(spec_data, folder, max_pages=max_pages, progress=progress)
-    decided = plan(spec_data, folder)
+    return _after_crawl(spec_data, folder, crawled.as_dict(), chunks, previous, overrides, progress)
+
+
+class NoCrawl(ValueError):
+    """apply_overrides() on a folder without a crawl: there is nothing to re-plan."""
+
+
+def apply_overrides(
+    spec_data: dict[str, Any],
+    folder: Any,
+    overrides: corrections.Overrides | None,
+    *,
+    previous: PreviousMigration | None = None,
+    progress: Callable[[str], None] = print,
+) -> MigrationSummary:
+    """Apply the force's corrections to a migration folder without crawling: plan, process and finish again
+    from the crawl already in it (its journal and bodies are on disk; the legacy site is not asked).
+
+    Re-planning rather than editing redirects.csv keeps one way of making every output: the links inside
+    content, the inventory, the report and the quality checks follow the corrections as in a full run.
+    """
+    if not (folder / "crawl").exists() or not any(True for _ in read_pages(folder / "crawl")):
+        raise NoCrawl(f"no crawl in {folder}: run the migration first (python -m soh_onboarding migrate)")
+    summary_file = folder / "crawl" / CRAWL_SUMMARY
+    crawled = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.exists() else {}
+    return _after_crawl(spec_data, folder, crawled, 1, previous, overrides, progress)
+
+
+def _after_crawl(
+    spec_data: dict[str, Any],
+    folder: Any,
+    crawled: dict[str, Any],
+    chunks: int,
+    previous: PreviousMigration | None,
+    overrides: corrections.Overrides | None,
+    progress: Callable[[str], None],
+) -> MigrationSummary:
+    decided = plan(spec_data, folder, overrides)
     progress(
         f"planned: {len(decided.pages)} pages, {len(decided.assets)} documents and images, {len(decided.mappings)} old URLs mapped"
     )
+    outcome = corrections.Outcome.read(folder / "plan")
+    if outcome is not None and outcome.file:
+        progress(
+            f"overrides ({outcome.file}): {len(outcome.applied)} applied, {len(outcome.not_applied)} no longer apply"
+        )
     for chunk in range(chunks):
         done = process(spec_data, folder, chunk, chunks)
         progress(f"processed chunk {chunk + 1}/{chunks}: {done} pages")
     if previous is not None:
         progress(f"previous migration: {previous.pages} pages ({previous.source})")
-    summary = finish(spec_data, folder, crawled.as_dict(), previous)
+    summary = finish(spec_data, folder, crawled, previous)
     progress(
         f"migrated {summary.pages_migrated} pages; unresolved share {summary.unresolved_share:.1%}; report in {folder / 'migration-report.html'}"
     )

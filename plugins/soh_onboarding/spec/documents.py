@@ -191,13 +191,14 @@ class Document:
         return self.source.data
 
 
-def read_bounded(path: Path) -> bytes:
-    """The file's bytes, but never more than one byte over the reader's limit (yamlsource reports the size),
-    and never from a device or a pipe: `validate` on a FIFO or /dev/zero would wait or read for ever."""
+def read_bounded(path: Path, limit: int = yamlsource.MAX_BYTES) -> bytes:
+    """The file's bytes, but never more than one byte over `limit` (the reader's by default; the caller
+    reports the size), and never from a device or a pipe: `validate` on a FIFO or /dev/zero would wait or
+    read for ever."""
     with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(0, "not a regular file")
-        return handle.read(yamlsource.MAX_BYTES + 1)
+        return handle.read(limit + 1)
 
 
 def load(path: Path, schema: Schema) -> Document:
