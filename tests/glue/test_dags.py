@@ -19,7 +19,14 @@ DAGS = ROOT / "dags"
 ERRORS_FILE = str(DAGS / "onboarding_spec_errors.py")
 
 
-PLATFORM_DAGS = {"mark_force_live", "charging_model", "live_site_checks", "live_accessibility_audit", "live_lost_links"}
+PLATFORM_DAGS = {
+    "mark_force_live",
+    "charging_model",
+    "live_site_checks",
+    "live_accessibility_audit",
+    "live_lost_links",
+    "rollback_force",
+}
 """The platform's DAGs (dags/charging.py), beside one onboarding DAG per spec."""
 
 

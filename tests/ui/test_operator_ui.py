@@ -11,6 +11,7 @@ Screenshots go to docs/screenshots/ (the README's operator walkthrough uses them
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -322,3 +323,39 @@ def test_the_dashboard_shows_the_force_onboarded_and_its_charge(airflow: Airflow
         page.goto(report)
         assert page.locator("h1").first.inner_text() == "Single Online Home charging model"
         shot(page, "09-charging-report")
+
+
+def test_a_rollback_is_decided_by_the_approver_and_takes_the_force_off(airflow: Airflow, browser: Any) -> None:
+    """After go-live: rollback_force's decision is assigned at run time to the force's go-live approver and
+    the national team (another person is refused); approved, the old domains' DNS goes back, the tenant to
+    preview, the register says live until today, and the charging model re-runs from the Asset event. A
+    second rollback changes nothing."""
+    artifacts = airflow.home.parent / "artifacts"
+    charging_runs = len(airflow.get("/dags/charging_model/dagRuns")["dag_runs"])
+    run = airflow.trigger("rollback_force", {"force": "demo", "reason": "the force's search broke after go-live"})
+    details = airflow.wait_for_approval("rollback_force", run, "decide")
+    assert {user["id"] for user in details["assigned_users"]} == {APPROVER, "live-service@soh.police.example"}
+    assert "back to the legacy site's records" in details["body"]
+    assert airflow.answer_as(DPO, "rollback_force", run, "decide", "Roll back", "not mine").status_code == 403
+    answered = airflow.answer_as(APPROVER, "rollback_force", run, "decide", "Roll back", "agreed with the chief")
+    assert answered.status_code == 200, answered.text
+    assert airflow.wait_for_run("rollback_force", run, 300) == "success"
+
+    register = json.loads((artifacts / "platform" / "live-forces.json").read_text(encoding="utf-8"))
+    assert register["forces"]["demo"]["live_until"] == register["forces"]["demo"]["rolled_back_at"][:10]
+    site = requests.get(f"{airflow.platform_url}/", headers={"Host": "demo.soh.localhost"}, timeout=10)
+    assert "noindex" in site.headers.get("X-Robots-Tag", ""), "the tenant is back in preview"
+    airflow.wait_for(
+        "the charging model's re-run",
+        lambda: len(airflow.get("/dags/charging_model/dagRuns")["dag_runs"]) > charging_runs,
+        120,
+    )
+
+    again = airflow.trigger("rollback_force", {"force": "demo", "reason": "checking it is idempotent"})
+    airflow.wait_for_approval("rollback_force", again, "decide")
+    assert airflow.answer_as(APPROVER, "rollback_force", again, "decide", "Roll back", "again").status_code == 200
+    assert airflow.wait_for_run("rollback_force", again, 300) == "success"
+    [record] = list(artifacts.glob("demo/*/rollback/rollback.json"))
+    attempts = json.loads(record.read_text(encoding="utf-8"))["attempts"]
+    assert len(attempts) == 2 and attempts[1]["register"]["changed"] is False
+    assert attempts[1]["edge"]["records_restored"] == [] and attempts[1]["edge"]["edge_written"] == 0
