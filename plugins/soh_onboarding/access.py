@@ -35,6 +35,8 @@ CONTACTS = ("digital_lead", "data_protection_officer", "go_live_approver")
 APPROVERS = ("data_protection_officer", "go_live_approver")
 """... of whom these answer its approval steps (the DPIA sign-off, the go-live decision)."""
 
+ROLLBACK_DAG = "rollback_force"
+"""The platform DAG whose decision a force's approvers answer (dags/rollback.py)."""
 READ_ONLY = {"DAGs": {"can_read"}, "DAG Runs": {"can_read"}}
 """A force's role on its own DAG (the DAG's `access_control`)."""
 ANSWER = {"DAGs": {"can_read", "can_edit"}, "DAG Runs": {"can_read"}}
@@ -149,6 +151,9 @@ def plan(specs: Iterable[Any], team: Iterable[dict[str, str]] = ()) -> Plan:
         result.dags[force.dag_id] = access_control(force.slug)
         for email, name, approves in people_of(force.data):
             result.add(email, name, [reader, approver] if approves else [reader])
+        # rollback_force serves every force: its decision is assigned at run time to the force's go-live
+        # approver (and the national team), who must be able to answer it there
+        result.dags.setdefault(ROLLBACK_DAG, {})[approver] = ANSWER
     for person in team:
         result.add(person["email"], person["name"], [NATIONAL_TEAM])
     return result

@@ -6,6 +6,7 @@ import copy
 import csv
 import io
 import socket
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -534,9 +535,9 @@ def test_links_to_archive_link_pages_point_at_the_archived_copy(tvp: dict) -> No
     data["content_mapping"]["archive"] = [
         {"match": "^/bulletins/", "action": "archive_link", "reason": "kept in the web archive"}
     ]
-    mapper = Mapper.from_spec(data)
+    mapper = Mapper.from_spec(data, archive_time="20261120093000")  # when the crawl last saw the site
     [mapping] = mapper.map_all([f"{TVP}/bulletins/week-1.aspx"])
-    archived = f"https://webarchive.nationalarchives.gov.uk/ukgwa/+/{TVP}/bulletins/week-1.aspx"
+    archived = f"https://webarchive.nationalarchives.gov.uk/ukgwa/20261120093000/{TVP}/bulletins/week-1.aspx"
     assert (mapping.type, mapping.archive_action, mapping.archive_url) == ("archive", "archive_link", archived)
     html_out, changed, unresolved = rewrite_links(
         '<a href="/bulletins/week-1.aspx">week 1</a>', PAGE, LinkLookup([mapping], mapper.scope)
@@ -546,10 +547,28 @@ def test_links_to_archive_link_pages_point_at_the_archived_copy(tvp: dict) -> No
     rows = list(csv.reader(io.StringIO(redirects_csv([mapping], "https://thamesvalley.soh.example"))))
     assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived, "crawl", ""]
 
-    data["content_mapping"]["archive_url"] = "https://archive.example.org/{old_url}"
-    assert Mapper.from_spec(data).map(f"{TVP}/bulletins/week-1.aspx").archive_url == (
-        f"https://archive.example.org/{TVP}/bulletins/week-1.aspx"
+    data["content_mapping"]["archive_url"] = "https://archive.example.org/web/{timestamp}/{old_url}"
+    assert Mapper.from_spec(data, "20261120093000").map(f"{TVP}/bulletins/week-1.aspx").archive_url == (
+        f"https://archive.example.org/web/20261120093000/{TVP}/bulletins/week-1.aspx"
     )
+
+
+@pytest.mark.parametrize(
+    ("link", "before", "problem"),
+    [
+        ("https://webarchive.nationalarchives.gov.uk/ukgwa/+/{old_url}", None, "names no capture time"),
+        ("https://web.archive.org/web/{old_url}", None, "names no capture time"),
+        ("https://webarchive.nationalarchives.gov.uk/ukgwa/{timestamp}/{old_url}", None, None),
+        ("https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://x/a", date(2026, 12, 1), None),
+        ("https://web.archive.org/web/20261201000000/https://x/a", date(2026, 12, 1), "not before the switch"),
+        ("https://web.archive.org/web/2027/https://x/a", date(2026, 12, 1), "not before the switch"),
+    ],
+)
+def test_an_archive_link_must_be_pinned_before_the_switch(link: str, before, problem: str | None) -> None:
+    from soh_onboarding.migration.archive import archive_pin_problem
+
+    found = archive_pin_problem(link, before)
+    assert (found is None) if problem is None else (problem in found), found
 
 
 def test_rewrite_links_without_legacy_links_changes_nothing(lookup: LinkLookup) -> None:

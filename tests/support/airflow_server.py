@@ -190,6 +190,7 @@ def start_airflow(base: Path, specs: Path | None = None, **env_extra: str) -> It
         SOH_SANDBOX_PAGES="60",  # a small legacy site: the tests are about the orchestration
         SOH_SANDBOX_PLATFORM_PORT=str(platform_port),
         SOH_SANDBOX_EDGE_PORT=str(free_port()),  # the sandbox edge (Cloudflare's API)
+        SOH_SANDBOX_CMS_PORT=str(free_port()),  # the sandbox CMS: not 8084, so two runs side by side do not collide
         SOH_SANDBOX_DIR=str(base / "sandbox"),
         SOH_SANDBOX_DNS_PORT=str(free_port()),  # the sandbox ingress, which the go-live checks are pointed at
         SOH_SANDBOX_HTTP_PORT=str(free_port()),

@@ -31,6 +31,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -195,6 +196,9 @@ class CrawlSummary:
     stopped_by: str = ""  # "", "max_pages" or "time_limit"
     seconds: float = 0.0
     traps: list[dict[str, Any]] = field(default_factory=list)  # URL shapes stopped as traps (traps.Traps.found)
+    finished_at: str = ""
+    """When the crawl last saw the legacy site, UTC, YYYYMMDDhhmmss: the capture time archive links are
+    pinned at (mapping.ARCHIVE_URL's {timestamp}), which is before the switch."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -488,6 +492,7 @@ class Crawl:
         if self._failure is not None:
             raise self._failure
         self.summary.seconds = round(time.monotonic() - started, 2)
+        self.summary.finished_at = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self.summary.traps = self.traps.found()
         self._report(started)
         return self.summary

@@ -15,9 +15,11 @@ new path `-2`, `-3`, … suffixes in the sorted order of the old URLs (the first
 says so in the mapping's reason; the same old URL twice is one mapping.
 
 An archive rule's action says what the old URL answers: `gone` (410) or `archive_link`, a redirect to the
-page's copy in the web archive (`archive_url`: by default the UK Government Web Archive's link to the
-latest copy of the old URL, `content_mapping.archive_url` in the spec to use another archive). Links to
-the page inside migrated content then point at that copy too.
+page's copy in the web archive (`archive_url`: by default the UK Government Web Archive's copy of the old
+URL as it was when the crawl saw it, `content_mapping.archive_url` in the spec to use another archive).
+The link is pinned at that capture time (`{timestamp}`, before the switch): a link to the archive's latest
+capture would, after the switch, open a capture of the redirect itself. Links to the page inside migrated
+content then point at that copy too.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
@@ -45,9 +48,10 @@ MAPPING_TYPES: tuple[MappingType, ...] = (REDIRECT, ARCHIVE, UNRESOLVED)
 """The three kinds of mapping of an old URL (GOV.UK's transition tool's): every module says them by these names."""
 DUPLICATE = "duplicate"
 """The inventory's label of a page whose body is another page's: it redirects where that page went."""
-#: Where an `archive_link` page's archived copy is, {old_url} filled in: the UK Government Web Archive
-#: answers this with its latest capture of the URL (the National Archives' own link format).
-ARCHIVE_URL = "https://webarchive.nationalarchives.gov.uk/ukgwa/+/{old_url}"
+#: Where an `archive_link` page's archived copy is, {old_url} and {timestamp} filled in: the UK Government
+#: Web Archive answers this with its capture of the URL nearest that time (the National Archives' own link
+#: format); the timestamp is when the crawl last saw the legacy site, before the switch (archive.py).
+ARCHIVE_URL = "https://webarchive.nationalarchives.gov.uk/ukgwa/{timestamp}/{old_url}"
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class Mapper:
         unmatched: str = UNRESOLVED,
         scope: Scope | None = None,
         archive_url: str = ARCHIVE_URL,
+        archive_time: str = "",
     ) -> None:
         self.force = force
         self.rules = tuple(rules)
@@ -136,9 +141,11 @@ class Mapper:
         self.unmatched = unmatched
         self.scope = scope
         self.archive_url = archive_url
+        self.archive_time = archive_time or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        """The capture time archive links are pinned at: when the crawl last saw the legacy site."""
 
     @classmethod
-    def from_spec(cls, spec_data: MappingABC[str, Any] | Any) -> Mapper:
+    def from_spec(cls, spec_data: MappingABC[str, Any] | Any, archive_time: str = "") -> Mapper:
         data = getattr(spec_data, "data", spec_data)
         section = data["content_mapping"]
         rules = [
@@ -156,6 +163,7 @@ class Mapper:
             section.get("unmatched", UNRESOLVED),
             scope,
             section.get("archive_url", ARCHIVE_URL),
+            archive_time,
         )
 
     def canonical(self, url: str) -> str:
@@ -167,7 +175,11 @@ class Mapper:
         path = urlsplit(old_url).path
         for rule in self.archive:
             if rule.pattern.search(path):
-                archived = self.archive_url.replace("{old_url}", old_url) if rule.action == "archive_link" else None
+                archived = (
+                    self.archive_url.replace("{timestamp}", self.archive_time).replace("{old_url}", old_url)
+                    if rule.action == "archive_link"
+                    else None
+                )
                 return Mapping(old_url, None, ARCHIVE, None, None, rule.reason, rule.action, archived)
         for index, rule in enumerate(self.rules):
             match = rule.pattern.search(path)

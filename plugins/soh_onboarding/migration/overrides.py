@@ -34,12 +34,14 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..spec.documents import DocumentError, display_path, read_bounded
 from ..urls import NotAWebURL, Scope
+from .archive import archive_pin_problem
 from .mapping import ARCHIVE, MAPPING_TYPES, REDIRECT, UNRESOLVED, ClimbsOutOfRoot, MappingType, normalise_new_path
 
 SUFFIX = ".redirects.csv"
@@ -113,9 +115,11 @@ def _old_path(url: str) -> str:
 class _Reader:
     """Reads one file's rows, collecting errors at their lines; each check is a small method."""
 
-    def __init__(self, shown: str, scope: Scope, new_hosts: Iterable[str]) -> None:
+    def __init__(self, shown: str, scope: Scope, new_hosts: Iterable[str], switch: date | None = None) -> None:
         self.shown = shown
         self.scope = scope
+        self.switch = switch
+        """The go-live target date: an archive link's capture time must be before it."""
         self.new_hosts = {host.lower() for host in new_hosts}
         self.errors: list[DocumentError] = []
 
@@ -226,6 +230,16 @@ class _Reader:
                 "point at a web archive's copy (e.g. the UK Government Web Archive), or leave new_url empty",
             )
             return None
+        unpinned = archive_pin_problem(value, self.switch)
+        if unpinned:
+            self.fail(
+                line,
+                "new_url",
+                f"the archive link {unpinned}",
+                "link the capture as it was before the switch, e.g. "
+                "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://…",
+            )
+            return None
         return None, value, None
 
     def redirect_target(self, line: int, value: str) -> tuple[str, None, str | None] | None:
@@ -276,9 +290,10 @@ class _Reader:
         return new_path, None, target_old
 
 
-def parse(text: str, shown: str, scope: Scope, new_hosts: Iterable[str]) -> Overrides:
-    """The file's text, read and checked on its own (no migration needed); see the module's docstring."""
-    reader = _Reader(shown, scope, new_hosts)
+def parse(text: str, shown: str, scope: Scope, new_hosts: Iterable[str], switch: date | None = None) -> Overrides:
+    """The file's text, read and checked on its own (no migration needed); see the module's docstring.
+    `switch`: the go-live target date, which an archive link's capture time must precede."""
+    reader = _Reader(shown, scope, new_hosts, switch)
     result = Overrides(shown)
     rows = _rows(text.removeprefix("\ufeff"), reader)
     first = next(rows, None)
@@ -347,7 +362,12 @@ def read(path: Path, spec_data: dict[str, Any]) -> Overrides:
         line = raw[: error.start].count(b"\n") + 1
         error_row = DocumentError(shown, line, 1, "(file)", f"not UTF-8 text (byte {error.start})", "save it as UTF-8")
         return Overrides(shown, errors=[error_row])
-    result = parse(text, shown, scope, new_hosts)
+    target = (spec_data.get("go_live") or {}).get("target_date")
+    try:
+        switch = date.fromisoformat(str(target)) if target else None
+    except ValueError:
+        switch = None  # the spec's own check reports it
+    result = parse(text, shown, scope, new_hosts, switch)
     result.sha256 = hashlib.sha256(raw).hexdigest()
     return result
 

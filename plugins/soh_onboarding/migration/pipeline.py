@@ -157,7 +157,9 @@ def plan(spec_data: dict[str, Any], folder: Any, overrides: corrections.Override
     # Without their links: the plan needs each URL's outcome, not the link graph, and must not hold the site.
     records = [replace(record, links=[], assets=[]) for record in read_pages(folder / "crawl")]
     originals = _originals(records)
-    mapper = Mapper.from_spec(spec_data)
+    crawled = folder / "crawl" / CRAWL_SUMMARY
+    finished = json.loads(crawled.read_text(encoding="utf-8")).get("finished_at", "") if crawled.exists() else ""
+    mapper = Mapper.from_spec(spec_data, archive_time=finished)
     max_page_bytes = CrawlSettings.from_spec(spec_data).max_page_bytes
     result = Plan()
     own: list[Mapping] = []

@@ -219,6 +219,22 @@ def _rule_mapping_templates(data: dict[str, Any], path: Path, fail: Fail) -> Non
             )
 
 
+def _rule_archive_links_pinned(data: dict[str, Any], path: Path, fail: Fail) -> None:
+    template = data["content_mapping"].get("archive_url")
+    if not isinstance(template, str):
+        return
+    from ..migration.archive import archive_pin_problem
+
+    problem = archive_pin_problem(template)
+    if problem:
+        fail(
+            ("content_mapping", "archive_url"),
+            f"the archive link {problem}",
+            "put {timestamp} where the archive takes a capture time, e.g. "
+            "https://webarchive.nationalarchives.gov.uk/ukgwa/{timestamp}/{old_url}",
+        )
+
+
 def dot_segments(path: str) -> tuple[str, bool]:
     """The first '.' or '..' segment of a path ("" if none), and whether the path climbs above its root.
 
@@ -447,6 +463,7 @@ RULES = (
     _rule_signed_before_go_live,
     _rule_charged_from_go_live,
     _rule_mapping_templates,
+    _rule_archive_links_pinned,
     _rule_new_paths_stay_on_the_site,
     _rule_legacy_site,
     _rule_content_selectors,
