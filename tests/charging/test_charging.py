@@ -90,6 +90,19 @@ def test_scenario_rosters(model, figures) -> None:
     assert (demo.slug, demo.name, demo.live_from) == ("demo", "Demoshire Police", date(2026, 6, 1))
 
 
+def test_a_force_rolled_back_is_charged_up_to_its_rollback_and_not_after(model, figures) -> None:
+    """The live-forces register after a rollback (live_until): the live-register scenario charges the force
+    for the months that begin while it was live, and nothing from the month after."""
+    live = [liveforces.LiveForce("demo", date(2026, 6, 1), "test", "now")]
+    rolled_back = [liveforces.LiveForce("demo", date(2026, 6, 1), "test", "now", live_until=date(2026, 12, 4))]
+    before = {c.financial_year: c for c in model.compute("live", figures, live).charges()}
+    after = {c.financial_year: c for c in model.compute("live", figures, rolled_back).charges()}
+    assert before["2026/27"].months_live == 10 and after["2026/27"].months_live == 7  # June to December
+    later = [year for year in before if year > "2026/27"]
+    assert later and all(before[year].months_live == 12 for year in later)
+    assert all(year not in after or after[year].months_live == 0 for year in later), "not charged after"
+
+
 def test_the_spec_overrides_the_reference_figures(model, figures) -> None:
     changed = dict(figures)
     changed["thames-valley"] = chargingmodel.ForceFigures("thames-valley", "Thames Valley Police", Decimal("8412.4"))
