@@ -64,7 +64,12 @@ def test_the_run_command_says_where_the_passwords_are(airflow: Airflow) -> None:
 
 
 def test_a_forces_dpo_sees_only_their_force(airflow: Airflow) -> None:
-    assert dag_ids(airflow.session_as(A_DPO), airflow) == {A}
+    # and rollback_force, a platform DAG whose decision a force's approvers answer (never trigger)
+    assert dag_ids(airflow.session_as(A_DPO), airflow) == {A, "rollback_force"}
+    refused = airflow.session_as(A_DPO).post(
+        f"{airflow.url}/api/v2/dags/rollback_force/dagRuns", json={"logical_date": None}, timeout=10
+    )
+    assert refused.status_code == 403, refused.text
     assert {A, B, "charging_model"} <= dag_ids(airflow.session_as(NATIONAL), airflow)
     assert airflow.session_as(A_DPO).get(f"{airflow.url}/api/v2/dags/{B}", timeout=10).status_code == 403
 
@@ -168,7 +173,7 @@ def test_a_new_dpo_in_the_spec_moves_the_rights_on_the_next_sync(airflow: Airflo
         assert "user created: new.dpo@demoshire.police.example" in moved.stdout
         assert f"user disabled (no longer named in a spec): {A_DPO}" in moved.stdout
         assert airflow.token(A_DPO).status_code in (401, 403)  # the old DPO's login no longer works
-        assert dag_ids(airflow.session_as("new.dpo@demoshire.police.example"), airflow) == {A}
+        assert dag_ids(airflow.session_as("new.dpo@demoshire.police.example"), airflow) == {A, "rollback_force"}
     finally:
         spec.write_text(original, encoding="utf-8")
     back = sync(airflow, airflow.specs)
