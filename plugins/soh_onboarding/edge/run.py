@@ -1,13 +1,15 @@
 """One entry point for a run's edge work: provisioning (the tenant's own domains, TLS, HSTS, headers and the
-old URLs' redirects, before go-live) and the go-live switch (the same, plus the old domains' DNS).
+old URLs' redirects, before go-live), the go-live switch (the same, plus the old domains' DNS) and the
+rollback (the old domains' DNS as it was before the switch).
 
 What it did is kept in the phase's folder as edge.json and edge-report.html (provisioning), or
-edge-switch.json and edge-switch-report.html (go-live): the plan it started from, what it wrote, and what
-the edge cannot hold and stays with the origin.
+edge-switch.json and edge-switch-report.html (go-live), edge-rollback.json (rollback): the plan it started
+from, what it wrote, and what the edge cannot hold and stays with the origin.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -110,8 +112,6 @@ def roll_back(
     TLS, HSTS, headers, the old URLs' redirects and rules), and the old domains' records exactly as they were
     before the switch (`go_live`/edge-before-switch.json). Idempotent: a second run writes nothing. Writes
     `out`/edge-rollback.json."""
-    import json
-
     before = go_live / BEFORE_SWITCH
     if not before.exists():
         raise FileNotFoundError(
