@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections import Counter
@@ -115,6 +116,10 @@ def serve(site: LegacySite, port: int, verbose: bool = True) -> None:
         f"on http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)",
         flush=True,
     )
+    # Ctrl-C and a plain kill both stop it, even when it was started in the background of a shell without
+    # job control (which starts it with SIGINT ignored, and Python then never raises KeyboardInterrupt)
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
