@@ -14,6 +14,7 @@ import json
 import random
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,10 +34,10 @@ def json_line(host: str, target: str, status: int, when: datetime, client: str =
             "ClientRequestHost": host,
             "ClientRequestMethod": "GET",
             "ClientRequestURI": target,
-            "ClientRequestUserAgent": AGENTS[hash(target) % len(AGENTS)],
+            "ClientRequestUserAgent": AGENTS[zlib.crc32(target.encode()) % len(AGENTS)],
             "EdgeResponseStatus": status,
             "EdgeStartTimestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "RayID": f"{abs(hash((target, when))) % (1 << 60):015x}",
+            "RayID": f"{zlib.crc32(f'{target} {when}'.encode()):08x}{zlib.crc32(host.encode()):07x}"[:15],
         },
         separators=(",", ":"),
     )
@@ -47,7 +48,7 @@ def clf_line(target: str, status: int, when: datetime, combined: bool, client: s
     stamp = when.strftime("%d/%b/%Y:%H:%M:%S +0000")
     line = f'{client} - - [{stamp}] "GET {target} HTTP/1.1" {status} {0 if status >= 300 else 5120}'
     if combined:
-        line += f' "https://www.google.com/" "{AGENTS[hash(target) % len(AGENTS)]}"'
+        line += f' "https://www.google.com/" "{AGENTS[zlib.crc32(target.encode()) % len(AGENTS)]}"'
     return line
 
 

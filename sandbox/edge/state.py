@@ -720,7 +720,6 @@ class FollowedState(EdgeState):
     def __init__(self, path: Path) -> None:
         self.lock = threading.RLock()
         self.path, self.stats, self.operation_seconds = path, Stats(), OPERATION_SECONDS
-        self.rule_limits = dict(RULE_LIMITS)
         self.data: dict[str, Any] = empty("")
         self._seen: float | None = None
 

@@ -466,22 +466,12 @@ class CloudflareEdge:
     # --- the way back -----------------------------------------------------------------------------------
 
     def records_at(self, names: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """The A, AAAA and CNAME records at each name, as plain data: what the go-live switch replaces, kept
-        before it (edge/run.py's edge-before-switch.json) so that a rollback can put them back exactly."""
+        """The A, AAAA and CNAME records at each name, as plain data (_record_state): what the go-live switch
+        replaces, kept before it (edge/run.py's edge-before-switch.json) so a rollback puts them back exactly."""
         with _said():
             return {
                 name: sorted(
-                    (
-                        {
-                            "type": record.type,
-                            "content": record.content,
-                            "proxied": bool(record.proxied),
-                            "ttl": int(record.ttl or 1),
-                            "comment": record.comment or "",
-                        }
-                        for record in self._records_of(name)
-                    ),
-                    key=lambda item: (item["type"], item["content"]),
+                    (_record_state(r) for r in self._records_of(name)), key=lambda i: (i["type"], i["content"])
                 )
                 for name in names
             }
@@ -507,42 +497,27 @@ class CloudflareEdge:
     def _restore_plan(self, wanted: dict[str, list[dict[str, Any]]]) -> list[Change]:
         changes: list[Change] = []
         for name, records in wanted.items():
-            key = lambda item: (item["type"], item["content"], item["proxied"], item["ttl"], item["comment"])  # noqa: E731
-            want = {key(item): item for item in records}
-            have = self._records_of(name)
-            held = set()
-            for record in have:
-                plain = {"type": record.type, "content": record.content, "proxied": bool(record.proxied)}
-                plain |= {"ttl": int(record.ttl or 1), "comment": record.comment or ""}
-                if key(plain) in want and key(plain) not in held:
-                    held.add(key(plain))
+            missing = [dict(item) for item in records]
+            for record in self._records_of(name):
+                if _record_state(record) in missing:
+                    missing.remove(_record_state(record))  # kept as it is
                 else:
                     changes.append(
                         Change("dns", "delete", f"{name} {record.type}", _record_text(record), target=record.id)
                     )
             changes.extend(
-                Change(
-                    "dns",
-                    "create",
-                    f"{name} {item['type']}",
-                    after=f"{item['type']} {item['content']}",
-                    target=(name, item),
-                )
-                for found, item in want.items()
-                if found not in held
+                Change("dns", "create", f"{name} {i['type']}", after=f"{i['type']} {i['content']}", target=(name, i))
+                for i in missing
             )
         return changes
 
     def _restore_write(self, change: Change) -> None:
         if change.action == "delete":
-            self.client.dns.records.delete(change.target, zone_id=self.zone_of(change.key.split()[0]))
+            self._write_record(change)
             return
         name, item = change.target
-        body = {"name": name, "type": item["type"], "content": item["content"], "proxied": item["proxied"]}
-        body["ttl"] = item["ttl"]
-        if item["comment"]:
-            body["comment"] = item["comment"]
-        self.client.dns.records.create(zone_id=self.zone_of(name), **body)
+        body = {key: value for key, value in item.items() if value or key == "proxied"}  # no empty comment
+        self.client.dns.records.create(zone_id=self.zone_of(name), name=name, **body)
 
     # --- both -----------------------------------------------------------------------------------------
 
@@ -725,6 +700,17 @@ def _gone_rules(want: Desired, hosts: list[str], budget: int, most_chars: int) -
             }
         )
     return rules, left
+
+
+def _record_state(record: Any) -> dict[str, Any]:
+    """A record as a rollback keeps and compares it: what the switch may change and must put back."""
+    return {
+        "type": record.type,
+        "content": record.content,
+        "proxied": bool(record.proxied),
+        "ttl": int(record.ttl or 1),
+        "comment": record.comment or "",
+    }
 
 
 def _record_text(record: Any) -> str:

@@ -97,6 +97,10 @@ def roll_back(answer: dict[str, Any] | None, context: dict[str, Any], asset: Any
             edge.close()
     context["outlet_events"][asset].extra = {"force": slug, "live_until": today.isoformat(), "rolled_back": True}
     print(f"{spec_data['force']['name']} is rolled back: live until {today}, the tenant in preview")
-    return {"force": slug, "live_until": today.isoformat(), "edge": bool(edge), "decided_by": decision.responded_by} | {
-        "register_changed": done["register"]["changed"]
+    return {
+        "force": slug,
+        "live_until": today.isoformat(),
+        "edge": edge is not None,
+        "decided_by": decision.responded_by,
+        "register_changed": done["register"]["changed"],
     }

@@ -190,7 +190,6 @@ class LostLinks:
         return {
             "force": self.force,
             "day": self.day,
-            "checked_at": self.day,
             "files": self.files,
             "lines": self.lines,
             "malformed": self.malformed,
