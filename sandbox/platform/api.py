@@ -26,7 +26,7 @@ from .store import Store, now
 
 CATALOGUE = PathLib(__file__).resolve().parents[2] / "config" / "services.yaml"
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 SLUG = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 HOSTNAME = r"^(localhost|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9])$"
 COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -35,6 +35,11 @@ PAGE_PATH = rf"^/({SEGMENT}/)*({SEGMENT})?$"
 """A path on the tenant's site: absolute, no empty, '.' or '..' segment, no query or fragment."""
 OLD_PATH = rf"^/({SEGMENT}/)*({SEGMENT})?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
 """An old URL's path and query, as a redirect matches it."""
+OFF_SITE = (
+    r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
+)
+"""A redirect's target off the tenant's site: a national destination, or a web archive's copy of the old URL."""
+REDIRECT_TARGET = rf"({PAGE_PATH})|({OFF_SITE})"
 HEADER_VALUE = r"^[\x20-\x7e]*$"
 SHA256 = r"^[0-9a-f]{64}$"
 MAX_PAGES_PER_BATCH, MAX_ASSETS_PER_BATCH, MAX_REDIRECTS_PER_BATCH = 1000, 200, 5000
@@ -274,9 +279,19 @@ class AssetList(BaseModel):
 class RedirectIn(Strict):
     from_path: str = Field(pattern=OLD_PATH, max_length=2048, description="Old path (and query) on any domain.")
     to_path: str | None = Field(
-        None, pattern=PAGE_PATH, max_length=1024, description="Where a 301 sends; null for 410 Gone."
+        None,
+        pattern=REDIRECT_TARGET,
+        max_length=2048,
+        description="Where a 301 sends: a path on the tenant's site, or an absolute http(s) URL off it (a "
+        "national destination, a web archive's copy of the old URL); null for 410 Gone.",
     )
     status: Literal[301, 410] = Field(description="301 Moved Permanently, or 410 Gone (archived).")
+    suggested_path: str | None = Field(
+        None,
+        pattern=PAGE_PATH,
+        max_length=1024,
+        description="For a 410 only: a page of the tenant's site the 'page removed' answer offers instead.",
+    )
 
 
 class RedirectsBatch(Strict):
@@ -290,8 +305,9 @@ class RedirectsBatch(Strict):
 
 class RedirectSummary(BaseModel):
     from_path: str = Field(description="The old path.")
-    to_path: str | None = Field(description="The new path, or null for 410.")
+    to_path: str | None = Field(description="The new path or URL, or null for 410.")
     status: int = Field(description="301 or 410.")
+    suggested_path: str | None = Field(None, description="The page a 410 offers, or null.")
     revision: int = Field(description="Its revision.")
     updated_at: str = Field(description="Its last change.")
 
@@ -305,7 +321,8 @@ class CollectionSummary(BaseModel):
     count: int = Field(description="Items stored.")
     digest: str = Field(
         description="sha256 of the items' lines in key order, joined by newlines: pages `path<TAB>content_hash`, "
-        "assets `path<TAB>sha256`, redirects `from_path<TAB>to_path<TAB>status` (to_path empty for 410)."
+        "assets `path<TAB>sha256`, redirects `from_path<TAB>to_path<TAB>status` (to_path empty for 410), with `<TAB>suggested_path` after "
+        "it for a 410 that offers a page."
     )
 
 
@@ -626,6 +643,8 @@ def build_router(platform: Any) -> APIRouter:
                 raise _invalid(["body", "upsert", index], "a 301 needs a to_path; a 410 has none")
             if redirect.to_path == redirect.from_path:
                 raise _invalid(["body", "upsert", index], "a redirect to itself would loop")
+            if redirect.suggested_path is not None and redirect.status != 410:
+                raise _invalid(["body", "upsert", index], "only a 410 offers a suggested_path")
 
         def apply(db: Any) -> dict:
             store.stats.items_received["redirects"] += len(body.upsert)
@@ -633,23 +652,24 @@ def build_router(platform: Any) -> APIRouter:
             stamp = now()
             for redirect in body.upsert:
                 row = db.execute(
-                    "SELECT to_path, status FROM redirects WHERE tenant_id = ? AND from_path = ?",
+                    "SELECT to_path, status, suggested_path FROM redirects WHERE tenant_id = ? AND from_path = ?",
                     (tenant_id, redirect.from_path),
                 ).fetchone()
+                wanted = (redirect.to_path, redirect.status, redirect.suggested_path)
                 if row is None:
                     db.execute(
-                        "INSERT INTO redirects (tenant_id, from_path, to_path, status, revision, updated_at) "
-                        "VALUES (?, ?, ?, ?, 1, ?)",
-                        (tenant_id, redirect.from_path, redirect.to_path, redirect.status, stamp),
+                        "INSERT INTO redirects (tenant_id, from_path, to_path, status, suggested_path, revision, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+                        (tenant_id, redirect.from_path, *wanted, stamp),
                     )
                     tally["created"] += 1
-                elif tuple(row) == (redirect.to_path, redirect.status):
+                elif tuple(row) == wanted:
                     tally["unchanged"] += 1
                 else:
                     db.execute(
-                        "UPDATE redirects SET to_path = ?, status = ?, revision = revision + 1, updated_at = ? "
-                        "WHERE tenant_id = ? AND from_path = ?",
-                        (redirect.to_path, redirect.status, stamp, tenant_id, redirect.from_path),
+                        "UPDATE redirects SET to_path = ?, status = ?, suggested_path = ?, revision = revision + 1, "
+                        "updated_at = ? WHERE tenant_id = ? AND from_path = ?",
+                        (*wanted, stamp, tenant_id, redirect.from_path),
                     )
                     tally["updated"] += 1
             _delete(db, "redirects", "from_path", tenant_id, body.delete, tally)

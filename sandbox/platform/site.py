@@ -109,7 +109,7 @@ class Site:
         if redirect is not None:
             if redirect["status"] == 301:
                 return self._finish(RedirectResponse(self.absolute(redirect["to_path"]), status_code=301))
-            return self._page(path, "This page has been removed", self._macro("gone", self.base), status=410)
+            return self.gone(path, redirect)
         if not path.endswith("/") and self.exists(path + "/"):
             return self._finish(RedirectResponse(self.absolute(path + "/"), status_code=301))
         return self._page(path, "Page not found", self._macro("not_found", self.base), status=404)
@@ -120,12 +120,21 @@ class Site:
         found = self.store.redirect(tenant_id, f"{path}?{query}") if query else None
         return found or self.store.redirect(tenant_id, path)
 
+    def gone(self, path: str, redirect: dict[str, Any]) -> Response:
+        """410 Gone for a retired old URL: its page offers the suggested page, when the map names one and it
+        is published, by its title."""
+        suggested = redirect.get("suggested_path")
+        page = self.content.page(self.tenant["tenant_id"], suggested) if suggested else None
+        offer = (self.absolute(suggested), page["title"]) if page is not None else None
+        body = self._macro("gone", self.base, offer)
+        return self._page(path, "This page has been removed", body, status=410)
+
     def respond_as_alias(self, path: str, query: str) -> Response:
         """A request on one of the tenant's other domains (self.base is the primary's https origin): the
         old URL's redirect or gone answer, else the same path on the primary domain."""
         redirect = self.redirect(path, query)
         if redirect is not None and redirect["status"] != 301:
-            return self._page(path, "This page has been removed", self._macro("gone", self.base), status=410)
+            return self.gone(path, redirect)
         same = quote(path, safe="/:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
         target = redirect["to_path"] if redirect is not None else same
         return self._finish(RedirectResponse(self.absolute(target), status_code=301))
@@ -182,7 +191,9 @@ class Site:
         return urlsplit(self.base).path.rstrip("/")
 
     def absolute(self, path: str) -> str:
-        return f"{self.base}{path}"
+        """A path on the tenant's site as a URL; a redirect's target off the site (a national destination,
+        an archived copy) as it is."""
+        return path if path.startswith(("https://", "http://")) else f"{self.base}{path}"
 
     def _platform_title(self, path: str) -> str:
         return self.tenant["display_name"] if path == "/" else PLATFORM_PAGES[path]

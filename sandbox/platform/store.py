@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS redirects (
     from_path TEXT NOT NULL,
     to_path TEXT,
     status INTEGER NOT NULL,
+    suggested_path TEXT,
     revision INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (tenant_id, from_path)
@@ -130,6 +131,9 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            columns = {row["name"] for row in self._db.execute("PRAGMA table_info(redirects)")}
+            if "suggested_path" not in columns:  # a sandbox database from before contract 1.1.0
+                self._db.execute("ALTER TABLE redirects ADD COLUMN suggested_path TEXT")
         self.stats = Stats()
 
     def close(self) -> None:
@@ -276,14 +280,15 @@ class Store:
         pages = self.query("SELECT path, content_hash FROM pages WHERE tenant_id = ? ORDER BY path", tenant_id)
         assets = self.query("SELECT path, sha256 FROM assets WHERE tenant_id = ? ORDER BY path", tenant_id)
         redirects = self.query(
-            "SELECT from_path, to_path, status FROM redirects WHERE tenant_id = ? ORDER BY from_path", tenant_id
+            "SELECT from_path, to_path, status, suggested_path FROM redirects WHERE tenant_id = ? ORDER BY from_path",
+            tenant_id,
         )
         return {
             "pages": {"count": len(pages), "digest": digest(f"{r[0]}\t{r[1]}" for r in pages)},
             "assets": {"count": len(assets), "digest": digest(f"{r[0]}\t{r[1]}" for r in assets)},
             "redirects": {
                 "count": len(redirects),
-                "digest": digest(f"{r[0]}\t{r[1] or ''}\t{r[2]}" for r in redirects),
+                "digest": digest(f"{r[0]}\t{r[1] or ''}\t{r[2]}" + (f"\t{r[3]}" if r[3] else "") for r in redirects),
             },
         }
 
@@ -299,5 +304,5 @@ class Store:
 _COLLECTIONS = {
     "pages": ("path", "path, title, content_hash, revision, updated_at"),
     "assets": ("path", "path, content_type, sha256, revision, updated_at"),
-    "redirects": ("from_path", "from_path, to_path, status, revision, updated_at"),
+    "redirects": ("from_path", "from_path, to_path, status, suggested_path, revision, updated_at"),
 }

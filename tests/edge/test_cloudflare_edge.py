@@ -454,3 +454,29 @@ def test_quotes_and_backslashes_in_an_old_url_are_escaped_in_the_rule(edge) -> N
     assert serve("https", OLD[0], odd, "")[0] == 410
     assert serve("https", OLD[0], "/q.aspx", 'x=" or true or "')[1] == {"Location": f"https://{NEW}/q"}
     assert serve("https", OLD[0], "/q.aspx", "x=1") is None and serve("https", OLD[0], "/other", "") is None
+
+
+def test_redirects_off_the_site_and_410s_with_a_suggestion(edge) -> None:
+    """A national destination and an archived copy are whole URLs in the Bulk Redirect list; a 410 that
+    offers a suggested page is left to the platform (a custom rule's page is one for all its paths), a
+    plain 410 is the edge's."""
+    archived = "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/http://old.example/history.aspx"
+    rows = [
+        {"from_path": "/neighbourhoods.aspx", "to_path": "https://www.police.uk/pu/your-area/", "status": 301},
+        {"from_path": "/history.aspx", "to_path": archived, "status": 301},
+        {"from_path": "/jobs/closed.aspx", "to_path": None, "status": 410},
+        {"from_path": "/advice/burglary.aspx", "to_path": None, "status": 410, "suggested_path": "/advice/b/"},
+    ]
+    wanted = model.desired(spec(), rows, model.EdgeSettings.load(), live=False)
+    assert {url.from_path for url in wanted.by_rule} == {"/jobs/closed.aspx"}
+    sandbox, running = edge
+    assert not connect(running, sandbox).converge(wanted).refused
+    serve = sandbox.store.answer_for
+    host = OLD[0]
+    assert serve("https", host, "/neighbourhoods.aspx", "")[:2] == (
+        301,
+        {"Location": "https://www.police.uk/pu/your-area/"},
+    )
+    assert serve("https", host, "/history.aspx", "")[:2] == (301, {"Location": archived})
+    assert serve("https", host, "/jobs/closed.aspx", "")[0] == 410
+    assert serve("https", host, "/advice/burglary.aspx", "") is None  # to the origin: the platform's 410 page

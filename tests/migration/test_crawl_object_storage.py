@@ -67,4 +67,8 @@ def test_a_whole_migration_runs_on_object_storage(bucket: Any) -> None:
     with start(site) as running:
         summary = pipeline.migrate(spec_for(running.url), bucket, progress=lambda _: None)
     assert summary.pages_migrated > 30 and summary.quality_passed, summary.quality
-    assert (bucket / "redirects.csv").read_text().startswith("old_url,new_url,type,archive_url,source,note\n")
+    assert (
+        (bucket / "redirects.csv")
+        .read_text()
+        .startswith("old_url,new_url,type,archive_url,source,note,destination,suggested_url\n")
+    )

@@ -41,7 +41,9 @@ def content(folder: Path) -> list[dict]:
 def test_outputs_have_the_promised_columns(migrated) -> None:
     folder = migrated[0]
     assert list(rows(folder / "inventory.csv")[0]) == list(pipeline.INVENTORY_COLUMNS)
-    assert (folder / "redirects.csv").read_text().splitlines()[0] == "old_url,new_url,type,archive_url,source,note"
+    assert (folder / "redirects.csv").read_text().splitlines()[
+        0
+    ] == "old_url,new_url,type,archive_url,source,note,destination,suggested_url"
     assert (folder / "migration-report.html").read_text().startswith("<!DOCTYPE html>")
     assert {p.name for p in folder.iterdir()} >= {
         "inventory.csv",

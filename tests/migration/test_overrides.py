@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from conftest import DEMO, demo_on_legacy_site, soh
 from sandbox.legacy_site import LegacySite, start
 from soh_onboarding.golive.redirects import read_map
 from soh_onboarding.migration import overrides, pipeline
+from soh_onboarding.migration.destinations import Destination, Destinations, DestinationsError
+from soh_onboarding.migration.mapping import LinkLookup, Mapping, rewrite_links
 from soh_onboarding.provisioning.items import read_redirects
 
 DEMO_DATA = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
@@ -75,7 +78,7 @@ def test_the_tenant_domain_is_not_an_old_url() -> None:
         ("/a.aspx,redirect,news/a/,\n", (4, "new_url", "'news/a/' is not a path")),
         (
             "/a.aspx,redirect,https://evil.example/a/,\n",
-            (4, "new_url", "'https://evil.example/a/' is not on the new site"),
+            (4, "new_url", "'https://evil.example/a/' is neither on the new site nor a national destination"),
         ),
         ("/a.aspx,redirect,/a/?x=1,\n", (4, "new_url", "'/a/?x=1' has a query or fragment")),
         ("/a.aspx,redirect,/a/../../b/,\n", (4, "new_url", "new path /a/../../b/ climbs above the site root")),
@@ -255,6 +258,8 @@ def test_apply_without_crawling_again(store: tuple[Path, Path], tmp_path: Path) 
         "archive_url": "",
         "source": "override",
         "note": "split up; its parts are in advice",
+        "destination": "",
+        "suggested_url": "",
     }
     about = after[f"{OLD}/about-us.aspx"]
     assert (about["type"], about["new_url"], about["source"], about["note"]) == (
@@ -306,3 +311,146 @@ def test_the_dags_plan_task_reads_them_from_its_checkout(tmp_path: Path, monkeyp
     (folder / "demo.redirects.csv").write_text(HEADER + "/a.aspx,redirct,/a/,\n", encoding="utf-8")
     with pytest.raises(AirflowFailException, match=r"demo.redirects.csv:2:1: type: unknown type 'redirct'"):
         glue.overrides("demo", DEMO_DATA, {})
+
+
+# --- off the new site: national destinations ------------------------------------------------------------
+
+POLICE_UK = Destinations(
+    "destinations.yaml",
+    (Destination("Police.uk", "https://www.police.uk/"), Destination("Report online", "https://www.gov.uk/report/")),
+)
+
+
+def off_site_errors(text: str) -> tuple[list[tuple[int, str, str]], list[overrides.Override]]:
+    scope = overrides.Scope.from_spec(DEMO_DATA)
+    found = overrides.parse(text, "demo.redirects.csv", scope, DEMO_DATA["tenant"]["domains"], None, POLICE_UK)
+    return [(e.line, e.field, e.message) for e in found.errors], found.rows
+
+
+def test_a_redirect_leaves_the_new_site_only_for_a_national_destination() -> None:
+    found, rows = off_site_errors(
+        HEADER + "/neighbourhoods.aspx,redirect,https://www.police.uk/pu/your-area/,find your team\n"
+        "/report.aspx,redirect,https://WWW.GOV.UK/report/crime?x=1,\n"
+    )
+    assert found == []
+    assert [(r.new_path, r.destination, r.destination_name) for r in rows] == [
+        (None, "https://www.police.uk/pu/your-area/", "Police.uk"),
+        (None, "https://WWW.GOV.UK/report/crime?x=1", "Report online"),
+    ]
+    found, _ = off_site_errors(
+        HEADER + "/a.aspx,redirect,https://www.police.uk.evil.example/,\n"  # 2: another host
+        "/b.aspx,redirect,https://www.gov.uk/reporting/,\n"  # 3: /reporting/ is not under /report/
+        "/c.aspx,redirect,http://www.police.uk/,\n"  # 4: another scheme
+        "/d.aspx,redirect,https://www.police.uk/x#top,\n"  # 5: a fragment
+        "/e.aspx,redirect,https://www.police.uk/,\n"  # 6: fine
+        "/f.aspx,redirect,/e.aspx,\n"  # 7: to an old URL that goes to the destination
+    )
+    assert found == [
+        (2, "new_url", "'https://www.police.uk.evil.example/' is neither on the new site nor a national destination"),
+        (3, "new_url", "'https://www.gov.uk/reporting/' is neither on the new site nor a national destination"),
+        (4, "new_url", "'http://www.police.uk/' is neither on the new site nor a national destination"),
+        (5, "new_url", "'https://www.police.uk/x#top' has a fragment"),
+        (7, "new_url", f"redirects to {OLD}/e.aspx, which itself redirects to https://www.police.uk/ (a chain)"),
+    ]
+
+
+def test_the_national_allow_list_is_read_from_config_and_refused_when_malformed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = Destinations.load()
+    assert listed.match("https://www.police.uk/pu/contact-us/").name == "Police.uk, the national police site"
+    assert listed.match("https://www.actionfraud.police.uk/").url == "https://www.actionfraud.police.uk/"
+    assert listed.match("https://evil.example/") is None
+    path = tmp_path / "demo.redirects.csv"
+    path.write_text(HEADER + "/fraud.aspx,redirect,https://www.actionfraud.police.uk/,national\n", encoding="utf-8")
+    assert overrides.read(path, DEMO_DATA).errors == []  # config/destinations.yaml, the default
+
+    bad = tmp_path / "destinations.yaml"
+    cases = {
+        "destinations: {}\n": "needs a list `destinations`, each with name and url",
+        "destinations:\n  - name: x\n": "destinations[1]: each destination needs a name and a url",
+        "destinations:\n  - {name: x, url: 'ftp://x.example/'}\n": "must be https://host/path",
+        "destinations:\n  - {name: x, url: 'https://x.example/?a=1'}\n": "without query or fragment",
+        "destinations: [\n": "not valid YAML",
+    }
+    for text, message in cases.items():
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(DestinationsError, match=re.escape(message)):
+            Destinations.load(bad)
+    monkeypatch.setenv("SOH_DESTINATIONS", str(bad))
+    refused = overrides.read(path, DEMO_DATA)
+    assert [(e.line, e.field) for e in refused.errors] == [(1, "(file)")] and str(bad) in refused.errors[0].message
+    monkeypatch.setenv("SOH_DESTINATIONS", str(tmp_path / "missing.yaml"))
+    assert "cannot read the national destinations" in overrides.read(path, DEMO_DATA).errors[0].message
+
+
+def test_content_links_to_an_old_url_sent_off_site_go_there_too() -> None:
+    scope = overrides.Scope.from_spec(DEMO_DATA)
+    lookup = LinkLookup(
+        [
+            Mapping(
+                f"{OLD}/neighbourhoods.aspx",
+                None,
+                "redirect",
+                None,
+                None,
+                "override",
+                destination_url="https://www.police.uk/pu/your-area/",
+                destination="Police.uk",
+            )
+        ],
+        scope,
+    )
+    html, changed, _ = rewrite_links('<a href="/neighbourhoods.aspx#map">Find us</a>', f"{OLD}/", lookup)
+    assert (html, changed) == ('<a href="https://www.police.uk/pu/your-area/#map">Find us</a>', 1)
+
+
+def test_a_destination_and_the_suggested_pages_of_410s_in_a_real_migration(
+    store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Applied to the sandbox site's migration: the destination is in redirects.csv with its name, the
+    inventory says so, the quality checks still pass, and the platform gets the whole URL. Every 410 of the
+    map offers the migrated page nearest by words, when one is near enough."""
+    root, specs = store
+    run = tmp_path / "run-3"
+    shutil.copytree(root / "demo" / "run-1", run)
+    (specs / "demo.redirects.csv").write_text(
+        HEADER + "/disclosure-log.aspx,redirect,https://www.gov.uk/make-a-freedom-of-information-request,national\n"
+        "/advice/burglary.aspx,archive,,retired: the advice is now in crime prevention\n",
+        encoding="utf-8",
+    )
+    done = soh("overrides", "apply", str(specs / "demo.yaml"), "--run", str(run), "--store", str(root))
+    assert done.returncode == 0, done.stdout + done.stderr
+    (specs / "demo.redirects.csv").unlink()
+    after = table(run / "migration" / "redirects.csv")
+    moved = after[f"{OLD}/disclosure-log.aspx"]
+    assert (moved["type"], moved["new_url"], moved["destination"], moved["source"]) == (
+        "redirect",
+        "https://www.gov.uk/make-a-freedom-of-information-request",
+        "GOV.UK",
+        "override",
+    )
+    inventory = table(run / "migration" / "inventory.csv")
+    assert inventory[f"{OLD}/disclosure-log.aspx"]["mapping"] == "destination"
+    summary = json.loads((run / "migration" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["quality_passed"], summary["quality"]
+    published = {r["from_path"]: r for r in read_redirects(run / "migration")[0]}
+    assert published["/disclosure-log.aspx"]["to_path"] == "https://www.gov.uk/make-a-freedom-of-information-request"
+
+    # the burglary advice page was migrated, so its retired old URL offers that page, found by its words
+    gone = after[f"{OLD}/advice/burglary.aspx"]
+    assert (gone["type"], gone["suggested_url"]) == (
+        "archive",
+        "https://demo.soh.localhost/advice/advice-and-information/burglary/",
+    )
+    assert published["/advice/burglary.aspx"] == {
+        "from_path": "/advice/burglary.aspx",
+        "to_path": None,
+        "status": 410,
+        "suggested_path": "/advice/advice-and-information/burglary/",
+    }
+    # the archived news stories' nearest pages are other stories from the same headline template (a share
+    # of 0.37 to 0.57 of their words): not offered to the public
+    stories = [row for url, row in after.items() if "/news/archive/" in url]
+    assert len(stories) == 8 and all(row["suggested_url"] == "" for row in stories)
+    assert all(row["suggested_url"] == "" for row in after.values() if row["type"] != "archive")

@@ -545,7 +545,7 @@ def test_links_to_archive_link_pages_point_at_the_archived_copy(tvp: dict) -> No
     assert html_out == f'<a href="{archived}">week 1</a>' and changed == 1
     assert unresolved == [f"{TVP}/bulletins/week-1.aspx"]
     rows = list(csv.reader(io.StringIO(redirects_csv([mapping], "https://thamesvalley.soh.example"))))
-    assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived, "crawl", ""]
+    assert rows[1] == [f"{TVP}/bulletins/week-1.aspx", "", "archive", archived, "crawl", "", "", ""]
 
     data["content_mapping"]["archive_url"] = "https://archive.example.org/web/{timestamp}/{old_url}"
     assert Mapper.from_spec(data, "20261120093000").map(f"{TVP}/bulletins/week-1.aspx").archive_url == (
@@ -595,7 +595,7 @@ def test_redirects_csv(tvp: dict, tmp_path: Path) -> None:
     assert "\r" not in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [
-        ["old_url", "new_url", "type", "archive_url", "source", "note"],
+        ["old_url", "new_url", "type", "archive_url", "source", "note", "destination", "suggested_url"],
         [
             f"{TVP}/appeals/a.aspx",
             "https://thamesvalley.soh.example/news/thames-valley/appeals/a/",
@@ -603,8 +603,10 @@ def test_redirects_csv(tvp: dict, tmp_path: Path) -> None:
             "",
             "crawl",
             "",
+            "",
+            "",
         ],
-        [f"{TVP}/news/archive/x.aspx", "", "archive", "", "crawl", ""],
+        [f"{TVP}/news/archive/x.aspx", "", "archive", "", "crawl", "", "", ""],
         [
             f"{TVP}/news/b.aspx",
             "https://thamesvalley.soh.example/news/thames-valley/news/thames-valley/b/",
@@ -612,8 +614,10 @@ def test_redirects_csv(tvp: dict, tmp_path: Path) -> None:
             "",
             "crawl",
             "",
+            "",
+            "",
         ],
-        [f"{TVP}/z/q.html", "", "unresolved", "", "crawl", ""],
+        [f"{TVP}/z/q.html", "", "unresolved", "", "crawl", "", "", ""],
     ]
 
 

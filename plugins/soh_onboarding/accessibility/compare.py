@@ -37,15 +37,16 @@ class Comparison:
 
 
 def read_redirects(text: str, *, source: str = "redirects.csv", new_base: str | None = None) -> list[tuple[str, str]]:
-    """(old_url, new_url) of the redirect rows; new URLs moved onto `new_base` (e.g. the tenant's preview)."""
+    """(old_url, new_url) of the redirect rows to the new site (not those to a national destination); new
+    URLs moved onto `new_base` (e.g. the tenant's preview)."""
     reader = csv.DictReader(io.StringIO(text))
     missing = {"old_url", "new_url", "type"} - set(reader.fieldnames or [])
     if missing:
         raise RedirectMapError(f"{source}: line 1: missing column(s) {', '.join(sorted(missing))}")
     pairs = []
     for line, row in enumerate(reader, start=2):
-        if row["type"] != REDIRECT:
-            continue
+        if row["type"] != REDIRECT or row.get("destination"):
+            continue  # a national destination is not the force's page: not ours to audit
         if not row["new_url"]:
             raise RedirectMapError(f"{source}: line {line}: a redirect without new_url")
         new_url = row["new_url"]

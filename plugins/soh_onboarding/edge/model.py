@@ -168,6 +168,12 @@ def old_domains(spec_data: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name not in own))
 
 
+def target_url(primary: str, to_path: str) -> str:
+    """A redirect's target as the edge sends it: a path on the tenant's primary domain, or a URL off the
+    site (a national destination, an archived copy) as it is."""
+    return to_path if to_path.startswith(("https://", "http://")) else f"https://{primary}{to_path}"
+
+
 def split(
     redirects: Iterable[dict[str, Any]], old_domains: Iterable[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -196,19 +202,20 @@ def desired(
     """The tenant's edge from its spec and the platform's redirects (provisioning/items.read_redirects: an
     old path and query, a new path or None for 410 Gone). Before go-live only the tenant's own domains point
     at the platform; `live` adds the legacy site's old domains (the switch). The old URLs are answered on
-    the old domains with a 301 to the new URL on the primary domain (or a 410 Gone) from the Bulk Redirect
-    list and the zone rules (`split`)."""
+    the old domains with a 301 to the new URL on the primary domain (or off the site: `target_url`), or a
+    410 Gone, from the Bulk Redirect list and the zone rules (`split`)."""
     tenant = spec_data["tenant"]
     domains = [name.lower() for name in tenant["domains"]]
     old = list(old_domains(spec_data))
     primary = domains[0]
     rows = list(redirects)
     bulk, by_rule = split(rows, old)
-    items = [
-        Redirect(f"{host}{row['from_path']}", f"https://{primary}{row['to_path']}") for row in bulk for host in old
-    ]
+    items = [Redirect(f"{host}{row['from_path']}", target_url(primary, row["to_path"])) for row in bulk for host in old]
+    # A 410 that offers a suggested page is the platform's alone: a custom rule's page is one for all its URLs.
     ruled = [
-        OldUrl(row["from_path"], f"https://{primary}{row['to_path']}" if row["to_path"] else None) for row in by_rule
+        OldUrl(row["from_path"], target_url(primary, row["to_path"]) if row["to_path"] else None)
+        for row in by_rule
+        if row["to_path"] or not row.get("suggested_path")
     ]
     left = [] if old else [f"{row['from_path']}: no old domain: the origin answers it" for row in rows]
     return Desired(

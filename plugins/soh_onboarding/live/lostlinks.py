@@ -9,7 +9,7 @@ tracking parameter or another case is the same URL):
 - `redirect, not answered`: the map redirects it, yet it answered 404: the edge or the platform lost it;
 - `archived`: a deliberate 410 (listed, never alerted on).
 
-The suggestion is the migrated page nearest by words: the old URL's path and query against each page's old
+The suggestion is the migrated page nearest by words (migration/suggest.py): the old URL's path and query against each page's old
 path, new path and title, words weighted by how rare they are among the pages (a story's number or a
 street's name says more than "news"). Its evidence is the words shared and where they were found, so a
 person can judge it in a glance. An old URL that is not in the map (or unresolved, or lost) with at least
@@ -19,18 +19,16 @@ person can judge it in a glance. An old URL that is not in the map (or unresolve
 from __future__ import annotations
 
 import csv
-import math
 import os
-import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 import yaml
 
 from .. import reports
 from ..artifacts import safe_name
+from ..migration.suggest import Page, Pages, Suggestion
 from ..project import CONFIG_DIR
 from ..urls import NotAWebURL, Scope
 from .accesslogs import Tally
@@ -43,15 +41,8 @@ SUGGESTED = 200
 """The busiest old URLs that get a suggestion (the rest are listed without one)."""
 LISTED = 1000
 """Rows kept in the day's result (the busiest); the rest are counted."""
-MIN_SCORE = 0.35
-"""The share of the old URL's word weight a page must share to be suggested."""
 NOT_IN_MAP, UNRESOLVED, LOST, ARCHIVED = "not in the map", "unresolved", "redirect, not answered", "archived"
 ALERTING = (NOT_IN_MAP, UNRESOLVED, LOST)
-_NOISE = frozenset(
-    {"aspx", "asp", "html", "htm", "php", "jsp", "cfm", "index", "default", "www", "http", "https", "the", "and"}
-    | {"of", "for", "to", "a", "an", "in", "on", "at", "by", "id", "page", "pages", "item", "items", "view"}
-    | {"show", "display", "cgi", "bin"}
-)
 
 
 @dataclass(frozen=True)
@@ -86,70 +77,6 @@ class LogSettings:
     def folder(self, force: str, tenant: str, day: str, project: str) -> str:
         """The URL of one force's logs of one day (`day`: YYYY-MM-DD)."""
         return self.location.format(force=force, tenant=tenant, date=day.replace("-", ""), project=project)
-
-
-def words(text: str) -> list[str]:
-    """The words of a URL or a title: lower case, unescaped, without extensions and filler."""
-    return [word for word in re.findall(r"[a-z0-9]+", unquote(text).lower()) if word not in _NOISE]
-
-
-@dataclass(frozen=True)
-class Page:
-    """A migrated page, as the suggestions see it."""
-
-    old_url: str
-    new_path: str
-    title: str
-
-
-@dataclass
-class Suggestion:
-    new_path: str
-    title: str
-    score: float
-    evidence: str
-
-
-class Pages:
-    """The migrated pages with an index of their words (old path, new path, title) and each word's weight."""
-
-    def __init__(self, pages: Iterable[Page]) -> None:
-        self.pages = list(pages)
-        self.index: dict[str, set[int]] = {}
-        self.fields: list[dict[str, set[str]]] = []
-        for number, page in enumerate(self.pages):
-            where = {
-                "old path": set(words(page.old_url.split("://", 1)[-1].partition("/")[2])),
-                "new path": set(words(page.new_path)),
-                "title": set(words(page.title)),
-            }
-            self.fields.append(where)
-            for word in set().union(*where.values()):
-                self.index.setdefault(word, set()).add(number)
-        total = max(len(self.pages), 1)
-        self.weight = {word: math.log(1 + total / len(found)) for word, found in self.index.items()}
-
-    def nearest(self, old_target: str) -> Suggestion | None:
-        """The page sharing the largest share of `old_target`'s word weight, if it reaches MIN_SCORE."""
-        asked = set(words(old_target))
-        known = [word for word in asked if word in self.index]
-        if not known:
-            return None
-        rare = max(self.weight.values(), default=1.0)
-        whole = sum(self.weight.get(word, rare) for word in asked)  # an unknown word weighs as the rarest
-        candidates: dict[int, float] = {}
-        for word in known:
-            for number in self.index[word]:
-                candidates[number] = candidates.get(number, 0.0) + self.weight[word]
-        number, shared = max(candidates.items(), key=lambda item: (item[1], -len(self.pages[item[0]].new_path)))
-        score = shared / whole
-        if score < MIN_SCORE:
-            return None
-        page, where = self.pages[number], self.fields[number]
-        found = sorted(word for word in known if number in self.index[word])
-        places = [name for name, held in where.items() if held & set(found)]
-        evidence = f"shares {', '.join(repr(word) for word in found)} with its {' and '.join(places)}"
-        return Suggestion(page.new_path, page.title, round(score, 2), evidence)
 
 
 @dataclass

@@ -28,7 +28,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -48,6 +48,8 @@ MAPPING_TYPES: tuple[MappingType, ...] = (REDIRECT, ARCHIVE, UNRESOLVED)
 """The three kinds of mapping of an old URL (GOV.UK's transition tool's): every module says them by these names."""
 DUPLICATE = "duplicate"
 """The inventory's label of a page whose body is another page's: it redirects where that page went."""
+DESTINATION = "destination"
+"""The inventory's label of an old URL the force redirects off its new site, to a national destination."""
 #: Where an `archive_link` page's archived copy is, {old_url} and {timestamp} filled in: the UK Government
 #: Web Archive answers this with its capture of the URL nearest that time (the National Archives' own link
 #: format); the timestamp is when the crawl last saw the legacy site, before the switch (archive.py).
@@ -68,6 +70,8 @@ class Mapping:
     archive_url: str | None = None  # the archived copy, for archive_link
     source: str = "crawl"  # crawl (the spec's rules on what was crawled) or override (<slug>.redirects.csv)
     note: str = ""  # the override's note
+    destination_url: str | None = None  # a redirect off the new site: the national destination (destinations.py)
+    destination: str = ""  # and the allow-list's name for it
 
 
 @dataclass(frozen=True)
@@ -261,13 +265,13 @@ class LinkLookup:
         # so a large site's lookup does not hold every mapping's reason and rule.
         self.targets: dict[str, tuple[Kind, str]] = {}
         for m in mappings:
-            kind, new_path, archive_url, old_url = (
-                (m["type"], m["new_path"], m.get("archive_url"), m["old_url"])
+            kind, new_path, archive_url, old_url, destination = (
+                (m["type"], m["new_path"], m.get("archive_url"), m["old_url"], m.get("destination_url"))
                 if isinstance(m, MappingABC)
-                else (m.type, m.new_path, m.archive_url, m.old_url)
+                else (m.type, m.new_path, m.archive_url, m.old_url, m.destination_url)
             )
-            if kind == "redirect" and new_path:
-                self.targets[old_url] = ("redirect", new_path)
+            if kind == "redirect" and (new_path or destination):
+                self.targets[old_url] = ("redirect", new_path or destination)
             elif kind == "archive" and archive_url:
                 self.targets[old_url] = ("archive_link", archive_url)
         self._cache: dict[str, tuple[Kind, str | None, str | None]] = {}
@@ -448,24 +452,37 @@ def _rewrite_tag(raw: str, tag: str, state: _Relinking) -> tuple[str, bool]:
 
 # --- redirects.csv ----------------------------------------------------------------------------------------
 
-REDIRECTS_COLUMNS = ("old_url", "new_url", "type", "archive_url", "source", "note")
+Suggest = Callable[[str], Any]
+"""An old URL's path and query -> the migrated page to offer on its 410 page (with .new_path), or None."""
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+REDIRECTS_COLUMNS = ("old_url", "new_url", "type", "archive_url", "source", "note", "destination", "suggested_url")
 """Every reader reads redirects.csv by column name (csv.DictReader), so columns are only ever added at the end."""
 
 
-def redirects_csv(mappings: Iterable[Mapping], new_base_url: str) -> str:
-    """The redirects table: old_url,new_url,type,archive_url,source,note; sorted by old_url.
+def redirects_csv(mappings: Iterable[Mapping], new_base_url: str, suggest: Suggest | None = None) -> str:
+    """The redirects table: old_url,new_url,type,archive_url,source,note,destination,suggested_url; sorted
+    by old_url.
 
     new_url is empty unless type is redirect; archive_url is the archived copy an `archive_link` page
     redirects to (GOV.UK's transition tool: an archive mapping with its own National Archives URL);
     source says where the row comes from, `crawl` (the spec's rules) or `override` (the force's
-    <slug>.redirects.csv, whose note is in note), so a reviewer sees which rows a person decided.
+    <slug>.redirects.csv, whose note is in note), so a reviewer sees which rows a person decided;
+    destination names the national destination (config/destinations.yaml) of a redirect off the new
+    site, whose new_url is then that destination's URL, and is empty for every other row; suggested_url is,
+    for a 410 Gone, the migrated page its "page removed" answer offers (`suggest`: suggest.Pages.nearest).
     """
     out = io.StringIO()
-    write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url)
+    write_redirects(out, sorted(mappings, key=lambda m: m.old_url), new_base_url, suggest)
     return out.getvalue()
 
 
-def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str) -> int:
+def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str, suggest: Suggest | None = None) -> int:
     """Write the redirects table row by row to an open text file; `mappings` sorted by old URL.
 
     Streams (the migration's plan is already in order), so a large site's table is never held in memory;
@@ -480,14 +497,22 @@ def write_redirects(handle: Any, mappings: Iterable[Mapping], new_base_url: str)
         if m.old_url < previous:
             raise ValueError(f"redirects must be written in old-URL order: {m.old_url} after {previous}")
         previous = m.old_url
+        off_site = m.type == REDIRECT and bool(m.destination_url)
+        found = suggest(_path_and_query(m.old_url)) if suggest and m.type == ARCHIVE and not m.archive_url else None
         writer.writerow(
             (
                 m.old_url,
-                urljoin(base, m.new_path) if m.type == REDIRECT and m.new_path else "",
+                m.destination_url
+                if off_site
+                else urljoin(base, m.new_path)
+                if m.type == REDIRECT and m.new_path
+                else "",
                 m.type,
                 (m.archive_url or "") if m.type == ARCHIVE else "",
                 m.source,
                 m.note,
+                m.destination if off_site else "",
+                urljoin(base, found.new_path) if found else "",
             )
         )
         count += 1

@@ -8,11 +8,13 @@ page it wants gone, one only a person can place). A force corrects those in a CS
     /news/old-appeal.aspx,redirect,/news/demo/appeals/old-appeal/,renamed by the news team
     /about/history.aspx,archive,https://webarchive.nationalarchives.gov.uk/ukgwa/2024/https://…,kept in the archive
     /jobs/closed.aspx,archive,,closed vacancy: 410 Gone
+    /fraud/report.aspx,redirect,https://www.actionfraud.police.uk/,fraud is reported nationally
     /intranet/login.aspx,unresolved,,not a public page
 
 `old_url` is a path on the legacy site (or an absolute URL on its domains), canonicalised as the crawl
 does; `type` one of GOV.UK's three (mapping.MAPPING_TYPES); `new_url` a path (or URL) on the new site for
-a redirect, an archived copy (or nothing, for a plain 410) for an archive, nothing for unresolved.
+a redirect, or a national destination's URL off it (config/destinations.yaml: destinations.py), an archived
+copy pinned before the switch (or nothing, for a plain 410) for an archive, nothing for unresolved.
 
 Two kinds of check, so the pull request's check needs no migration and a run still refuses what no longer
 fits:
@@ -42,6 +44,7 @@ from urllib.parse import urlsplit
 from ..spec.documents import DocumentError, display_path, read_bounded
 from ..urls import NotAWebURL, Scope
 from .archive import archive_pin_problem
+from .destinations import Destinations, DestinationsError
 from .mapping import ARCHIVE, MAPPING_TYPES, REDIRECT, UNRESOLVED, ClimbsOutOfRoot, MappingType, normalise_new_path
 
 SUFFIX = ".redirects.csv"
@@ -80,12 +83,25 @@ class Override:
     archive_url: str | None = None  # archive: the archived copy (None: 410 Gone)
     note: str = ""
     target_old_url: str | None = None  # redirect given as a URL on the legacy site: which old URL it names
+    destination: str | None = None  # redirect off the new site: the national destination's URL
+    destination_name: str = ""  # and its name in the allow-list (destinations.py)
 
     @property
     def archive_action(self) -> str | None:
         if self.type != ARCHIVE:
             return None
         return "archive_link" if self.archive_url else "gone"
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a row's new_url sends, once checked."""
+
+    new_path: str | None = None
+    archive_url: str | None = None
+    target_old_url: str | None = None
+    destination: str | None = None
+    destination_name: str = ""
 
 
 @dataclass
@@ -115,12 +131,20 @@ def _old_path(url: str) -> str:
 class _Reader:
     """Reads one file's rows, collecting errors at their lines; each check is a small method."""
 
-    def __init__(self, shown: str, scope: Scope, new_hosts: Iterable[str], switch: date | None = None) -> None:
+    def __init__(
+        self,
+        shown: str,
+        scope: Scope,
+        new_hosts: Iterable[str],
+        switch: date | None = None,
+        destinations: Destinations | None = None,
+    ) -> None:
         self.shown = shown
         self.scope = scope
         self.switch = switch
         """The go-live target date: an archive link's capture time must be before it."""
         self.new_hosts = {host.lower() for host in new_hosts}
+        self.destinations = destinations or Destinations("(no national destinations)")
         self.errors: list[DocumentError] = []
 
     def fail(self, line: int, column: str, message: str, hint: str = "") -> None:
@@ -160,8 +184,17 @@ class _Reader:
         target = self.new_url(line, kind, values["new_url"])
         if old_url is None or target is None:
             return None
-        new_path, archive_url, target_old = target
-        return Override(line, old_url, kind, new_path, archive_url, note, target_old)
+        return Override(
+            line,
+            old_url,
+            kind,
+            target.new_path,
+            target.archive_url,
+            note,
+            target.target_old_url,
+            target.destination,
+            target.destination_name,
+        )
 
     def old_url(self, line: int, value: str) -> str | None:
         if not value:
@@ -197,22 +230,22 @@ class _Reader:
         )
         return None
 
-    def new_url(self, line: int, kind: MappingType, value: str) -> tuple[str | None, str | None, str | None] | None:
-        """(new path, archive URL, old URL named as target) for a valid new_url of the row's type."""
+    def new_url(self, line: int, kind: MappingType, value: str) -> _Target | None:
+        """Where a valid new_url of the row's type sends (None: not valid, the error is recorded)."""
         if kind == UNRESOLVED:
             if value:
                 self.fail(
                     line, "new_url", "an unresolved row has no new_url", "leave new_url empty, or make it a redirect"
                 )
                 return None
-            return None, None, None
+            return _Target()
         if kind == ARCHIVE:
             return self.archive_url(line, value)
         return self.redirect_target(line, value)
 
-    def archive_url(self, line: int, value: str) -> tuple[None, str | None, None] | None:
+    def archive_url(self, line: int, value: str) -> _Target | None:
         if not value:
-            return None, None, None  # a plain 410 Gone
+            return _Target()  # a plain 410 Gone
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             self.fail(
@@ -240,9 +273,9 @@ class _Reader:
                 "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://…",
             )
             return None
-        return None, value, None
+        return _Target(archive_url=value)
 
-    def redirect_target(self, line: int, value: str) -> tuple[str, None, str | None] | None:
+    def redirect_target(self, line: int, value: str) -> _Target | None:
         if not value:
             self.fail(
                 line, "new_url", "a redirect needs a new_url", "give the page's path on the new site, e.g. /news/x/"
@@ -262,13 +295,7 @@ class _Reader:
             if host in self.scope.hosts:
                 target_old = self.scope.canonicalise(value)  # a chain or loop, found by _links()
             elif host not in self.new_hosts:
-                self.fail(
-                    line,
-                    "new_url",
-                    f"{value!r} is not on the new site",
-                    f"a redirect goes to a page of the new site ({', '.join(sorted(self.new_hosts))}): give its path",
-                )
-                return None
+                return self.destination(line, value)
         elif not value.startswith("/"):
             self.fail(
                 line, "new_url", f"{value!r} is not a path", "a path on the new site starts with /, e.g. /news/x/"
@@ -287,13 +314,41 @@ class _Reader:
         except ClimbsOutOfRoot as error:
             self.fail(line, "new_url", str(error), "a path starts at the new site's root: remove the .. segments")
             return None
-        return new_path, None, target_old
+        return _Target(new_path=new_path, target_old_url=target_old)
+
+    def destination(self, line: int, value: str) -> _Target | None:
+        """A redirect off the new site: only to a national destination of the allow-list, as given."""
+        found = self.destinations.match(value)
+        if found is None:
+            self.fail(
+                line,
+                "new_url",
+                f"{value!r} is neither on the new site nor a national destination",
+                f"a redirect goes to a page of the new site ({', '.join(sorted(self.new_hosts))}): give its path; "
+                f"off it, only to the destinations in {self.destinations.source} ({self.destinations.listing()}), "
+                "added there by pull request",
+            )
+            return None
+        if urlsplit(value).fragment or value.endswith("#"):
+            self.fail(
+                line, "new_url", f"{value!r} has a fragment", "a redirect's target has no #: drop what follows it"
+            )
+            return None
+        return _Target(destination=value, destination_name=found.name)
 
 
-def parse(text: str, shown: str, scope: Scope, new_hosts: Iterable[str], switch: date | None = None) -> Overrides:
+def parse(
+    text: str,
+    shown: str,
+    scope: Scope,
+    new_hosts: Iterable[str],
+    switch: date | None = None,
+    destinations: Destinations | None = None,
+) -> Overrides:
     """The file's text, read and checked on its own (no migration needed); see the module's docstring.
-    `switch`: the go-live target date, which an archive link's capture time must precede."""
-    reader = _Reader(shown, scope, new_hosts, switch)
+    `switch`: the go-live target date, which an archive link's capture time must precede; `destinations`:
+    the national destinations a redirect may leave the new site for (none when not given)."""
+    reader = _Reader(shown, scope, new_hosts, switch, destinations)
     result = Overrides(shown)
     rows = _rows(text.removeprefix("\ufeff"), reader)
     first = next(rows, None)
@@ -342,8 +397,9 @@ def _rows(text: str, reader: _Reader) -> Iterator[tuple[int, list[str]]]:
         line = records.line_num + 1
 
 
-def read(path: Path, spec_data: dict[str, Any]) -> Overrides:
-    """A force's overrides file (whatever it holds: the errors say what is wrong), with its sha256."""
+def read(path: Path, spec_data: dict[str, Any], destinations: Destinations | None = None) -> Overrides:
+    """A force's overrides file (whatever it holds: the errors say what is wrong), with its sha256.
+    `destinations`: the national allow-list (by default config/destinations.yaml, or SOH_DESTINATIONS's file)."""
     import hashlib
 
     shown = display_path(path)
@@ -367,7 +423,12 @@ def read(path: Path, spec_data: dict[str, Any]) -> Overrides:
         switch = date.fromisoformat(str(target)) if target else None
     except ValueError:
         switch = None  # the spec's own check reports it
-    result = parse(text, shown, scope, new_hosts, switch)
+    if destinations is None:
+        try:
+            destinations = Destinations.load()
+        except DestinationsError as error:
+            return Overrides(shown, errors=[DocumentError(shown, 1, 1, "(file)", str(error), "fix that file first")])
+    result = parse(text, shown, scope, new_hosts, switch, destinations)
     result.sha256 = hashlib.sha256(raw).hexdigest()
     return result
 
@@ -422,6 +483,8 @@ def _links(rows: list[Override], index: dict[str, tuple[str, str]]) -> Iterator[
     for row in rows:
         if row.type == REDIRECT and row.new_path and _key(row.new_path) != _old_path(row.old_url):
             answers[_old_path(row.old_url)] = (row.old_url, row.new_path)
+        elif row.type == REDIRECT and row.destination:
+            answers[_old_path(row.old_url)] = (row.old_url, row.destination)
         elif row.type == ARCHIVE:
             answers[_old_path(row.old_url)] = (row.old_url, "gone")
         else:
@@ -552,7 +615,7 @@ def select(overrides: Overrides, index: MigrationIndex) -> tuple[list[Override],
             "line": row.line,
             "old_url": row.old_url,
             "type": row.type,
-            "new": row.new_path or row.archive_url or "",
+            "new": row.new_path or row.archive_url or row.destination or "",
             "note": row.note,
         }
         if row.line in refused:

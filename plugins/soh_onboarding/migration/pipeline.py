@@ -34,11 +34,12 @@ from .. import reports
 from ..artifacts import force_folder, within, write_json
 from ..urls import Scope
 from . import overrides as corrections
-from . import traffic
+from . import suggest, traffic
 from .alttext import MISSING_ALT_CSV, AltTexts, AltTextTally
 from .crawl import Crawl, CrawlSettings, CrawlSummary, PageRecord, read_body, read_pages
 from .extract import extract
 from .mapping import (
+    DESTINATION,
     DUPLICATE,
     MAPPING_TYPES,
     REDIRECT,
@@ -263,11 +264,13 @@ def _override(result: Plan, overrides: corrections.Overrides, source: str) -> co
             row.archive_url,
             corrections.OVERRIDE,
             row.note,
+            row.destination,
+            row.destination_name,
         )
         result.mappings[row.old_url] = asdict(mapping)
         item = inventory[row.old_url]
         if item["mapping"] != REDIRECT:
-            label = DUPLICATE if row.type == REDIRECT else row.type
+            label = (DESTINATION if row.destination else DUPLICATE) if row.type == REDIRECT else row.type
             item.update(mapping=label, new_path=row.new_path or "", reason=reason)
     result.mappings = dict(sorted(result.mappings.items()))  # an old URL the crawl could not fetch may join
     return outcome
@@ -455,18 +458,26 @@ def finish(
             alt_text.add(record)
 
     urls = _InventoryTally(traffic.read_snapshot(folder / "crawl"))
+    migrated: list[suggest.Page] = []
     with (folder / "inventory.csv").open("w", encoding="utf-8", newline="") as table:
         writer = csv.DictWriter(table, fieldnames=INVENTORY_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in _plan_items(folder, "inventory"):
-            writer.writerow(row | {"title": titles.get(row["old_url"], "")})
+            title = titles.get(row["old_url"], "")
+            writer.writerow(row | {"title": title})
             urls.add(row)
+            if row["mapping"] == REDIRECT and row["new_path"]:
+                migrated.append(suggest.Page(row["old_url"], row["new_path"], title))
     del titles
 
     with (folder / "redirects.csv").open("w", encoding="utf-8", newline="") as table:
         mapped = write_redirects(
-            table, (Mapping(**m) for m in _plan_items(folder, "mappings")), new_base_url(spec_data)
+            table,
+            (Mapping(**m) for m in _plan_items(folder, "mappings")),
+            new_base_url(spec_data),
+            suggest.Pages(migrated).gone_page,
         )
+    del migrated
 
     assets = 0
     with (folder / "assets.csv").open("w", encoding="utf-8", newline="") as table:

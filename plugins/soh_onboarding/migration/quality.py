@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from .mapping import DUPLICATE, MAPPING_TYPES, REDIRECT, UNRESOLVED
+from .mapping import DESTINATION, DUPLICATE, MAPPING_TYPES, REDIRECT, UNRESOLVED
 from .sanitise import URL_ATTRIBUTES, url_problem
 
 INVENTORY_COLUMNS = (
@@ -66,7 +66,7 @@ INVENTORY_COLUMNS = (
 )
 REDIRECTS_COLUMNS = ("old_url", "new_url", "type")
 MAPPED = MAPPING_TYPES  # the old pages: in redirects.csv, counted for the share
-MAPPINGS = (*MAPPED, "duplicate", "error")
+MAPPINGS = (*MAPPED, DUPLICATE, DESTINATION, "error")
 WITH_NEW_PATH = (REDIRECT, DUPLICATE)
 #: Tags no migrated body may hold: code, styling, and embedded or active content.
 UNSAFE_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet"})
@@ -223,7 +223,9 @@ def _legacy_of(parsed: _Body, hosts: frozenset[str]) -> list[str]:
 # --- reading the output folder --------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], problems: list[str]) -> list[dict[str, str]]:
+def _read_csv(
+    path: Path, columns: tuple[str, ...], problems: list[str], optional: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
     if not path.is_file():
         problems.append(f"{path.name} is missing")
         return []
@@ -233,7 +235,7 @@ def _read_csv(path: Path, columns: tuple[str, ...], problems: list[str]) -> list
         if missing:
             problems.append(f"{path.name} has no column {', '.join(missing)}")
             return []
-        return [{column: (row.get(column) or "").strip() for column in columns} for row in reader]
+        return [{column: (row.get(column) or "").strip() for column in columns + optional} for row in reader]
 
 
 BODY_TEXT_KEPT = 200
@@ -312,7 +314,7 @@ def check_migration(
     folder = Path(folder) if isinstance(folder, str) else folder  # a Path or the store's ObjectStoragePath
     problems: list[str] = []
     inventory_rows = _read_csv(folder / "inventory.csv", INVENTORY_COLUMNS, problems)
-    redirect_rows = _read_csv(folder / "redirects.csv", REDIRECTS_COLUMNS, problems)
+    redirect_rows = _read_csv(folder / "redirects.csv", REDIRECTS_COLUMNS, problems, ("destination",))
     hosts = legacy_host_names(legacy_hosts)
     content_rows = _read_content(folder / "content.jsonl", problems, hosts)
     if problems:
@@ -320,7 +322,7 @@ def check_migration(
 
     new_site = urlsplit(new_base_url)
     inventory = pd.DataFrame.from_records(inventory_rows, columns=list(INVENTORY_COLUMNS))
-    redirects = pd.DataFrame.from_records(redirect_rows, columns=list(REDIRECTS_COLUMNS))
+    redirects = pd.DataFrame.from_records(redirect_rows, columns=[*REDIRECTS_COLUMNS, "destination"])
     content = pd.DataFrame.from_records(
         content_rows,
         columns=["page", "old_url", "new_path", "title", "body_text", "unsafe_markup", "legacy_links"],
@@ -328,7 +330,8 @@ def check_migration(
     pages = inventory[inventory["mapping"] == REDIRECT].reset_index(drop=True)
     moved = inventory[inventory["mapping"].isin(WITH_NEW_PATH)].reset_index(drop=True)
     mapped = inventory[inventory["mapping"].isin(MAPPED)].reset_index(drop=True)
-    to_pages = redirects[redirects["type"] == REDIRECT].reset_index(drop=True)
+    # A redirect to a national destination (its `destination` named) is checked by the go-live check, not here.
+    to_pages = redirects[(redirects["type"] == REDIRECT) & (redirects["destination"] == "")].reset_index(drop=True)
     copies = inventory[(inventory["mapping"] == "duplicate") & (inventory["new_path"] != "")].reset_index(drop=True)
     # Documents and images moved to the new site (assets.csv, when the pipeline wrote one) are targets too.
     assets = _read_csv(folder / "assets.csv", ("old_url", "new_path"), []) if (folder / "assets.csv").exists() else []

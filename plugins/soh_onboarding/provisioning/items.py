@@ -82,16 +82,25 @@ def old_path(url: str) -> str:
     return f"{path}?{quote(parts.query, safe=_SAFE_PATH + '?/')}" if parts.query else path
 
 
+def _target(row: dict[str, str]) -> str | None:
+    """Where a row of redirects.csv sends: a path on the new site, a URL off it, or None (410 Gone)."""
+    if row["type"] == "archive":
+        return row.get("archive_url") or None
+    return row["new_url"] if row.get("destination") else urlsplit(row["new_url"]).path
+
+
 def read_redirects(migration: Any, edge_hosts: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], list[str]]:
-    """redirects.csv as the platform's redirects: `redirect` rows become 301s to the new path, `archive`
-    rows 410 Gone; `unresolved` rows are not published (the platform answers 404). One redirect per old
-    path: the same path on another of the legacy host names is the same redirect. Returns the redirects
-    and the old URLs skipped, with why.
+    """redirects.csv as the platform's redirects: `redirect` rows become 301s to the new path (or to the
+    national destination's whole URL, for a row naming one), `archive` rows a 301 to their archived copy
+    (`archive_link`: archive_url, pinned before the switch) or 410 Gone; `unresolved` rows are not
+    published (the platform answers 404). One redirect per old path: the same path on another of the
+    legacy host names is the same redirect. Returns the redirects and the old URLs skipped, with why.
 
     With `edge_hosts` (the old domains whose redirects the edge answers: edge/model.split) the Bulk
     Redirect list's rows are not the platform's (they never reach it); the 410s and the old URLs with a
     query, which the edge answers by zone rules as far as the plan's rule budget goes, are kept here too,
-    so whatever the budget leaves over is still answered."""
+    so whatever the budget leaves over is still answered. A 410 with a suggested page (`suggested_path`)
+    is the platform's alone: its page names that one page, and an edge rule's page is one for many URLs."""
     redirects: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     with (migration / "redirects.csv").open(encoding="utf-8", newline="") as handle:
@@ -99,13 +108,16 @@ def read_redirects(migration: Any, edge_hosts: tuple[str, ...] = ()) -> tuple[li
             if row["type"] not in ("redirect", "archive"):
                 continue
             source = old_path(row["old_url"])
-            target = urlsplit(row["new_url"]).path if row["type"] == "redirect" else None
+            target = _target(row)
             if not _SEGMENT.match(source.split("?")[0]):
                 skipped.append(f"{row['old_url']}: the platform cannot match this path")
                 continue
             if target == source:
                 continue  # the page itself lives at its old path: nothing to redirect
             wanted = {"from_path": source, "to_path": target, "status": 301 if target else 410}
+            suggested = urlsplit(row.get("suggested_url") or "").path if target is None else ""
+            if suggested:
+                wanted["suggested_path"] = suggested  # the page the 410 page offers
             if source in redirects and redirects[source] != wanted:
                 skipped.append(f"{row['old_url']}: another old URL with the same path redirects elsewhere")
                 continue
@@ -121,7 +133,12 @@ def migration_items(migration: Any, edge_hosts: tuple[str, ...] = ()) -> dict[st
     return {
         "pages": {p["path"]: p["content_hash"] for p in read_pages(migration) if publishable(p)},
         "assets": {a["path"]: a["sha256"] for a in read_assets(migration)},
-        "redirects": {
-            r["from_path"]: f"{r['to_path'] or ''}\t{r['status']}" for r in read_redirects(migration, edge_hosts)[0]
-        },
+        "redirects": {r["from_path"]: redirect_line(r) for r in read_redirects(migration, edge_hosts)[0]},
     }
+
+
+def redirect_line(redirect: dict[str, Any]) -> str:
+    """A redirect as the platform's digest line holds it after its from_path: `to_path<TAB>status`, and
+    `<TAB>suggested_path` for a 410 that offers a page (the contract's CollectionSummary)."""
+    line = f"{redirect['to_path'] or ''}\t{redirect['status']}"
+    return line + (f"\t{redirect['suggested_path']}" if redirect.get("suggested_path") else "")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .client import PlatformClient
-from .items import KINDS, publishable, read_assets, read_pages, read_redirects
+from .items import KINDS, publishable, read_assets, read_pages, read_redirects, redirect_line
 from .prune import Prune, check_prune
 
 PAGES_PER_BATCH = 250
@@ -145,10 +145,10 @@ def _assets(client: PlatformClient, tenant_id: str, migration: Any) -> _Kind:
 
 
 def _redirects(client: PlatformClient, tenant_id: str, migration: Any, edge_hosts: tuple[str, ...]) -> _Kind:
-    remote = {item["from_path"]: (item["to_path"], item["status"]) for item in client.listing(tenant_id, "redirects")}
+    remote = {item["from_path"]: redirect_line(item) for item in client.listing(tenant_id, "redirects")}
     redirects, skipped = read_redirects(migration, edge_hosts)
     by_path = {redirect["from_path"]: redirect for redirect in redirects}
-    local = {path: (redirect["to_path"], redirect["status"]) for path, redirect in by_path.items()}
+    local = {path: redirect_line(redirect) for path, redirect in by_path.items()}
     payloads = lambda changed: [by_path[path] for path in changed]  # noqa: E731
     weight = lambda redirect: len(redirect["from_path"]) + 100  # noqa: E731
     return _Kind(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import PlatformClient
-from .items import KINDS, migration_items
+from .items import KINDS, migration_items, redirect_line
 
 
 @dataclass
@@ -30,9 +30,7 @@ def platform_items(client: PlatformClient, tenant_id: str) -> dict[str, dict[str
     return {
         "pages": {i["path"]: i["content_hash"] for i in client.listing(tenant_id, "pages")},
         "assets": {i["path"]: i["sha256"] for i in client.listing(tenant_id, "assets")},
-        "redirects": {
-            i["from_path"]: f"{i['to_path'] or ''}\t{i['status']}" for i in client.listing(tenant_id, "redirects")
-        },
+        "redirects": {i["from_path"]: redirect_line(i) for i in client.listing(tenant_id, "redirects")},
     }
 
 
