@@ -321,6 +321,9 @@ POLICE_UK = Destinations(
 )
 
 
+UNENCODED = "'{}' holds characters a URL cannot hold unencoded (spaces, quotes, <, >, non-ASCII)"
+
+
 def off_site_errors(text: str) -> tuple[list[tuple[int, str, str]], list[overrides.Override]]:
     scope = overrides.Scope.from_spec(DEMO_DATA)
     found = overrides.parse(text, "demo.redirects.csv", scope, DEMO_DATA["tenant"]["domains"], None, POLICE_UK)
@@ -344,6 +347,8 @@ def test_a_redirect_leaves_the_new_site_only_for_a_national_destination() -> Non
         "/d.aspx,redirect,https://www.police.uk/x#top,\n"  # 5: a fragment
         "/e.aspx,redirect,https://www.police.uk/,\n"  # 6: fine
         "/f.aspx,redirect,/e.aspx,\n"  # 7: to an old URL that goes to the destination
+        "/g.aspx,redirect,https://www.police.uk/report a crime/,\n"  # 8: not encoded
+        "/h.aspx,archive,https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/x<y,\n"  # 9: a <
     )
     assert found == [
         (2, "new_url", "'https://www.police.uk.evil.example/' is neither on the new site nor a national destination"),
@@ -351,6 +356,8 @@ def test_a_redirect_leaves_the_new_site_only_for_a_national_destination() -> Non
         (4, "new_url", "'http://www.police.uk/' is neither on the new site nor a national destination"),
         (5, "new_url", "'https://www.police.uk/x#top' has a fragment"),
         (7, "new_url", f"redirects to {OLD}/e.aspx, which itself redirects to https://www.police.uk/ (a chain)"),
+        (8, "new_url", UNENCODED.format("https://www.police.uk/report a crime/")),
+        (9, "new_url", UNENCODED.format("https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/x<y")),
     ]
 
 

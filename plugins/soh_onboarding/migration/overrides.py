@@ -34,6 +34,7 @@ import csv
 import difflib
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -47,6 +48,8 @@ from .archive import archive_pin_problem
 from .destinations import Destinations, DestinationsError
 from .mapping import ARCHIVE, MAPPING_TYPES, REDIRECT, UNRESOLVED, ClimbsOutOfRoot, MappingType, normalise_new_path
 
+_ENCODED_URL = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@%/?-]+")
+"""What a URL off the site may hold: the characters of the platform contract's redirect target."""
 SUFFIX = ".redirects.csv"
 COLUMNS = ("old_url", "type", "new_url", "note")
 REQUIRED = ("old_url", "type", "new_url")
@@ -273,6 +276,8 @@ class _Reader:
                 "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/https://…",
             )
             return None
+        if not self.encoded(line, value):
+            return None
         return _Target(archive_url=value)
 
     def redirect_target(self, line: int, value: str) -> _Target | None:
@@ -334,7 +339,21 @@ class _Reader:
                 line, "new_url", f"{value!r} has a fragment", "a redirect's target has no #: drop what follows it"
             )
             return None
+        if not self.encoded(line, value):
+            return None
         return _Target(destination=value, destination_name=found.name)
+
+    def encoded(self, line: int, value: str) -> bool:
+        """A URL off the site goes into a Location header as it is: it must be percent-encoded already."""
+        if _ENCODED_URL.fullmatch(value):
+            return True
+        self.fail(
+            line,
+            "new_url",
+            f"{value!r} holds characters a URL cannot hold unencoded (spaces, quotes, <, >, non-ASCII)",
+            "percent-encode them, as the browser's address bar shows when the URL is copied (a space is %20)",
+        )
+        return False
 
 
 def parse(
