@@ -47,6 +47,8 @@ def migration(folder: Path) -> Path:
         for old, new, _ in PAGES:
             writer.writerow([base + old, "https://demo.soh.localhost" + new, "redirect", ""])
         writer.writerow([base + "/news/2009/old-story.aspx", "", "archive", ""])
+        copy = "https://webarchive.nationalarchives.gov.uk/ukgwa/20240101000000/" + base + "/about/history.aspx"
+        writer.writerow([base + "/about/history.aspx", "", "archive", copy])
         writer.writerow([base + "/events/calendar.aspx", "", "unresolved", ""])
     return folder
 
@@ -59,6 +61,7 @@ def traffic() -> list[tuple[str, str, int]]:
     requests += [(OLD[0], "/events/calendar.aspx", 404)] * 12  # unresolved in the map
     requests += [(OLD[0], "/advice/burglary-prevention.aspx", 404)] * 3  # redirected in the map, yet lost
     requests += [(OLD[0], "/news/2009/old-story.aspx", 410)] * 9  # archived: deliberate
+    requests += [(OLD[0], "/about/history.aspx", 410)] * 2  # archived with a link to its copy: a 301 lost
     requests += [(OLD[0], f"/random-{n}.php", 404) for n in range(5)]  # a scanner, once each
     requests += [("demo.soh.localhost", "/not-here/", 404)] * 7  # the new site's own 404s: not old URLs
     return requests
@@ -94,6 +97,7 @@ def test_the_404s_are_counted_busiest_first_and_malformed_lines_are_said(
     assert by_target["/events/calendar.aspx"].in_map == lostlinks.UNRESOLVED
     assert by_target["/advice/burglary-prevention.aspx"].in_map == lostlinks.LOST
     assert by_target["/news/2009/old-story.aspx"].in_map == lostlinks.ARCHIVED
+    assert by_target["/about/history.aspx"].in_map == lostlinks.LOST
     assert by_target["/random-3.php"].suggestion is None, "nothing near: no suggestion rather than a bad one"
     assert [row.target for row in found.alerts] == [
         "/news/witness-appeal-kingsbridge.aspx?utm_source=twitter",

@@ -6,7 +6,8 @@ tracking parameter or another case is the same URL):
 
 - `not in the map`: the crawl never found it; the suggestion is where it should go;
 - `unresolved`: the map has it, and a person was to decide;
-- `redirect, not answered`: the map redirects it, yet it answered 404: the edge or the platform lost it;
+- `redirect, not answered`: the map redirects it (to a page, a national destination or its archived copy),
+  yet it answered 404 or 410: the edge or the platform lost it;
 - `archived`: a deliberate 410 (listed, never alerted on).
 
 The suggestion is the migrated page nearest by words (migration/suggest.py): the old URL's path and query against each page's old
@@ -141,13 +142,15 @@ def read_pages(migration: Any) -> Pages:
 
 
 def read_map(migration: Any, scope: Scope) -> dict[str, str]:
-    """Canonical old URL -> its type in redirects.csv (redirect, archive, unresolved). The map's URLs are
-    canonical already; canonicalising them again (idempotent) keeps a hand-edited row comparable."""
+    """Canonical old URL -> its type in redirects.csv (redirect, archive, unresolved), an archive row that
+    links its archived copy counted as a redirect (it answers a 301 to it). The map's URLs are canonical
+    already; canonicalising them again (idempotent) keeps a hand-edited row comparable."""
     mapped = {}
     with (migration / "redirects.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             try:
-                mapped[scope.canonicalise(row["old_url"])] = row["type"]
+                linked = row["type"] == "archive" and row.get("archive_url")
+                mapped[scope.canonicalise(row["old_url"])] = "redirect" if linked else row["type"]
             except (NotAWebURL, ValueError):
                 continue
     return mapped
