@@ -40,8 +40,10 @@ class Airflow:
         self.session = requests.Session()
 
     POLL_SECONDS = 1.0
-    READ_TIMEOUT, WRITE_TIMEOUT = 10.0, 30.0
-    """Seconds a REST call may take; the topology's five services on two shared cores need more."""
+    READ_TIMEOUT, WRITE_TIMEOUT = 10.0, 90.0
+    """Seconds a REST call may take; the topology's five services on two shared cores need more. A write
+    waits for SQLite's one writer: a trigger in the go-live approval test once took over 30 s while a fresh
+    Airflow ran its daily checks and re-audit, and is not retried after a timeout (it may have been done)."""
 
     def check_alive(self, what: str) -> None:
         """Fail the test, with the log, when Airflow has exited."""
