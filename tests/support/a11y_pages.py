@@ -1,7 +1,10 @@
 """The labelled accessibility pages (tests/data/accessibility/pages/) served over real HTTP on 127.0.0.1.
 
-Each page names the success criteria it fails in its second line, `<!-- expect: 1.1.1 4.1.2 -->`
-(`none` for a page that passes), and why on the third. The server also answers what a real site does
+Each page of pages/ names the success criteria it fails in its second line, `<!-- expect: 1.1.1 4.1.2 -->`
+(`none` for a page that passes), and why on the third; every criterion is scored on it (one barrier each,
+so a violation of any other criterion is a false alarm). Each page of corpus/ (imported from public
+sources, see its README) carries `<!-- label: fail 1.1.1 -->`, `<!-- label: fail-any 1.3.1 4.1.2 -->` (fails
+one of them) or `<!-- label: pass 1.3.1 4.1.2 -->`: only those criteria are scored on it. The server also answers what a real site does
 to an audit: /sitemap.xml lists every page, /hang never answers in time, /error is a 500, /img/* are
 small PNGs. Used by tests/accessibility/test_accessibility.py and benchmarks/accessibility_engines.py.
 """
@@ -18,7 +21,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PAGES = Path(__file__).resolve().parents[1] / "data" / "accessibility" / "pages"
+DATA = Path(__file__).resolve().parents[1] / "data" / "accessibility"
+PAGES = DATA / "pages"
+CORPUS = DATA / "corpus"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -26,27 +31,48 @@ PNG = base64.b64decode(
 
 @dataclass(frozen=True)
 class Label:
-    path: str  # "/images/fail-img-no-alt.html"
+    path: str  # "/images/fail-img-no-alt.html", "/corpus/wcag-techniques/failures/f65-1.html"
     family: str
-    expect: frozenset[str]
+    expect: frozenset[str]  # the criteria the page fails
     why: str
+    scored: frozenset[str] | None = None  # the criteria its label speaks for; None: every criterion
+    source: str = "this project"
+    any_of: bool = False  # fails one of `expect`, not necessarily all ("Failure of 1.3.1, 2.1.1 or 4.1.2")
 
     @property
     def failing(self) -> bool:
         return bool(self.expect)
 
+    def speaks_for(self, criterion: str) -> bool:
+        return self.scored is None or criterion in self.scored
 
-def labels() -> dict[str, Label]:
+
+def _label(file: Path, path: str, family: str) -> Label:
+    text = file.read_text(encoding="utf-8")
+    why = re.search(r"<!-- why: (.*?) -->", text)
+    source = re.search(r"<!-- source: (.*?) -->", text)
+    why_text, source_text = why.group(1) if why else "", source.group(1) if source else "this project"
+    if labelled := re.search(r"<!-- label: (pass|fail|fail-any) ([0-9. ]+?) -->", text):
+        criteria = frozenset(labelled.group(2).split())
+        fails = criteria if labelled.group(1) != "pass" else frozenset()
+        return Label(path, family, fails, why_text, criteria, source_text, labelled.group(1) == "fail-any")
+    expect = re.search(r"<!-- expect: ([^>]*?) -->", text)
+    if not expect:
+        raise ValueError(f"{file}: no '<!-- expect: ... -->' or '<!-- label: pass|fail N.N.N -->' label")
+    criteria = frozenset() if expect.group(1).strip() == "none" else frozenset(expect.group(1).split())
+    return Label(path, family, criteria, why_text, None, source_text)
+
+
+def labels(corpus: bool = False) -> dict[str, Label]:
+    """The labelled pages by path; with `corpus`, the imported corpus too (under /corpus/)."""
     found = {}
     for file in sorted(PAGES.rglob("*.html")):
-        text = file.read_text(encoding="utf-8")
-        expect = re.search(r"<!-- expect: ([^>]*?) -->", text)
-        why = re.search(r"<!-- why: (.*?) -->", text)
-        if not expect:
-            raise ValueError(f"{file}: no '<!-- expect: ... -->' label on its second line")
-        criteria = frozenset() if expect.group(1).strip() == "none" else frozenset(expect.group(1).split())
         path = "/" + file.relative_to(PAGES).as_posix()
-        found[path] = Label(path, file.parent.name, criteria, why.group(1) if why else "")
+        found[path] = _label(file, path, file.parent.name)
+    if corpus:
+        for file in sorted(CORPUS.rglob("*.html")):
+            path = "/corpus/" + file.relative_to(CORPUS).as_posix()
+            found[path] = _label(file, path, file.relative_to(CORPUS).parts[0] + "/" + file.parent.name)
     return found
 
 
@@ -71,6 +97,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body.encode(), "application/xml")
         elif path.startswith("/img/"):
             self._send(200, PNG, "image/png")
+        elif path.startswith("/corpus/") and (file := (CORPUS / path.removeprefix("/corpus/")).resolve()).is_file():
+            if CORPUS not in file.parents:
+                self._send(404, b"not found", "text/plain")
+            else:
+                self._send(200, file.read_bytes(), "text/html; charset=utf-8")
         elif (file := (PAGES / path.lstrip("/")).resolve()).is_file() and PAGES in file.parents:
             self._send(200, file.read_bytes(), "text/html; charset=utf-8")
         else:
