@@ -29,13 +29,15 @@ BARRIERS = {
     "/contrast/fail-grey-text.html": "1.4.3",
     "/forms/fail-input-no-label.html": "4.1.2",
     "/structure/fail-empty-heading.html": "1.3.1",
-    "/structure/fail-no-bypass.html": "2.4.1",
     "/links/fail-empty-link.html": "2.4.4",
     "/aria/fail-invalid-role.html": "4.1.2",
     "/language/fail-no-lang.html": "3.1.1",
     "/target-size/fail-tiny-icons.html": "2.5.8",
     "/keyboard/fail-focus-trap.html": "2.1.2",
 }
+IN_REVIEW = {"/structure/fail-no-bypass.html": ("2.4.1", "IBM Equal Access skip_main_exists")}
+"""Barriers only a rule with too little evidence finds (config/accessibility-policy.yaml): listed under
+needs review, naming the rule, never dropped."""
 CLEAN = ["/images/pass-alt-describes.html", "/forms/pass-labelled-form.html", "/structure/pass-headings-landmarks.html"]
 
 
@@ -47,7 +49,7 @@ def served():
 
 @pytest.fixture(scope="module")
 def audited(served: str) -> AuditResult:
-    urls = [served + p for p in [*BARRIERS, *CLEAN]] + [served + "/hang", served + "/error"]
+    urls = [served + p for p in [*BARRIERS, *IN_REVIEW, *CLEAN]] + [served + "/hang", served + "/error"]
     return audit(urls, AuditOptions(concurrency=2, page_timeout=20))
 
 
@@ -94,6 +96,14 @@ def test_a_known_barrier_is_caught_with_its_criterion_and_nothing_else(audited: 
     assert criteria <= a11y_pages.labels()[path].expect  # no false alarm on a labelled page
 
 
+@pytest.mark.parametrize("path", list(IN_REVIEW))
+def test_a_barrier_only_a_thinly_evidenced_rule_finds_is_listed_for_review(audited: AuditResult, path: str) -> None:
+    page = _page(audited, path)
+    criterion, rule = IN_REVIEW[path]
+    assert criterion not in {n for f in page.violations for n in f.wcag}
+    assert any(criterion in f.wcag and rule in f.reason for f in page.needs_review), page.needs_review
+
+
 @pytest.mark.parametrize("path", CLEAN)
 def test_a_clean_page_gives_no_violation(audited: AuditResult, path: str) -> None:
     page = _page(audited, path)
@@ -106,9 +116,9 @@ def test_a_page_that_hangs_or_fails_is_reported_and_the_rest_finish(audited: Aud
     assert set(errors) == {"hang", "error"}
     assert "timed out after 20 s" in errors["hang"]["error"]
     assert errors["error"]["status"] == 500 and "HTTP 500" in errors["error"]["error"]
-    assert len(audited.audited) == len(BARRIERS) + len(CLEAN)
+    assert len(audited.audited) == len(BARRIERS) + len(IN_REVIEW) + len(CLEAN)
     summary = audited.summary()
-    assert summary["pages"] == len(BARRIERS) + len(CLEAN)
+    assert summary["pages"] == len(BARRIERS) + len(IN_REVIEW) + len(CLEAN)
     assert {e["url"] for e in summary["errors"]} == {e["url"] for e in audited.errors}
 
 
@@ -335,25 +345,6 @@ def test_merge_deduplicates_by_element_and_overlapping_criteria() -> None:
         ("#x", ["2.4.4", "4.1.2"], ["axe", "ibm", "htmlcs"]),
     ]
     assert [(f.target, f.wcag) for f in review] == [("#z", ["1.4.3"])]
-
-
-def test_policy_decides_single_engine_findings_rule_by_rule() -> None:
-    violations, review = findings.merge(
-        "u",
-        [
-            _result("ibm", "text_contrast_sufficient", ("1.4.3",), target="#alone"),  # not trusted alone
-            _result("ibm", "label_name_visible", ("2.5.3",), target="#trusted"),  # trusted on evidence
-            _result("ibm", "img_alt_valid", ("1.1.1",), target="#agree"),
-            _result("htmlcs", "H37", ("1.1.1",), target="#agree"),  # two engines agree
-        ],
-    )
-    assert {f.target: f.reason.split(":")[0] for f in violations} == {
-        "#trusted": "IBM Equal Access rule label_name_visible",
-        "#agree": "IBM Equal Access and HTML_CodeSniffer agree",
-    }
-    [alone] = review
-    assert alone.target == "#alone" and "IBM Equal Access text_contrast_sufficient" in alone.reason
-    assert violations[0].impact in findings.IMPACTS
 
 
 def test_keyboard_trap_needs_a_cycle_that_leaves_elements_unreached() -> None:

@@ -4,7 +4,7 @@
     audit.py     Chromium through Playwright, a bounded pool of browser contexts, a timeout per page
     engines.py   axe-core, IBM Equal Access, HTML_CodeSniffer and a keyboard probe, injected into each page
     findings.py  one finding per page, element and criterion, keeping every engine that found it
-    policy.py    which results are violations and which need a person, rule by rule on recorded evidence
+    policy.py    which results are violations and which need a person: config/accessibility-policy.yaml, rule by rule
     gate.py      the spec's thresholds; compare.py  legacy pages against their new homes (redirect map)
     report.py    audit.json, the HTML report and a draft accessibility statement
     run.py       one phase run: discover, audit, gate, compare, write (what the CLI and Airflow call)

@@ -114,6 +114,11 @@ class PageResult:
     needs_review: list[Finding] = field(default_factory=list)
     results: list[EngineResult] = field(default_factory=list)
     error: str | None = None
+    tabbables: list[str] | None = None
+    """The elements Tab can reach, when the keyboard probe ran: policy.py's keyboard confirmation."""
+    engine_errors: list[dict[str, str]] = field(default_factory=list)
+    """Engines whose script threw on this page ({"engine", "error"}): the page is audited by the others,
+    and the report says which engine could not check it."""
 
 
 @dataclass
@@ -165,6 +170,7 @@ class AuditResult:
             "findings": [f.as_dict() for f in self.findings],
             "needs_review": [f.as_dict() for f in self.needs_review],
             "errors": self.errors,
+            "engine_errors": [e | {"url": p.url} for p in self.pages for e in p.engine_errors],
             "per_page": [
                 {
                     "url": p.url,
@@ -173,6 +179,7 @@ class AuditResult:
                     "violations": len(p.violations),
                     "needs_review": len(p.needs_review),
                     "error": p.error,
+                    "engine_errors": p.engine_errors,
                 }
                 for p in self.pages
             ],
@@ -189,21 +196,28 @@ async def _inject(session: Any, engine: str) -> None:
         raise RuntimeError(f"the {engine} engine failed to start in the page: {reason.splitlines()[0]}")
 
 
-async def _run_engines(page: Any, session: Any, options: AuditOptions) -> list[EngineResult]:
+async def _run_engines(page: Any, session: Any, options: AuditOptions, result: PageResult) -> list[EngineResult]:
     await page.evaluate(engines.HELPERS_JS)
     results: list[EngineResult] = []
-    if "axe" in options.engines:
-        await _inject(session, "axe")
-        raw = await page.evaluate(engines.AXE_JS, engines.AXE_TAGS[options.standard])
-        results += engines.from_axe(raw)
-    if "ibm" in options.engines:
-        await _inject(session, "ibm")
-        results += engines.from_ibm(await page.evaluate(engines.IBM_JS, engines.IBM_RULESETS[options.standard]))
-    if "htmlcs" in options.engines:
-        await _inject(session, "htmlcs")
-        results += engines.from_htmlcs(await page.evaluate(engines.HTMLCS_JS))
+    steps = {
+        "axe": lambda: page.evaluate(engines.AXE_JS, engines.AXE_TAGS[options.standard]),
+        "ibm": lambda: page.evaluate(engines.IBM_JS, engines.IBM_RULESETS[options.standard]),
+        "htmlcs": lambda: page.evaluate(engines.HTMLCS_JS),
+    }
+    readers = {"axe": engines.from_axe, "ibm": engines.from_ibm, "htmlcs": engines.from_htmlcs}
+    for name, step in steps.items():
+        if name not in options.engines:
+            continue
+        await _inject(session, name)
+        try:
+            results += readers[name](await step())
+        except Exception as exc:  # the engine's own script threw on this page: the other engines go on
+            if "Timeout" in type(exc).__name__ or "closed" in str(exc):
+                raise
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            result.engine_errors.append({"engine": name, "error": reason[:300]})
     if "keyboard" in options.engines:
-        tabbables = await page.evaluate(engines.TABBABLES_JS)
+        tabbables = result.tabbables = await page.evaluate(engines.TABBABLES_JS)
         visited: list[str | None] = []
         for _ in range(min(len(tabbables) + 3, options.max_tabs) if tabbables else 0):
             await page.keyboard.press("Tab")
@@ -212,7 +226,45 @@ async def _run_engines(page: Any, session: Any, options: AuditOptions) -> list[E
                 break
         if (trap := engines.keyboard_trap(tabbables, visited)) is not None:
             results.append(trap)
+        results += await _keyboard_checks(page, session, tabbables)
     return [r for r in results if all(wcag.in_standard(n, options.standard) for n in r.criteria) and r.criteria]
+
+
+async def _keyboard_checks(page: Any, session: Any, tabbables: list[str]) -> list[EngineResult]:
+    """The keyboard probe's checks beyond the Tab walk: elements that throw focus away (F55), and elements
+    that answer mouse clicks where the keyboard cannot reach them (F42, F54), found by asking Chromium for
+    the page's click listeners (inline `onclick` and `addEventListener` alike)."""
+    results = [engines.focus_removed(t) for t in await page.evaluate(engines.FOCUS_REMOVED_JS, tabbables)]
+    document = await session.send("Runtime.evaluate", {"expression": "document", "objectGroup": "soh-keyboard"})
+    try:
+        listeners = await session.send(
+            "DOMDebugger.getEventListeners", {"objectId": document["result"]["objectId"], "depth": -1, "pierce": False}
+        )
+        nodes = sorted(
+            {
+                x["backendNodeId"]
+                for x in listeners["listeners"]
+                if x["type"] in engines.CLICK_EVENTS and x.get("backendNodeId")
+            }
+        )
+        found: list[str] = []
+        for node in nodes:
+            element = await session.send("DOM.resolveNode", {"backendNodeId": node, "objectGroup": "soh-keyboard"})
+            reply = await session.send(
+                "Runtime.callFunctionOn",
+                {
+                    "objectId": element["object"]["objectId"],
+                    "functionDeclaration": engines.CLICK_ONLY_JS,
+                    "returnByValue": True,
+                },
+            )
+            target = reply.get("result", {}).get("value")
+            if target and target not in found:
+                found.append(target)
+        results += [engines.click_without_keyboard(t) for t in found]
+    finally:
+        await session.send("Runtime.releaseObjectGroup", {"objectGroup": "soh-keyboard"})
+    return results
 
 
 def _origin(url: str) -> str | None:
@@ -290,8 +342,8 @@ async def _audit_page(tab: _Tab, url: str, options: AuditOptions) -> PageResult:
         if response is not None and response.status >= 400:
             result.error = f"HTTP {response.status}: the page could not be audited"
             return result
-        result.results = await _run_engines(tab.page, tab.session, options)
-        result.violations, result.needs_review = findings.merge(url, result.results)
+        result.results = await _run_engines(tab.page, tab.session, options, result)
+        result.violations, result.needs_review = findings.merge(url, result.results, result.tabbables)
     finally:
         result.seconds = time.perf_counter() - started
     return result

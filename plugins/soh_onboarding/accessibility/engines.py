@@ -10,8 +10,12 @@
 - **HTML_CodeSniffer** (`html_codesniffer`, npm, BSD-3-Clause), standard WCAG2AA: errors are candidates,
   warnings need a person; notices ("check that...") are generic reminders on every page and are left out
   (the report lists what needs manual testing once, by criterion).
-- **keyboard**: our own probe for 2.1.2 No Keyboard Trap: it presses Tab through the page and reports
-  where focus cycles among some elements without ever reaching the others.
+- **keyboard**: our own probe. It presses Tab through the page and reports where focus cycles among
+  some elements without ever reaching the others (2.1.2, `focus-trap`); it focuses each element Tab can
+  reach and reports those that throw focus away on receiving it (W3C failure F55: 2.1.1, 2.4.7, 3.2.1,
+  `focus-removed`); and it asks Chromium (DevTools' DOMDebugger) which elements listen for mouse clicks and
+  reports those the keyboard cannot reach: not tabbable, no control, not inside one and holding none
+  (failures F42 and F54: 2.1.1, `click-without-keyboard`).
 
 Every element is named by one canonical CSS selector computed in the page (`window.__soh.selector`), so
 the same element found by three engines (axe's selector, IBM's XPath, HTML_CodeSniffer's DOM node) is
@@ -189,6 +193,38 @@ TABBABLES_JS = r"""
 }
 """
 
+# Focus each tabbable element in turn: which ones throw focus away (back to the document) on receiving it.
+FOCUS_REMOVED_JS = r"""
+(selectors) => {
+  const lost = [];
+  for (const s of selectors) {
+    let el = null;
+    try { el = document.querySelector(s); } catch (e) { continue; }
+    if (!el || typeof el.focus !== 'function') continue;
+    el.focus();
+    const now = document.activeElement;
+    if (!now || now === document.body || now === document.documentElement) lost.push(s);
+  }
+  if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+  return lost;
+}
+"""
+
+# Called on an element that listens for clicks: its selector if the keyboard cannot reach what it does.
+CLICK_ONLY_JS = r"""
+function () {
+  const el = this;
+  if (!el || el.nodeType !== 1 || el === document.body || el === document.documentElement) return null;
+  const reachable = 'a[href], area[href], button, input:not([type=hidden]), select, textarea, summary, label, option, iframe, [contenteditable=""], [contenteditable=true], [tabindex]:not([tabindex^="-"])';
+  if (el.closest(reachable) || el.querySelector(reachable)) return null;
+  if (el.closest('[inert], [aria-hidden=true]')) return null;
+  const s = getComputedStyle(el), r = el.getBoundingClientRect();
+  if (s.visibility === 'hidden' || s.display === 'none' || !(r.width > 0 || r.height > 0)) return null;
+  return window.__soh ? __soh.selector(el) : null;
+}
+"""
+CLICK_EVENTS = frozenset({"click", "dblclick", "mousedown", "mouseup", "pointerdown", "pointerup"})
+
 ACTIVE_JS = r"""
 () => {
   const el = document.activeElement;
@@ -298,6 +334,34 @@ def keyboard_trap(tabbables: list[str], visited: list[str | None]) -> EngineResu
     return None
 
 
+def focus_removed(target: str) -> EngineResult:
+    return EngineResult(
+        engine="keyboard",
+        rule="focus-removed",
+        kind="violation",
+        criteria=("2.1.1", "2.4.7", "3.2.1"),
+        target=target,
+        help="The element throws keyboard focus away when it receives it (a script blurs it), so keyboard users "
+        "cannot use it and cannot see where they are (WCAG failure F55)",
+        help_url="https://www.w3.org/WAI/WCAG22/Techniques/failures/F55",
+        impact="critical",
+    )
+
+
+def click_without_keyboard(target: str) -> EngineResult:
+    return EngineResult(
+        engine="keyboard",
+        rule="click-without-keyboard",
+        kind="violation",
+        criteria=("2.1.1",),
+        target=target,
+        help="The element responds to a mouse click but the keyboard cannot reach it: it is not a control, "
+        "Tab never reaches it and it holds no control (WCAG failures F42, F54). Use a button or a link",
+        help_url="https://www.w3.org/WAI/WCAG22/Techniques/failures/F42",
+        impact="serious",
+    )
+
+
 @cache
 def versions() -> dict[str, str]:
     """Each engine's version, for the report's "how we tested" (read from the installed packages)."""
@@ -305,7 +369,9 @@ def versions() -> dict[str, str]:
     import re
     from importlib import metadata
 
-    found = {"keyboard": "Tab-order probe for 2.1.2 (this project)"}
+    found = {
+        "keyboard": "keyboard probe (this project): Tab walk (2.1.2), focus removal (F55), click-only elements (F42, F54)"
+    }
     try:
         header = scripts()["axe"][:200]
         match = re.search(r"axe v([\d.]+)", header)

@@ -113,13 +113,22 @@ def _group(url: str, results: Iterable[EngineResult]) -> list[Finding]:
     return findings
 
 
-def merge(url: str, results: Iterable[EngineResult]) -> tuple[list[Finding], list[Finding]]:
-    """(violations, needs_review) of one page, each de-duplicated by element and criterion."""
+def merge(
+    url: str,
+    results: Iterable[EngineResult],
+    tabbables: Iterable[str] | None = None,
+    rules: policy.Policy | None = None,
+) -> tuple[list[Finding], list[Finding]]:
+    """(violations, needs_review) of one page, each de-duplicated by element and criterion. `tabbables`:
+    the elements Tab reaches on the page, when the keyboard probe ran (policy.py's keyboard confirmation);
+    `rules`: another policy than config/accessibility-policy.yaml (the benchmark compares them)."""
     results = list(results)
+    tabbables = list(tabbables) if tabbables is not None else None
+    rules = rules or policy.current()
     violations: list[Finding] = []
     demoted: list[EngineResult] = []
     for finding in _group(url, [r for r in results if r.kind == "violation"]):
-        verdict, reason = policy.decide(finding.results)
+        verdict, reason = policy.decide(finding.results, tabbables, rules)
         finding.reason = reason
         if verdict == "violation":
             violations.append(finding)

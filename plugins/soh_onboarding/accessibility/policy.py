@@ -1,22 +1,35 @@
-"""Which engine results count as violations, and which go to "needs review": decided rule by rule.
+"""Which engine results count as violations, and which go to "needs review": decided rule by rule, from
+evidence, and written down as data in config/accessibility-policy.yaml.
 
-axe-core is the baseline: its violations are violations (Deque's rules are written for no false
-positives), as are the keyboard probe's traps. IBM Equal Access and HTML_CodeSniffer catch barriers axe
-misses but also raise false alarms, so a finding only they report is a violation when
+Every (engine, rule) that raised a failure on the labelled corpus (tests/data/accessibility/) has one of
+four decisions there, with the counts it rests on:
 
-- both of them report it on the same element and criterion (two independent engines agree), or
-- the rule is in TRUSTED below: on the labelled pages of tests/data/accessibility/ it found barriers
-  and raised no false alarm (`benchmarks/accessibility_engines.py` re-measures it; the table is in
-  docs/accessibility.md);
+- `alone`: its failure is a violation by itself (it found at least 2 failing cases and at least 4 per
+  false alarm);
+- `second_engine`: a violation when another engine fails the same element for the same criterion (alone
+  it raised false alarms, confirmed it raised none);
+- `keyboard`: a violation when the keyboard probe confirms it: the element cannot be reached with Tab
+  (for the keyboard criteria 2.1.1, 2.1.2, 2.4.3 and 2.4.7);
+- `review`: always "needs review", naming the engine and rule so a person knows what to check.
 
-and needs review otherwise, naming the engine and rule so a person knows what to check.
+A rule the corpus never saw fail, or saw fail once without a false alarm, takes its engine's default (`defaults:`): axe-core's rules and the
+keyboard probe alone (Deque writes its rules for no false positives; the probe reports a trap only when it
+walked the cycle), IBM Equal Access and HTML_CodeSniffer with a second engine. `benchmarks/accessibility_engines.py
+--write-policy` re-derives the file from a fresh run; `tests/accessibility/test_policy_corpus.py` fails when
+the policy in force raises more false alarms or finds fewer barriers on the corpus than the file records.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+import yaml
+
+from .. import project
 from . import wcag
 from .engines import EngineResult
 
@@ -26,65 +39,124 @@ ENGINE_NAMES = {
     "htmlcs": "HTML_CodeSniffer",
     "keyboard": "the keyboard probe",
 }
+DECISIONS = ("alone", "second_engine", "keyboard", "review")
+KEYBOARD_CRITERIA = frozenset({"2.1.1", "2.1.2", "2.4.3", "2.4.7"})
+"""The criteria whose failures the keyboard probe can confirm: about reaching and operating an element
+from the keyboard, which an element Tab never reaches cannot be."""
+
+
+class PolicyError(ValueError):
+    """The policy file is not what this module reads: the message names the file and the entry."""
 
 
 @dataclass(frozen=True)
-class Trusted:
+class Rule:
     engine: str
     rule: str
-    evidence: str
+    decision: str
+    evidence: str = ""
 
 
-TRUSTED: dict[tuple[str, str], Trusted] = {
-    (t.engine, t.rule): t
-    for t in (
-        # Measured 2026-11-25 on the 60 labelled pages (docs/accessibility.md, "Rule by rule"): each found
-        # at least one barrier axe-core missed and raised no false alarm. Rules that only re-found what
-        # axe finds stay "needs review" alone: they would add risk and no detection.
-        Trusted(
-            "ibm",
-            "label_name_visible",
-            "2.5.3 on forms/fail-label-not-in-name (axe's rule is experimental), 0 false alarms",
-        ),
-        Trusted(
-            "ibm", "input_checkboxes_grouped", "1.3.1 on forms/fail-radios-no-group, missed by axe; 0 false alarms"
-        ),
-        Trusted(
-            "ibm", "table_headers_exists", "1.3.1 on structure/fail-table-no-headers, missed by axe; 0 false alarms"
-        ),
-        Trusted("ibm", "skip_main_exists", "2.4.1 on structure/fail-no-bypass, missed by axe; 0 false alarms"),
-        Trusted(
-            "ibm",
-            "aria_eventhandler_role_valid",
-            "4.1.2 (F59) on keyboard/fail-click-only-div, missed by axe; 0 false alarms",
-        ),
-        Trusted(
-            "htmlcs",
-            "F68",
-            "1.3.1 on 4 unlabelled-field pages incl. forms/fail-placeholder-only, missed by axe; 0 false alarms",
-        ),
-        Trusted(
-            "htmlcs",
-            "H42.2",
-            "1.3.1 on structure/fail-empty-heading (axe's empty-heading is best practice only); 0 false alarms",
-        ),
-    )
-}
+@dataclass(frozen=True)
+class Policy:
+    defaults: dict[str, str]
+    rules: dict[tuple[str, str], Rule]
+    measured: dict[str, object]
+    """The corpus figures the file was derived with: what tests/accessibility/test_policy_corpus.py holds
+    the policy to (merged recall at least, false-alarm rate at most)."""
+    source: str = ""
 
-ALWAYS = {"axe", "keyboard"}
+    def rule(self, engine: str, rule: str) -> Rule:
+        found = self.rules.get((engine, rule))
+        if found is not None:
+            return found
+        return Rule(
+            engine, rule, self.defaults.get(engine, "review"), "not seen failing on the corpus: the engine's default"
+        )
 
 
-def decide(results: Iterable[EngineResult]) -> tuple[str, str]:
-    """("violation" | "needs_review", why) for the violation-kind results of one element and criterion."""
+def path() -> Path:
+    return Path(os.environ.get("SOH_ACCESSIBILITY_POLICY") or project.ROOT / "config" / "accessibility-policy.yaml")
+
+
+def parse(data: object, source: str) -> Policy:
+    """The policy in `data` (the YAML file, loaded), checked entry by entry."""
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: expected a mapping with defaults: and rules:")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict) or set(defaults) - set(ENGINE_NAMES):
+        raise PolicyError(f"{source}: defaults: must map engines ({', '.join(ENGINE_NAMES)}) to a decision")
+    for engine, decision in defaults.items():
+        if decision not in DECISIONS:
+            raise PolicyError(f"{source}: defaults.{engine}: {decision!r} is not one of {', '.join(DECISIONS)}")
+    rules: dict[tuple[str, str], Rule] = {}
+    for index, entry in enumerate(data.get("rules") or []):
+        where = f"{source}: rules[{index}]"
+        if not isinstance(entry, dict) or not {"engine", "rule", "decision"} <= set(entry):
+            raise PolicyError(f"{where}: each rule needs engine:, rule: and decision:")
+        if entry["engine"] not in ENGINE_NAMES:
+            raise PolicyError(f"{where}: engine {entry['engine']!r} is not one of {', '.join(ENGINE_NAMES)}")
+        if entry["decision"] not in DECISIONS:
+            raise PolicyError(f"{where}: decision {entry['decision']!r} is not one of {', '.join(DECISIONS)}")
+        key = (entry["engine"], str(entry["rule"]))
+        if key in rules:
+            raise PolicyError(f"{where}: {key[0]} rule {key[1]} is listed twice")
+        rules[key] = Rule(key[0], key[1], entry["decision"], str(entry.get("evidence") or ""))
+    return Policy(dict(defaults), rules, dict(data.get("measured") or {}), source)
+
+
+@cache
+def _load(file: str, mtime: float) -> Policy:
+    try:
+        data = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{file}: cannot read the accessibility policy: {exc}") from exc
+    return parse(data, file)
+
+
+def current() -> Policy:
+    """The policy in force, read once per change of the file."""
+    file = path()
+    try:
+        mtime = file.stat().st_mtime
+    except OSError as exc:
+        raise PolicyError(
+            f"{file}: the accessibility policy is missing (SOH_ACCESSIBILITY_POLICY names another)"
+        ) from exc
+    return _load(str(file), mtime)
+
+
+def _named(rule: Rule) -> str:
+    return f"{ENGINE_NAMES[rule.engine]} {rule.rule}"
+
+
+def decide(
+    results: Iterable[EngineResult], tabbables: Iterable[str] | None = None, policy: Policy | None = None
+) -> tuple[str, str]:
+    """("violation" | "needs_review", why) for the violation-kind results of one element and criterion.
+
+    `tabbables` are the page's elements Tab reaches (None when the keyboard probe did not run, and then no
+    `keyboard` decision can be confirmed)."""
+    policy = policy or current()
     results = list(results)
+    rules = [(r, policy.rule(r.engine, r.rule)) for r in results]
+    for _, rule in rules:
+        if rule.decision == "alone":
+            return "violation", f"{_named(rule)}: {rule.evidence}" if rule.evidence else f"found by {_named(rule)}"
     engines = {r.engine for r in results}
-    if engines & ALWAYS:
-        return "violation", f"found by {' and '.join(ENGINE_NAMES[e] for e in sorted(engines & ALWAYS))}"
-    if len(engines) >= 2:
-        return "violation", "IBM Equal Access and HTML_CodeSniffer agree"
-    trusted = [TRUSTED[(r.engine, r.rule)] for r in results if (r.engine, r.rule) in TRUSTED]
-    if trusted:
-        return "violation", f"{ENGINE_NAMES[trusted[0].engine]} rule {trusted[0].rule}: {trusted[0].evidence}"
+    for result, rule in rules:
+        if rule.decision == "second_engine" and len(engines - {result.engine}) >= 1:
+            others = sorted({_named(o) for r, o in rules if r.engine != result.engine})
+            return "violation", f"{_named(rule)}, confirmed by {', '.join(others)}"
+    reachable = set(tabbables) if tabbables is not None else None
+    for result, rule in rules:
+        if (
+            rule.decision == "keyboard"
+            and reachable is not None
+            and set(result.criteria) & KEYBOARD_CRITERIA
+            and result.target not in reachable
+        ):
+            return "violation", f"{_named(rule)}, confirmed by the keyboard probe: Tab never reaches the element"
     return "needs_review", review_reason(results)
 
 
