@@ -29,7 +29,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,8 @@ class KnownIssues:
                 for e in sorted(self.errors)
             ]
             head = f"{self.shown} has errors, so none of its accepted known issues is honoured: fix it by pull request"
-            return Judgement(self._summary([]), findings, failures=[head, *listed])
+            summary = self._summary([]) | {"failures": [head, *listed], "warnings": []}
+            return Judgement(summary, findings, failures=[head, *listed])
         active = [entry for entry in self.entries if entry.expires >= self.today]
         matched: dict[int, int] = {entry.line: 0 for entry in self.entries}
         counted, accepted = [], []
@@ -229,7 +230,8 @@ class KnownIssues:
             for entry in active
             if not matched[entry.line]
         ]
-        return Judgement(self._summary(accepted, matched), counted, accepted, failures, warnings)
+        summary = self._summary(accepted, matched) | {"failures": failures, "warnings": warnings}
+        return Judgement(summary, counted, accepted, failures, warnings)
 
     def _summary(self, accepted: list[dict[str, Any]], matched: dict[int, int] | None = None) -> dict[str, Any]:
         """What the reports show of the file: each entry with its state and how many violations it matched."""
@@ -333,6 +335,13 @@ class _Checks:
             seen.setdefault(key, entry)
 
 
+def _own_hint(error: DocumentError) -> DocumentError:
+    """The YAML reader's hints speak of specs; this file starts otherwise."""
+    if "spec_version" in error.hint or "demo.yaml" in error.hint:
+        return replace(error, hint=f"this file starts with `known_issues:` and a list of entries, as demo{SUFFIX}")
+    return error
+
+
 def read(path: Path, today: date | None = None) -> KnownIssues:
     """A force's known-issues file (whatever it holds: the errors say what is wrong), judged on `today`
     (by default today's date in UTC). An entry with a schema error is not checked further; the others are."""
@@ -340,7 +349,7 @@ def read(path: Path, today: date | None = None) -> KnownIssues:
     shown = display_path(path)
     try:
         document = documents.load(path, _schema())
-        found = KnownIssues(shown, today, errors=list(document.errors), sha256=document.sha256)
+        found = KnownIssues(shown, today, errors=[_own_hint(e) for e in document.errors], sha256=document.sha256)
         data = document.data
         listed = data.get("known_issues") if isinstance(data, dict) else None
         if not isinstance(listed, list):
