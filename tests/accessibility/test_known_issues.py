@@ -409,3 +409,57 @@ def test_validate_fails_on_an_expired_entry_and_on_a_file_without_its_spec(tmp_p
     orphan = soh("validate", str(tmp_path), cwd=tmp_path)
     assert orphan.returncode == 1
     assert "nosuchforce.known-issues.yaml:1:1: (file): no spec nosuchforce.yaml beside this file" in orphan.stdout
+
+
+# --- the onboarding DAG's task, in real Chromium ----------------------------------------------------------
+
+
+def test_the_onboarding_task_reads_the_file_beside_the_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The glue behind the DAG's accessibility task: without the file the gate fails on an image without alt;
+    with an unexpired entry for it beside the spec (found as the redirect overrides are), the task passes and
+    the run's audit.json lists it; with the entry expired, the task fails naming the entry's line."""
+    import sys
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    from sandbox.platform import SandboxPlatform, start
+    from sandbox.platform.scenarios import configured_tenant
+    from soh_onboarding.artifacts import write_json
+    from soh_onboarding.glue import accessibility, runtime, snapshot
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    shutil.copy(DEMO, specs / "demo.yaml")
+    monkeypatch.setenv("SOH_SPECS_DIR", str(specs))
+    pages = {
+        "/": ("Demoshire Police: home", "<p>In an emergency always call 999.</p>"),
+        "/find-us/map/": ("Find us", '<p>Our stations.</p><img src="/media/map.png" width="50" height="50">'),
+    }
+    platform = SandboxPlatform(":memory:", token="t")
+    configured_tenant(platform, "known", ("www.known.example",), "Demoshire Police", pages=pages, redirects={})
+    entry = entry_with(
+        rule="image-alt", pages="/find-us/*", expires=(known.utc_today() + timedelta(days=30)).isoformat()
+    )
+    with start(platform) as running:
+        context = {"run_id": "manual__known_issues", "params": {}}
+        snapshot.check_and_snapshot(str(specs / "demo.yaml"), context)
+        folder = runtime.run_folder("demo", context)
+        write_json(folder.phase("provisioning") / "provisioning.json", {"preview_url": f"{running.url}/preview/known/"})
+        with pytest.raises(AirflowFailException, match=r"accessibility gate FAILED: 1 critical \(allowed 0\)"):
+            accessibility.audit("demo", None, context)
+
+        write(specs, entry)
+        summary = accessibility.audit("demo", None, context)
+        assert summary["gate"]["passed"] and summary["violations"] == 1, summary
+        audit_json = json.loads((folder.root / "accessibility" / "audit.json").read_text())
+        assert audit_json["known_issues"]["accepted"] == 1
+        assert audit_json["known_issues"]["issues"][0]["page"] == "/find-us/map/"
+
+        write(specs, entry_with(rule="image-alt", pages="/find-us/*", expires="2026-01-31"))
+        with pytest.raises(
+            AirflowFailException, match=r"demo\.known-issues\.yaml:2: the accepted known issue image-alt"
+        ):
+            accessibility.audit("demo", None, context)
