@@ -70,6 +70,8 @@ def write(folder: Path, text: str, name: str = "demo.known-issues.yaml") -> Path
 
 
 def test_the_demo_forces_file_is_valid_and_unexpired_for_about_a_year() -> None:
+    first = (SPECS / "demo.known-issues.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/known-issues.schema.json"  # editors check it
     found = known.read(SPECS / "demo.known-issues.yaml", TODAY)
     assert found.valid and found.problems() == []
     [entry] = found.entries
