@@ -465,3 +465,29 @@ def test_the_onboarding_task_reads_the_file_beside_the_spec(tmp_path: Path, monk
             AirflowFailException, match=r"demo\.known-issues\.yaml:2: the accepted known issue image-alt"
         ):
             accessibility.audit("demo", None, context)
+
+
+def test_the_audit_command_takes_the_file_beside_its_spec(tmp_path: Path) -> None:
+    """`audit --spec`: the gate fails on an image without alt, then passes once the file beside the spec
+    accepts it, and fails again naming the line when the file's entry has expired."""
+    import a11y_pages
+
+    shutil.copy(DEMO, tmp_path / "demo.yaml")
+    soon = (known.utc_today() + timedelta(days=30)).isoformat()
+    with a11y_pages.serve() as served:
+        page = served + "/images/fail-img-no-alt.html"
+
+        def audit(out: str) -> tuple[int, str]:
+            done = soh("audit", page, "--spec", str(tmp_path / "demo.yaml"), "--out", str(tmp_path / out))
+            assert "Traceback" not in done.stderr
+            return done.returncode, done.stdout
+
+        code, stdout = audit("without")
+        assert code == 1 and "1 critical (allowed 0)" in stdout
+        write(tmp_path, entry_with(rule="image-alt", pages="/images/*", expires=soon))
+        code, stdout = audit("with")
+        assert code == 0, stdout
+        assert "0 critical (allowed 0)" in stdout and "accepted known issues, not counted: 1" in stdout
+        write(tmp_path, entry_with(rule="image-alt", pages="/images/*", expires="2026-01-31"))
+        code, stdout = audit("expired")
+        assert code == 1 and "demo.known-issues.yaml:2: the accepted known issue image-alt on /images/*" in stdout
