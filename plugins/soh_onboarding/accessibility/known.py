@@ -205,30 +205,30 @@ class KnownIssues:
             summary = self._summary([]) | {"failures": [head, *listed], "warnings": []}
             return Judgement(summary, findings, failures=[head, *listed])
         active = [entry for entry in self.entries if entry.expires >= self.today]
-        matched: dict[int, int] = {entry.line: 0 for entry in self.entries}
+        matched: dict[int, int] = {entry.index: 0 for entry in self.entries}  # by place: two may share a line
         counted, accepted = [], []
         for finding in findings:
             entry = next((e for e in active if e.matches(finding, site)), None)
             if entry is None:
                 counted.append(finding)
                 for old in self.expired():
-                    matched[old.line] += old.matches(finding, site)
+                    matched[old.index] += old.matches(finding, site)
                 continue
-            matched[entry.line] += 1
+            matched[entry.index] += 1
             accepted.append(
                 finding.as_dict(full=False)
                 | {"page": page_path(finding.url, site), "entry": entry.as_dict(), "where": self.where(entry)}
             )
         failures = [
             f"{self.where(entry)}: the accepted known issue {entry.describe()} expired on {entry.expires.isoformat()}"
-            f" ({matched[entry.line]} matching violation(s) counted): {RENEW}"
+            f" ({matched[entry.index]} matching violation(s) counted): {RENEW}"
             for entry in self.expired()
         ]
         warnings = [
             f"{self.where(entry)}: the accepted known issue {entry.describe()} matched no violation of this audit: "
             "if it is fixed, delete the entry by pull request"
             for entry in active
-            if not matched[entry.line]
+            if not matched[entry.index]
         ]
         summary = self._summary(accepted, matched) | {"failures": failures, "warnings": warnings}
         return Judgement(summary, counted, accepted, failures, warnings)
@@ -238,11 +238,11 @@ class KnownIssues:
         matched = matched or {}
         entries = []
         for entry in self.entries:
-            state = "expired" if entry.expires < self.today else "accepted" if matched.get(entry.line) else "unused"
+            state = "expired" if entry.expires < self.today else "accepted" if matched.get(entry.index) else "unused"
             if self.errors:
                 state = "not honoured"
             entries.append(
-                entry.as_dict() | {"where": self.where(entry), "state": state, "matched": matched.get(entry.line, 0)}
+                entry.as_dict() | {"where": self.where(entry), "state": state, "matched": matched.get(entry.index, 0)}
             )
         by_impact: dict[str, int] = {}
         for item in accepted:
