@@ -41,7 +41,7 @@ def onboarding_ids(bag: DagBag) -> list[str]:
 def test_one_dag_per_spec_and_no_import_errors() -> None:
     bag = load_dagbag()
     assert bag.import_errors == {}
-    slugs = sorted(p.stem for p in SPECS.glob("*.yaml"))
+    slugs = sorted(p.stem for p in spec.spec_files([SPECS]))
     assert onboarding_ids(bag) == sorted(f"onboard_{slug}" for slug in slugs)
     assert set(bag.dag_ids) >= PLATFORM_DAGS
 
@@ -165,7 +165,7 @@ socket.create_connection = refuse
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder={str(DAGS)!r}, safe_mode=True)
 assert not bag.import_errors, bag.import_errors
-assert len(bag.dag_ids) == {len(list(SPECS.glob("*.yaml"))) + len(PLATFORM_DAGS)}, bag.dag_ids
+assert len(bag.dag_ids) == {len(spec.spec_files([SPECS])) + len(PLATFORM_DAGS)}, bag.dag_ids
 heavy = [m for m in ("pandas", "great_expectations", "playwright", "requests") if m in sys.modules]
 print("heavy:", heavy)
 """
@@ -345,7 +345,7 @@ def test_the_shard_files_build_every_force_once_each_in_its_own_file() -> None:
     shard_files = sorted(p.name for p in DAGS.glob("onboarding_shard_*.py"))
     assert shard_files == [f"onboarding_shard_{i}.py" for i in range(builder.SHARDS)]
     bag = load_dagbag()
-    for spec_file in SPECS.glob("*.yaml"):
+    for spec_file in spec.spec_files([SPECS]):
         shard = speccache.shard_of(spec_file, builder.SHARDS)
         assert bag.dags[f"onboard_{spec_file.stem}"].fileloc == str(DAGS / f"onboarding_shard_{shard}.py")
     assert str(DAGS / "onboarding.py") not in {stat.file for stat in bag.dagbag_stats}  # .airflowignore
@@ -387,7 +387,7 @@ def test_cached_specs_are_not_trusted_from_a_folder_others_may_write(spec_dir: P
     for entries_file in cache.glob("specs-*.json"):
         entries_file.write_text("[]", encoding="utf-8")
     assert sorted(s.path.name for s in speccache.check_shard(0, 2).specs) == sorted(
-        p.name for p in spec_dir.glob("*.yaml") if speccache.shard_of(p, 2) == 0
+        p.name for p in spec.spec_files([spec_dir]) if speccache.shard_of(p, 2) == 0
     )
 
 

@@ -39,6 +39,8 @@ BAD_PAGE = (
     '<p>Have you seen this van?</p><img src="/media/van.png" width="200" height="100">'
     '<form action="/search/"><input type="text" name="reg"><button type="submit">Send</button></form>'
 )
+MAP_PATH = "/find-us/map/"
+MAP_PAGE = '<p>Our stations on a map.</p><img src="/media/map.png" width="200" height="100">'
 FIXED_PAGE = (
     '<p>Have you seen this van?</p><img src="/media/van.png" width="200" height="100" alt="A white van">'
     '<form action="/search/"><label for="reg">Registration</label><input id="reg" type="text" name="reg">'
@@ -142,6 +144,43 @@ def test_a_new_serious_violation_is_new_then_open_then_fixed(world) -> None:
         assert latest["fixed"] == broken.outcome.open and latest["audit"]["pages"] == len(fixed.result.audited)
     finally:
         publish(client, "demo", BAD_PATH, None)
+
+
+def test_an_accepted_known_issue_is_no_regression_until_it_expires(world, tmp_path: Path) -> None:
+    """A violation new since go-live that the force accepted (onboarding_specs/<slug>.known-issues.yaml) is
+    listed, not a regression; once the entry has expired it is a regression again and the re-audit fails."""
+    from soh_onboarding.accessibility import known
+
+    store, client = world["store"], world["client"]
+    configured = settings.load(environ=world["env"])
+    spec = spec_for("demo", DOMAIN)
+    spec["go_live"]["key_pages"]["map"] = MAP_PATH  # audited first, whatever the sampling
+    path = tmp_path / "demo.known-issues.yaml"
+    path.write_text(
+        "known_issues:\n"
+        "  - rule: image-alt\n"
+        "    pages: /find-us/*\n"
+        "    reason: The station map is our supplier's image; its next release describes it.\n"
+        "    expires: 2027-06-30\n"
+        "    decided_by: Jane Smith, Head of Digital\n"
+    )
+    try:
+        publish(client, "demo", MAP_PATH, MAP_PAGE)
+        accepted = monitor.reaudit(spec, configured, store, known=known.read(path, date(2027, 6, 30)))
+        assert accepted.outcome.status == monitor.PASS and accepted.regressions == [] and not accepted.outcome.alert
+        [item] = accepted.gate.accepted
+        assert (item["page"], item["rule"]) == (MAP_PATH, "image-alt")
+        html = monitor.report.render_report(
+            accepted.result, accepted.gate, site=accepted.site, monitoring=accepted.monitoring()
+        )
+        assert "Accepted known issues" in html and "not regressions while their entry is unexpired" in html
+
+        expired = monitor.reaudit(spec, configured, store, known=known.read(path, date(2027, 7, 1)))
+        assert expired.outcome.status == monitor.FAIL and expired.outcome.alert
+        assert {entry["page"] for entry in expired.regressions} == {MAP_PATH}
+        assert any("expired on 2027-06-30" in failure for failure in expired.known_issue_failures)
+    finally:
+        publish(client, "demo", MAP_PATH, None)
 
 
 def test_without_a_declared_local_test_ca_the_browser_verifies_and_cannot_audit(world, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ accessibility statement in the regulations' model, all rendered from templates i
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from .. import reports
@@ -36,22 +37,34 @@ PLAIN = {
 }
 
 
-def _pages(result: Any) -> list[dict[str, Any]]:
+def _pages(result: Any, accepted: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    known = {_key(item) for item in accepted or []}
     return [
         {
             "url": p.url,
             "error": p.error,
-            "findings": [f.as_dict() for f in p.violations],
+            "findings": [f.as_dict() | {"accepted": _key(f) in known} for f in p.violations],
             "needs_review": len(p.needs_review),
         }
         for p in result.pages
     ]
 
 
-def non_compliant(result: Any) -> list[dict[str, Any]]:
-    """Per failed criterion: how many findings on how many pages, one example (for the statement)."""
+def _key(finding: Any) -> tuple[str, str, tuple[str, ...]]:
+    """A violation's identity across its Finding and its dict: page, element, criteria."""
+    if isinstance(finding, dict):
+        return finding["url"], finding["target"], tuple(finding["wcag"])
+    return finding.url, finding.target, tuple(finding.wcag)
+
+
+def non_compliant(result: Any, accepted: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per failed criterion: how many findings on how many pages, one example (for the statement); the
+    `accepted` known issues (gate.accepted) are left out: known_issues() lists them with their reason."""
     by_criterion: dict[str, list[Any]] = defaultdict(list)
+    left_out = {_key(item) for item in accepted or []}
     for finding in result.findings:
+        if _key(finding) in left_out:
+            continue
         for number in finding.wcag:
             by_criterion[number].append(finding)
     return [
@@ -65,6 +78,36 @@ def non_compliant(result: Any) -> list[dict[str, Any]]:
         }
         for n in wcag.sort_numbers(list(by_criterion))
     ]
+
+
+def _long_date(day: str) -> str:
+    """'2027-12-06' as '6 December 2027', as the model statement writes dates."""
+    parsed = date.fromisoformat(day)
+    return f"{parsed.day} {parsed:%B %Y}"
+
+
+def known_issues(gate: Any) -> list[dict[str, Any]]:
+    """The accepted known issues for the statement: per entry that accepted a violation, what fails (in
+    plain words, by criterion), the force's reason and the date by which it will be fixed (its expiry)."""
+    by_entry: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in gate.accepted:
+        by_entry[item["where"]].append(item)
+    listed = []
+    for items in by_entry.values():
+        entry = items[0]["entry"]
+        numbers = wcag.sort_numbers(list({n for item in items for n in item["wcag"]}))
+        listed.append(
+            {
+                "plain": PLAIN.get(numbers[0], f"Some content fails success criterion {numbers[0]}"),
+                "criteria": ", ".join(f"{n} ({wcag.CRITERIA[n].name})" for n in numbers),
+                "reason": entry["reason"],
+                "fix_by": _long_date(entry["expires"]),
+                "findings": len(items),
+                "pages": len({item["url"] for item in items}),
+                "example": f"{items[0]['url']} ({items[0]['target']})",
+            }
+        )
+    return listed
 
 
 def compliance_status(result: Any) -> str:
@@ -92,7 +135,7 @@ def render_report(
         site=site,
         result=data,
         gate=gate.as_dict(),
-        pages=_pages(result),
+        pages=_pages(result, gate.accepted),
         criteria=wcag.CRITERIA,
         manual=manual,
         comparison=data.get("comparison"),
@@ -117,6 +160,8 @@ def write(
     data = result.as_dict() | {"gate": gate.as_dict(), "site": site}
     if comparison is not None:
         data["comparison"] = comparison.as_dict()
+    if gate.known_issues is not None:
+        data["known_issues"] = gate.known_issues  # the accepted known issues, with counts, in a section of their own
     write_json(folder / "audit.json", data)
     manual = [c for c in wcag.criteria_in(result.standard) if c.number not in wcag.PARTLY_AUTOMATED]
     html = render_report(result, gate, site=site, comparison=comparison)
@@ -127,7 +172,8 @@ def write(
         site=site,
         standard_version=wcag.STANDARDS[result.standard],
         status=compliance_status(result),
-        non_compliant=non_compliant(result),
+        non_compliant=non_compliant(result, gate.accepted),
+        known_issues=known_issues(gate),
         tested=result.started[:10],
         pages=len(result.audited),
         sampled=bool(result.discovery.get("sampled")),

@@ -72,10 +72,12 @@ def run_for_onboarding(
     out: Any,
     site_url: str | None = None,
     progress: Callable[[str], None] | None = None,
+    known: Any = None,
 ) -> PhaseOutcome:
     """The accessibility phase of one onboarding run: the sitemap under `site_url`, by default the tenant's
     preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`); with the run's
-    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after)."""
+    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after).
+    `known`: the force's accepted known issues (known.KnownIssues), read by the caller beside its spec."""
     if site_url is None:
         provisioned = run_root / "provisioning" / "provisioning.json"
         if not provisioned.exists():
@@ -94,6 +96,7 @@ def run_for_onboarding(
         redirects=redirects,
         site=base,
         progress=progress,
+        known=known,
         **FromSpec.of(spec_data).as_kwargs(),
     )
 
@@ -111,6 +114,7 @@ def run(
     site: str | None = None,
     progress: Callable[[str], None] | None = None,
     legacy_connect_to: Mapping[str, str] | None = None,
+    known: Any = None,
 ) -> PhaseOutcome:
     """Audit the pages named by `inputs` (page or sitemap URLs) into `out`.
 
@@ -118,6 +122,7 @@ def run(
     With `redirects` ((old_url, new_url) pairs, new URLs on the audited site), the old pages whose new
     page was audited are audited too, and the comparison goes into the reports; `legacy_connect_to` (the
     spec's legacy_site.crawl.connect_to) says where their host names are fetched from, as the crawl did.
+    `known` (known.KnownIssues): the force's accepted known issues, which the gate does not count.
     """
     settings = settings or {}
     inputs = list(inputs)
@@ -134,12 +139,13 @@ def run(
         rules = tuple((split_host_port(key)[0], target) for key, target in (legacy_connect_to or {}).items())
         before = audit([old for old, _ in pairs], replace(options, host_rules=rules), progress=progress)
         comparison = compare.compare(before, result, pairs)
-    verdict = gate.check(result, settings)
+    site = site or _site_of(inputs)
+    verdict = gate.check(result, settings, known, site=site)
     files = report.write(
         out,
         result,
         verdict,
-        site=site or _site_of(inputs),
+        site=site,
         force=force,
         contact_email=contact_email,
         comparison=comparison,

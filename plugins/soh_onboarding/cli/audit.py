@@ -19,15 +19,16 @@ from .common import checked_spec, command, progress_printer
 
 def run(args: argparse.Namespace) -> int:
     """Audit pages or sitemaps for accessibility into --out; exit 1 when the gate fails, 2 on bad input."""
-    from ..accessibility import compare, engines, run, sitemap
+    from ..accessibility import compare, engines, known, run, sitemap
     from ..accessibility.audit import AuditOptions
 
-    from_spec = run.FromSpec()
+    from_spec, accepted = run.FromSpec(), None
     if args.spec:
         checked = checked_spec(args.spec)
         if checked is None:
             return 2
         from_spec = run.FromSpec.of(checked.data)
+        accepted = known.for_spec(checked.path)  # the force's accepted known issues beside its spec
     settings = dict(from_spec.settings)
     if args.max_pages is not None:
         settings["max_pages"] = args.max_pages
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             options=options,
             redirects=redirects,
             progress=progress,
+            known=accepted,
             **replace(from_spec, settings=settings).as_kwargs(),
         )
     except (ValueError, sitemap.SitemapError, engines.EnginesMissing) as exc:
@@ -86,7 +88,8 @@ def register(commands: Any) -> None:
     audit.add_argument(
         "--spec",
         metavar="SPEC",
-        help="take the standard, gate thresholds, key pages and the legacy site's connect_to from a spec",
+        help="take the standard, gate thresholds, key pages and the legacy site's connect_to from a spec, and "
+        "its accepted known issues (<slug>.known-issues.yaml beside it)",
     )
     audit.add_argument("--standard", choices=["WCAG 2.2 AA", "WCAG 2.1 AA"], help="default: the spec's, or 2.2 AA")
     audit.add_argument("--max-pages", type=int, metavar="N", help="sample at most N pages (every template first)")

@@ -2,8 +2,9 @@
 
 Audit the force's live domain (its sitemap, sampled as the onboarding audit) through config/go-live.yaml's resolver
 and ports, compare with the audit its go-live passed with and the last re-audit, and write
-<store>/<force>/accessibility-monitoring/<date>.json and .html. Exit 1 on new serious or critical violations, when
-no page could be audited, or when the site cannot be reached.
+<store>/<force>/accessibility-monitoring/<date>.json and .html; the force's accepted known issues
+(<slug>.known-issues.yaml beside the spec) are no regressions while unexpired. Exit 1 on new serious or critical
+violations, when no page could be audited, when the site cannot be reached, or on an expired accepted known issue.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from .common import checked_spec, command
 
 def run(args: argparse.Namespace) -> int:
     """Re-audit a live force's live site against its go-live audit; exit 1 on new regressions, no page
-    audited, or a site that cannot be reached."""
+    audited, a site that cannot be reached, or an expired accepted known issue."""
     from .. import project
+    from ..accessibility import known
     from ..golive import settings
     from ..live import reaudit
 
@@ -29,7 +31,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     store = Path(args.store or project.DEFAULT_ARTIFACT_STORE)
     try:
-        done = reaudit.reaudit(force.data, settings.load(), store, progress=lambda line: print(line, file=sys.stderr))
+        done = reaudit.reaudit(
+            force.data,
+            settings.load(),
+            store,
+            progress=lambda line: print(line, file=sys.stderr),
+            known=known.for_spec(force.path),  # the force's accepted known issues beside its spec
+        )
     except (settings.SettingsError, reaudit.ReauditError) as error:
         print(f"{force.slug}: {error}", file=sys.stderr)
         return 1
@@ -43,11 +51,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"OPEN {item}")
         for item in done.outcome.fixed:
             print(f"FIXED {item}")
+        for failure in done.known_issue_failures:
+            print(f"KNOWN ISSUE NOT HONOURED {failure}")
         drafted = done.statement.drafted or "never"
         overdue = "due for review" if done.statement.overdue else f"review due {done.statement.review_due}"
         print(f"{force.name}: {done.outcome.status}; {len(done.outcome.new)} new, {len(done.outcome.open)} open")
         print(f"statement drafted {drafted}: {overdue}; report: {store / line['report']}")
-    return 1 if done.outcome.alert or done.outcome.status == reaudit.NOT_AUDITED else 0
+    failed = done.outcome.alert or done.outcome.status == reaudit.NOT_AUDITED or done.known_issue_failures
+    return 1 if failed else 0
 
 
 def register(commands: Any) -> None:

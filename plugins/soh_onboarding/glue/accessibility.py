@@ -1,4 +1,5 @@
-"""The accessibility phase's adapter: audit the tenant's verified preview and judge the gate.
+"""The accessibility phase's adapter: audit the tenant's verified preview and judge the gate (less the
+force's accepted known issues, onboarding_specs/<slug>.known-issues.yaml).
 
 Playwright is imported by the audit only, here at run time.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .options import phase_gate
-from .runtime import artifact_url, fail, run_folder, snapshot
+from .runtime import artifact_url, fail, run_folder, snapshot, specs_dir
 
 
 def audit(
@@ -16,15 +17,18 @@ def audit(
 ) -> dict[str, Any]:
     """Audit the site under `site_url`, by default the preview provisioning verified (`verified`, its
     result; or what it recorded in the run's folder); fail the task when the gate fails."""
-    from ..accessibility import run
+    from ..accessibility import known, run
 
     phase_gate("accessibility", context)
     folder = run_folder(slug, context)
     out = folder.phase("accessibility")
     if site_url is None and verified:
         site_url = verified["preview_url"]
+    # The accepted known issues beside the spec, from the checkout the running DAG came from, read when the
+    # task runs (as the redirect overrides are): a renewal merged since applies when the task is cleared.
+    accepted = known.for_spec(specs_dir(context) / f"{slug}.yaml")
     try:
-        outcome = run.run_for_onboarding(snapshot(folder), folder.root, out, site_url, progress=print)
+        outcome = run.run_for_onboarding(snapshot(folder), folder.root, out, site_url, progress=print, known=accepted)
     except run.NotProvisioned as error:
         fail(str(error))
     report = artifact_url(out / outcome.files["report"])

@@ -104,12 +104,14 @@ def monitoring_summary(lines: list[dict[str, Any]] | None, context: dict[str, An
 def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
     """Re-audit one live force's live site; compare with the audit its go-live passed with and the last
     re-audit. Playwright is imported by the audit only, here at run time."""
+    from ..accessibility import known
     from ..live import reaudit
 
     spec_data = _live_spec(slug)
     store = artifact_store()
+    accepted = known.for_spec(project.specs_dir() / f"{slug}.yaml")  # read now: expiry is judged today
     try:
-        done = reaudit.reaudit(spec_data, golive_settings(), store, progress=print)
+        done = reaudit.reaudit(spec_data, golive_settings(), store, progress=print, known=accepted)
     except reaudit.ReauditError as error:
         fail(f"{slug}: {error}")
     line = reaudit.record(store, done)
@@ -119,6 +121,12 @@ def reaudit_force(slug: str, context: dict[str, Any]) -> dict[str, Any]:
         print(f"NEW ACCESSIBILITY REGRESSION {item}")
     for item in done.outcome.fixed:
         print(f"fixed since the last re-audit: {item}")
+    for failure in done.known_issue_failures:
+        print(f"ACCEPTED KNOWN ISSUE NOT HONOURED {failure}")
+    for warning in done.gate.warnings:
+        print(f"WARNING {warning}")
+    if done.gate.accepted:
+        print(f"{len(done.gate.accepted)} violation(s) accepted as known issues, not counted as regressions")
     if done.statement.overdue:
         print(f"the accessibility statement (drafted {done.statement.drafted or 'never'}) is due for review")
     print(
@@ -143,6 +151,7 @@ def reaudit_summary(
     alerts += [
         f"- {line['force']}: no page could be audited" for line in lines if line["status"] == reaudit.NOT_AUDITED
     ]
+    alerts += [f"- {line['force']}: {failure}" for line in lines for failure in line.get("known_issue_failures") or []]
     alerts += [
         f"- {slug}: not re-audited, its task failed (see its log)"
         for slug in sorted(set(listed or []) - {line["force"] for line in lines})

@@ -116,13 +116,17 @@ def finding_keys(finding: dict[str, Any], site: str) -> set[tuple[str, str, str]
     return {(page, str(number), str(finding.get("target", ""))) for number in finding.get("wcag") or []}
 
 
-def regressions(result: AuditResult, site: str, base: Baseline | None) -> list[dict[str, Any]]:
+def regressions(
+    result: AuditResult, site: str, base: Baseline | None, accepted: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The serious and critical violations of `result` that share no (page, criterion, element) with the
-    baseline, one entry each with a stable id (what new / open / fixed compare across months)."""
+    baseline, one entry each with a stable id (what new / open / fixed compare across months). Those an
+    unexpired accepted known issue matched (`accepted`, the gate's) are not regressions."""
     known = base.keys() if base else set()
+    left_out = {(item["url"], item["target"], tuple(item["wcag"])) for item in accepted or []}
     found = []
     for finding in result.findings:
-        if finding.impact not in SERIOUS:
+        if finding.impact not in SERIOUS or (finding.url, finding.target, tuple(finding.wcag)) in left_out:
             continue
         data = finding.as_dict(full=False)
         if finding_keys(data, site) & known:
@@ -204,7 +208,14 @@ class Reaudit:
             "open": self.outcome.open,
             "fixed": self.outcome.fixed,
             "regressions": self.regressions,
+            "accepted_known_issues": len(self.gate.accepted),
+            "known_issue_failures": self.known_issue_failures,
         }
+
+    @property
+    def known_issue_failures(self) -> list[str]:
+        """Expired accepted known issues, or a known-issues file with errors: they fail the re-audit."""
+        return list((self.gate.known_issues or {}).get("failures") or [])
 
 
 def reaudit(
@@ -215,9 +226,12 @@ def reaudit(
     today: date | None = None,
     options: AuditOptions | None = None,
     progress: Callable[[str], None] | None = None,
+    known: Any = None,
 ) -> Reaudit:
     """Audit the live site of the force of `spec_data` (its first domain) as the onboarding audit did
-    (the sitemap, the spec's sampling and standard) and compare with its baseline and last re-audit."""
+    (the sitemap, the spec's sampling and standard) and compare with its baseline and last re-audit.
+    `known`: the force's accepted known issues (accessibility/known.py), read by the caller beside its spec:
+    a violation an unexpired entry matches is no regression; an expired entry fails the re-audit."""
     slug = spec_data["force"]["slug"]
     domains = list(spec_data["tenant"]["domains"])
     settings_a11y = dict(spec_data.get("accessibility") or {})
@@ -242,9 +256,9 @@ def reaudit(
     say = progress or (lambda line: None)
     say(f"re-auditing {len(found.urls)} page(s) of {found.listed} listed on {site} ({settings.network.describe()})")
     result = audit(found.urls, options, progress=progress, discovery=found.as_dict())
-    verdict = gate.check(result, settings_a11y)
+    verdict = gate.check(result, settings_a11y, known, site=site)
     base, missing = baseline(store, slug)
-    found_now = regressions(result, site, base)
+    found_now = regressions(result, site, base, verdict.accepted)
     last = sitechecks.last_result(store, slug, FOLDER)
     new, open_, fixed = sitechecks.changes(
         {entry["id"] for entry in found_now}, set(last["open_regressions"]) if last else None
@@ -254,7 +268,7 @@ def reaudit(
     elif base is None:
         status = NO_BASELINE
     else:
-        status = FAIL if open_ else PASS
+        status = FAIL if open_ or (verdict.known_issues or {}).get("failures") else PASS
     outcome = sitechecks.Outcome(
         force=slug,
         checked_at=result.started,
@@ -294,6 +308,8 @@ def record(store: Any, done: Reaudit) -> dict[str, Any]:
         "pages_not_audited": len(done.result.errors),
         "seconds": round(done.result.seconds, 1),
         "counts": done.gate.counts,
+        "accepted_known_issues": len(done.gate.accepted),
+        "known_issue_failures": done.known_issue_failures,
         "baseline": monitoring["baseline"]["run"] if done.baseline else None,
         "statement": monitoring["statement"],
         "result": str(dated),

@@ -28,6 +28,8 @@ from .documents import Document, DocumentError, format_field
 from .yamlsource import Path as FieldPath
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+KNOWN_ISSUES_SUFFIX = ".known-issues.yaml"
+"""A force's accepted known accessibility issues beside its spec (accessibility/known.py): YAML, not a spec."""
 
 
 @dataclass(frozen=True)
@@ -545,7 +547,11 @@ def spec_files(paths: Iterable[Path] | None = None) -> list[Path]:
     for path in [project.specs_dir()] if paths is None else paths:
         if path.is_dir():
             # Not only regular files: a pipe or a link to a device named *.yaml is reported, not skipped.
-            found += sorted(p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and not p.is_dir())
+            found += sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in SPEC_SUFFIXES and not p.name.endswith(KNOWN_ISSUES_SUFFIX) and not p.is_dir()
+            )
         else:
             found.append(path)
     return list(dict.fromkeys(found))
