@@ -8,11 +8,13 @@ have and lack, byte for byte the same for the same arguments, so the site and th
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
 import pikepdf
@@ -263,3 +265,72 @@ def docx(
                 zipfile.ZipInfo(f"word/media/image{number}.png", date_time=(2017, 5, 2, 9, 0, 0)), png(200, 200, 200)
             )
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What one of the site's documents is like: its format, its faults, and its dates."""
+
+    format: str  # pdf or docx
+    what: str  # for people reading the ground truth
+    last_modified: str = ""  # the Last-Modified header the site sends ("" for none)
+
+    @property
+    def media_type(self) -> str:
+        if self.format == "docx":
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return "application/pdf"
+
+
+def _http_date(day: date) -> str:
+    return format_datetime(datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC), usegmt=True)
+
+
+MIX = (
+    Kind("pdf", "good: tagged, language, title shown, 24 pages with bookmarks, a figure with alt text", _http_date(date(2025, 6, 30))),
+    Kind("pdf", "an untagged export from 2016, no language or title (exempt: before 23 September 2018)", _http_date(date(2016, 3, 14))),
+    Kind("pdf", "a scan: three pages of images, no text layer", _http_date(date(2019, 11, 5))),
+    Kind("pdf", "tagged, 28 pages and no bookmarks; title in XMP only", _http_date(date(2022, 4, 1))),
+    Kind("pdf", "good: tagged, language, title shown, a figure with alt text", _http_date(date(2024, 5, 20))),
+    Kind("docx", "a Word document from 2017 (its own date only): no language, no headings, an image without alt text"),
+    Kind("pdf", "a complaint form from 2015 with an unlabelled field (a form: needed for a service, never exempt)", _http_date(date(2015, 2, 10))),
+    Kind("pdf", "an untagged export from 2017, no Last-Modified: dated by its /CreationDate only"),
+)  # fmt: skip
+"""The site's documents, by index modulo 8 (the names in content.DOCUMENTS, in order)."""
+
+
+def kind_of(k: int) -> Kind:
+    return MIX[k % len(MIX)]
+
+
+@functools.lru_cache(maxsize=64)
+def body(k: int, title: str) -> bytes:
+    """The bytes of the site's k-th document, titled `title`: always the same for the same (k, title)."""
+    variant = k % len(MIX)
+    if variant == 0:
+        return pdf(title, pages=24, tagged=True, lang="en-GB", info_title=title, display_title=True,
+                   bookmarks=True, figure=True, figure_alt="Chart of calls for service by month", created=date(2025, 6, 30))  # fmt: skip
+    if variant == 1:
+        return pdf(title, created=date(2016, 3, 14))
+    if variant == 2:
+        return pdf(title, pages=3, scanned=True, created=date(2019, 11, 5))
+    if variant == 3:
+        return pdf(
+            title, pages=28, tagged=True, lang="en-GB", xmp_title=title, display_title=True, created=date(2022, 4, 1)
+        )
+    if variant == 4:
+        return pdf(title, pages=2, tagged=True, lang="en-GB", info_title=title, display_title=True,
+                   figure=True, figure_alt="Bar chart of the pay gap by grade", created=date(2024, 5, 20))  # fmt: skip
+    if variant == 5:
+        paragraphs = [
+            "This policy sets out how Demoshire Police answers requests made under the Freedom of Information Act 2000.",
+            "We answer within 20 working days.",
+            "Some information is exempt from disclosure; we will say which exemption applies.",
+            "You can ask for an internal review within 40 working days of our answer.",
+        ]
+        return docx(title, paragraphs, images=(None,), created=date(2017, 5, 2))
+    if variant == 6:
+        fields = (Field("name", "Your full name"), Field("email", "Your email address"), Field("details"))
+        return pdf(title, tagged=True, lang="en-GB", info_title=title, display_title=True, fields=fields,
+                   created=date(2015, 2, 10))  # fmt: skip
+    return pdf(title, info_title=title, created=date(2017, 1, 9))
