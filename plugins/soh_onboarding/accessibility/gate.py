@@ -1,11 +1,12 @@
 """The accessibility gate: the spec's thresholds (`accessibility.allowed_violations`, per impact, and
-`accessibility.allowed_page_errors`) against an audit's violations. Failing it fails the task with
-this summary, and the go-live phase needs it passed.
+`accessibility.allowed_page_errors`) against an audit's violations, and with the document checks
+`accessibility.documents.allowed_failures` against the failing documents needed for a service. Failing it
+fails the task with this summary, and the go-live phase needs it passed.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .findings import IMPACTS
@@ -24,11 +25,18 @@ class GateResult:
     page_errors: int  # pages that could not be audited
     allowed_page_errors: int
     failures: list[str] = field(default_factory=list)  # one line for each limit exceeded
+    documents: dict[str, int] | None = None  # the document checks' counts (documents.DocumentsResult.counts())
 
     def summary(self) -> str:
         counts = ", ".join(f"{self.counts[i]} {i} (allowed {self.allowed[i]})" for i in IMPACTS)
         head = "accessibility gate passed" if self.passed else "accessibility gate FAILED"
         lines = [f"{head}: {counts}; pages not audited: {self.page_errors} (allowed {self.allowed_page_errors})"]
+        if self.documents is not None:
+            d = self.documents
+            lines[0] += (
+                f"; documents: {d['documents']} checked, {d['failed'] + d['unreadable']} failing or unreadable,"
+                f" {d['failing_needed_for_service']} of them needed for a service, {d['exempt']} exempt"
+            )
         lines += [f"  - {failure}" for failure in self.failures]
         return "\n".join(lines)
 
@@ -57,3 +65,11 @@ def check(result: Any, settings: dict[str, Any] | None = None) -> GateResult:
     if not result.audited:
         failures.append("no page was audited")
     return GateResult(not failures, counts, allowed, len(errors), allowed_errors, failures)
+
+
+def with_documents(verdict: GateResult, documents: Any) -> GateResult:
+    """The gate with the document checks added (documents.DocumentsResult): failing documents needed for a
+    service beyond `accessibility.documents.allowed_failures` fail it, each named with what fails; other
+    failing documents are in the report and the statement but do not fail it."""
+    failures = verdict.failures + documents.gate_failures()
+    return replace(verdict, passed=not failures, failures=failures, documents=documents.counts())

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..urls import split_host_port
-from . import compare, gate, report, sitemap
+from . import compare, documents, gate, report, sitemap
 from .audit import AuditOptions, AuditResult, audit
 
 
@@ -30,6 +30,7 @@ class PhaseOutcome:
     comparison: compare.Comparison | None
     before: AuditResult | None
     files: dict[str, str]
+    documents: documents.DocumentsResult | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def run_for_onboarding(
 ) -> PhaseOutcome:
     """The accessibility phase of one onboarding run: the sitemap under `site_url`, by default the tenant's
     preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`); with the run's
-    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after)."""
+    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after);
+    with its migration/assets.csv, the migrated documents are checked too."""
     if site_url is None:
         provisioned = run_root / "provisioning" / "provisioning.json"
         if not provisioned.exists():
@@ -88,12 +90,14 @@ def run_for_onboarding(
         redirects = compare.read_redirects(
             redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
         )
+    migration = run_root / "migration"
     return run(
         [base + "sitemap.xml"],
         out,
         redirects=redirects,
         site=base,
         progress=progress,
+        documents_from=migration if (migration / "assets.csv").exists() else None,
         **FromSpec.of(spec_data).as_kwargs(),
     )
 
@@ -111,6 +115,7 @@ def run(
     site: str | None = None,
     progress: Callable[[str], None] | None = None,
     legacy_connect_to: Mapping[str, str] | None = None,
+    documents_from: Any = None,
 ) -> PhaseOutcome:
     """Audit the pages named by `inputs` (page or sitemap URLs) into `out`.
 
@@ -118,6 +123,8 @@ def run(
     With `redirects` ((old_url, new_url) pairs, new URLs on the audited site), the old pages whose new
     page was audited are audited too, and the comparison goes into the reports; `legacy_connect_to` (the
     spec's legacy_site.crawl.connect_to) says where their host names are fetched from, as the crawl did.
+    With `documents_from` (a migration folder, or any folder of documents) its documents are checked too
+    (documents.py): into documents.json, the reports, and the gate (settings' `documents`).
     """
     settings = settings or {}
     inputs = list(inputs)
@@ -135,6 +142,10 @@ def run(
         before = audit([old for old, _ in pairs], replace(options, host_rules=rules), progress=progress)
         comparison = compare.compare(before, result, pairs)
     verdict = gate.check(result, settings)
+    checked = None
+    if documents_from is not None:
+        checked = check_documents(documents_from, settings, progress=progress)
+        verdict = gate.with_documents(verdict, checked)
     files = report.write(
         out,
         result,
@@ -143,10 +154,21 @@ def run(
         force=force,
         contact_email=contact_email,
         comparison=comparison,
+        documents=checked,
     )
     if before is not None:
         from ..artifacts import write_json
 
         write_json(out / "legacy-audit.json", before.as_dict())
         files["legacy_json"] = "legacy-audit.json"
-    return PhaseOutcome(result, verdict, comparison, before, files)
+    return PhaseOutcome(result, verdict, comparison, before, files, checked)
+
+
+def check_documents(
+    folder: Any, settings: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None
+) -> documents.DocumentsResult:
+    """The documents of `folder` (a migration folder: its assets.csv; else every document file under it),
+    checked with the spec's `accessibility.documents` settings."""
+    return documents.check_all(
+        documents.from_folder(folder), documents.Settings.of(settings), source=str(folder), progress=progress
+    )

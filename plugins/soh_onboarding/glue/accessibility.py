@@ -25,7 +25,7 @@ def audit(
         site_url = verified["preview_url"]
     try:
         outcome = run.run_for_onboarding(snapshot(folder), folder.root, out, site_url, progress=print)
-    except run.NotProvisioned as error:
+    except (run.NotProvisioned, run.documents.SourceError) as error:
         fail(str(error))
     report = artifact_url(out / outcome.files["report"])
     print(outcome.gate.summary())
@@ -39,5 +39,6 @@ def audit(
         "errors": len(outcome.result.errors),
         "gate": outcome.gate.as_dict(),
         "comparison": outcome.comparison.totals if outcome.comparison else None,
+        "documents": outcome.documents.counts() if outcome.documents else None,
         "report": report,
     }
