@@ -183,9 +183,8 @@ def statement_documents(documents: Any) -> dict[str, Any]:
 def write_documents(folder: Any, documents: Any) -> dict[str, str]:
     """A check of documents alone (no pages): documents.json and documents-report.html into `folder`."""
     write_json(folder / DOCUMENTS_JSON, documents.as_dict())
-    section = reports.render("accessibility_documents.html.j2", documents=documents.as_dict())
-    page = reports.render(
-        "page.html.j2", title=f"Document accessibility checks: {documents.source}", body=Markup(section)
-    )
+    title = f"Document accessibility checks: {documents.source}"
+    section = reports.render("accessibility_documents.html.j2", documents=documents.as_dict(), documents_title=title)
+    page = reports.render("page.html.j2", title=title, body=Markup(section))
     (folder / DOCUMENTS_REPORT).write_text(page, encoding="utf-8")
     return {"documents_json": DOCUMENTS_JSON, "documents_report": DOCUMENTS_REPORT}
