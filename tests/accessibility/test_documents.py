@@ -406,3 +406,37 @@ def test_the_sandbox_sites_documents_through_the_migration(tmp_path: Path) -> No
     assert failed(form) == {"form_labels": ("4.1.2", "3.3.2")} and form.needed_for_service and not form.exempt
     assert "needed_for_services '/media/documents/complaints-*'" in form.service_reason  # the demo spec's pattern
     assert checked.gate_failures() == []  # the demo allows its one known failing service document
+
+
+def test_the_onboarding_phase_checks_the_runs_migrated_documents_and_fails_the_gate_on_them(tmp_path: Path) -> None:
+    """run_for_onboarding on a preview whose pages pass: the run's migration/assets.csv is checked, and its
+    failing complaint form alone fails the gate, named in the summary; the reports include the documents."""
+    import copy
+
+    import yaml
+
+    from conftest import DEMO
+    from sandbox.platform import SandboxPlatform
+    from sandbox.platform import start as start_platform
+    from sandbox.platform.scenarios import configured_tenant
+
+    data = copy.deepcopy(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+    data["accessibility"] |= {"max_pages": 2, "documents": {"needed_for_services": ["/media/*-form.pdf"]}}
+    (tmp_path / "migration").mkdir()
+    _migration(
+        tmp_path / "migration",
+        [("/media/complaint-form.pdf", SERVICE_FORM, ""), ("/media/report.pdf", build.pdf("Report", **GOOD), "")],
+    )
+    platform = SandboxPlatform(":memory:", token="t")
+    configured_tenant(platform, "good", ("www.good-force.example",))
+    lines: list[str] = []
+    out = tmp_path / "accessibility"
+    out.mkdir()
+    with start_platform(platform) as running:
+        outcome = run.run_for_onboarding(data, tmp_path, out, f"{running.url}/preview/good/", progress=lines.append)
+    assert outcome.result.findings == [] and outcome.documents is not None
+    assert not outcome.gate.passed
+    assert outcome.gate.failures[0] == "1 document(s) needed for a service fail the accessibility checks, 0 allowed"
+    assert "/media/complaint-form.pdf: 1 of 1 form field(s) have no name" in outcome.gate.summary()
+    assert "checking 2 document(s)" in lines and outcome.files["documents_json"] == "documents.json"
+    assert json.loads((out / "audit.json").read_text())["gate"]["documents"]["failing_needed_for_service"] == 1
