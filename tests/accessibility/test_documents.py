@@ -105,6 +105,8 @@ def test_a_damaged_pdf_is_reported_and_a_repaired_one_says_so() -> None:
     garbage = check_bytes(b"%PDF-1.4\nthis is not a PDF at all")
     assert garbage.status == "unreadable" and garbage.error.startswith("damaged: not a readable PDF")
     assert garbage.failing and garbage.failures == []
+    page = check_bytes(b"<html><head><title>Server Error in '/' Application.</title></head></html>")
+    assert page.status == "unreadable" and "an HTML page (an error page the legacy site sent" in page.error
     good = build.pdf("Report", **GOOD)
     cut = check_bytes(good[: len(good) // 2])
     assert any("read only after repair" in item for item in cut.needs_review)

@@ -337,7 +337,13 @@ def check(item: Source, settings: Settings | None = None) -> DocumentResult:
         )
     else:
         try:
-            if kind == PDF:
+            if kind in (PDF, *OOXML.values()) and data.lstrip()[:1] == b"<":
+                result.status = "unreadable"
+                result.error = (
+                    f"not a .{kind} file but an HTML page (an error page the legacy site sent in its place?): "
+                    "migrate the document again"
+                )
+            elif kind == PDF:
                 created = _check_pdf(data, result)
             elif suffix in OOXML:
                 created = _check_office(data, kind, result)
