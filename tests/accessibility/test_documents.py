@@ -112,6 +112,24 @@ def test_a_damaged_pdf_is_reported_and_a_repaired_one_says_so() -> None:
     assert any("read only after repair" in item for item in cut.needs_review)
 
 
+def test_form_xobjects_are_followed_once_and_unreadable_page_content_needs_review() -> None:
+    document = pikepdf.open(io.BytesIO(build.pdf("Report", pages=2, **GOOD)))
+    form = document.make_stream(b"/Fm0 Do " * 50, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)
+    form.BBox = pikepdf.Array([0, 0, 10, 10])
+    form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm0=form))  # a form that draws itself
+    page = document.pages[0]
+    page.Resources.XObject = pikepdf.Dictionary(Fm0=form)
+    page.Contents = document.make_stream(b"/Fm0 Do " * 50 + b"BT /F1 12 Tf (text) Tj ET")
+    broken = pikepdf.Stream(document, b"not deflated at all")
+    broken.Filter = pikepdf.Name.FlateDecode  # says it is compressed: cannot be decoded
+    document.pages[1].Contents = document.make_indirect(broken)
+    out = io.BytesIO()
+    document.save(out)
+    result = check_bytes(out.getvalue())
+    assert "text_layer" not in failed(result) and "text layer" not in result.passed
+    assert any("the content of page 2 could not be read" in item for item in result.needs_review), result.needs_review
+
+
 def test_an_encrypted_pdf_is_reported_as_such() -> None:
     document = pikepdf.open(io.BytesIO(build.pdf("Report", **GOOD)))
     out = io.BytesIO()

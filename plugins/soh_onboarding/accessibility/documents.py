@@ -491,8 +491,13 @@ def _pdf_title(pdf: Any, root: Any, result: DocumentResult) -> None:
     result.passed.append("title")
 
 
-def _content_marks(pikepdf: Any, owner: Any, resources: Any, depth: int = 0) -> tuple[bool, bool]:
-    """(shows text, shows an image) for a page's or form XObject's content, following form XObjects."""
+def _content_marks(
+    pikepdf: Any, owner: Any, resources: Any, forms: dict[tuple[int, int], tuple[bool, bool]], depth: int = 0
+) -> tuple[bool, bool]:
+    """(shows text, shows an image) for a page's or form XObject's content, following form XObjects.
+
+    Each form XObject is read once per document (`forms`, by object number; one being read counts as
+    neither), so a form drawn many times, or drawing itself, costs one parse, never a hang."""
     text = image = False
     for instruction in pikepdf.parse_content_stream(owner, "Tj TJ ' \" Do BI ID EI"):
         operator = str(instruction.operator)
@@ -507,9 +512,12 @@ def _content_marks(pikepdf: Any, owner: Any, resources: Any, depth: int = 0) -> 
             if subtype == pikepdf.Name.Image:
                 image = True
             elif subtype == pikepdf.Name.Form and depth < 8:
-                inner = target.get("/Resources") or resources
-                inner_text, inner_image = _content_marks(pikepdf, target, inner, depth + 1)
-                text, image = text or inner_text, image or inner_image
+                key = target.objgen
+                if key not in forms:
+                    forms[key] = (False, False)
+                    inner = target.get("/Resources") or resources
+                    forms[key] = _content_marks(pikepdf, target, inner, forms, depth + 1)
+                text, image = text or forms[key][0], image or forms[key][1]
         if text and image:
             break
     return text, image
@@ -518,14 +526,24 @@ def _content_marks(pikepdf: Any, owner: Any, resources: Any, depth: int = 0) -> 
 def _text_layer(pdf: Any, result: DocumentResult) -> None:
     import pikepdf
 
-    scanned, with_text = [], 0
+    scanned, with_text, unread = [], 0, []
+    forms: dict[tuple[int, int], tuple[bool, bool]] = {}
     for number, page in enumerate(pdf.pages, start=1):
-        text, image = _content_marks(pikepdf, page, page.obj.get("/Resources") or pikepdf.Dictionary())
+        try:
+            text, image = _content_marks(pikepdf, page, page.obj.get("/Resources") or pikepdf.Dictionary(), forms)
+        except pikepdf.PdfError:
+            unread.append(number)
+            continue
         with_text += text
         if image and not text:
             scanned.append(number)
+    if unread:
+        result.needs_review.append(
+            f"the content of page {', '.join(map(str, unread[:10]))} could not be read: check its text"
+        )
     if not scanned:
-        result.passed.append("text layer")
+        if not unread:
+            result.passed.append("text layer")
         return
     if with_text:
         where = f"{len(scanned)} of {result.pages} pages (page {', '.join(map(str, scanned[:10]))}{'...' if len(scanned) > 10 else ''}) are"
