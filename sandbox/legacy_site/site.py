@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from . import content as words
+from . import documents
 
 MIN_PAGES, MAX_PAGES = 50, 50_000
 PER_PAGE = 20  # items per listing page (?page=N)
@@ -176,7 +177,7 @@ class LegacySite:
             town = _slugify(words.TOWNS[k % len(words.TOWNS)])
             return f"/stations/{town}-police-station" + (f"-{k}" if k >= len(words.TOWNS) else "") + ".aspx"
         if kind == "documents":
-            return f"/documents/{self._named(words.DOCUMENTS, k)}.pdf"
+            return f"/documents/{self._named(words.DOCUMENTS, k)}.{documents.kind_of(k).format}"
         if kind == "neighbourhoods":
             return f"/neighbourhoods/{self._area(k)}/{self._named(words.WARDS, k)}.aspx"
         raise ValueError(kind)
@@ -226,7 +227,7 @@ class LegacySite:
             if found is None:
                 return None
             k = found
-        elif match := re.fullmatch(r"/documents/([a-z0-9-]+)\.pdf", path):
+        elif match := re.fullmatch(r"/documents/([a-z0-9-]+)\.(?:pdf|docx)", path):
             kind, found = "documents", self._index_of(words.DOCUMENTS, match[1])
             if found is None:
                 return None
@@ -378,7 +379,11 @@ class LegacySite:
         if rendered is None:
             return _html_response(404, _error_page("404 NOT FOUND", "The resource cannot be found."), delay)
         if rendered.kind == "documents":
-            return Response(200, "application/pdf", words.pdf(rendered.title), delay_seconds=delay)
+            _, k = self._parse(urlsplit(rendered.url).path)  # type: ignore[misc]
+            kind = documents.kind_of(int(k))
+            headers = (("Last-Modified", kind.last_modified),) if kind.last_modified else ()
+            body = documents.body(int(k), rendered.title)
+            return Response(200, kind.media_type, body, headers, delay_seconds=delay)
         return _html_response(200, rendered.html, delay, rendered.encoding)
 
     def _redirect(self, path: str, query: str) -> str | None:
@@ -728,7 +733,10 @@ class _Page:
         if kind != "neighbourhoods" or how % 3 == 0:
             self.parts.append(
                 "<p>"
-                + self.link(site.item_url("documents", k % site.counts["documents"]), "Download the leaflet (PDF)")
+                + self.link(
+                    site.item_url("documents", k % site.counts["documents"]),
+                    f"Download the leaflet ({documents.kind_of(k % site.counts['documents']).format.upper()})",
+                )
                 + "</p>"
             )
         self.related(kind, k, how)

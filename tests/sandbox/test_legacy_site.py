@@ -123,7 +123,8 @@ def test_any_page_of_a_large_site_is_found_again_from_its_url_and_its_variants(i
         "host": f"http://localhost:8081{url}",
     }[how]
     assert HUGE.canonical_of(variant) == url
-    assert HUGE.canonical_of(url.replace(".aspx", "-x.aspx").replace(".pdf", "-x.pdf")) is None
+    mangled = url.replace(".aspx", "-x.aspx").replace(".pdf", "-x.pdf").replace(".docx", "-x.docx")
+    assert HUGE.canonical_of(mangled) is None
 
 
 def test_an_in_process_crawl_finds_exactly_the_broken_links_and_the_variants_of_the_ground_truth(

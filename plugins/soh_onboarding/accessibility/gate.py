@@ -1,6 +1,7 @@
 """The accessibility gate: the spec's thresholds (`accessibility.allowed_violations`, per impact, and
-`accessibility.allowed_page_errors`) against an audit's violations. Failing it fails the task with
-this summary, and the go-live phase needs it passed.
+`accessibility.allowed_page_errors`) against an audit's violations, and with the document checks
+`accessibility.documents.allowed_failures` against the failing documents needed for a service. Failing it
+fails the task with this summary, and the go-live phase needs it passed.
 
 With the force's accepted known issues (known.py), a violation an unexpired entry matches is listed as an
 accepted known issue and not counted; an expired entry, or a file with errors, fails the gate.
@@ -8,7 +9,7 @@ accepted known issue and not counted; an expired entry, or a file with errors, f
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .findings import IMPACTS
@@ -29,6 +30,7 @@ class GateResult:
     failures: list[str] = field(default_factory=list)  # one line for each limit exceeded
     known_issues: dict[str, Any] | None = None  # the force's accepted known issues (known.py), if it has any
     warnings: list[str] = field(default_factory=list)  # e.g. an accepted known issue that matched nothing
+    documents: dict[str, int] | None = None  # the document checks' counts (documents.DocumentsResult.counts())
 
     @property
     def accepted(self) -> list[dict[str, Any]]:
@@ -40,6 +42,12 @@ class GateResult:
         head = "accessibility gate passed" if self.passed else "accessibility gate FAILED"
         tail = f"; accepted known issues, not counted: {len(self.accepted)}" if self.known_issues else ""
         lines = [f"{head}: {counts}; pages not audited: {self.page_errors} (allowed {self.allowed_page_errors}){tail}"]
+        if self.documents is not None:
+            d = self.documents
+            lines[0] += (
+                f"; documents: {d['documents']} checked, {d['failed'] + d['unreadable']} failing or unreadable,"
+                f" {d['failing_needed_for_service']} of them needed for a service, {d['exempt']} exempt"
+            )
         lines += [f"  - {failure}" for failure in self.failures]
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
@@ -78,3 +86,11 @@ def check(result: Any, settings: dict[str, Any] | None = None, known: Any = None
     return GateResult(
         not failures, counts, allowed, len(errors), allowed_errors, failures, judged.summary, judged.warnings
     )
+
+
+def with_documents(verdict: GateResult, documents: Any) -> GateResult:
+    """The gate with the document checks added (documents.DocumentsResult): failing documents needed for a
+    service beyond `accessibility.documents.allowed_failures` fail it, each named with what fails; other
+    failing documents are in the report and the statement but do not fail it."""
+    failures = verdict.failures + documents.gate_failures()
+    return replace(verdict, passed=not failures, failures=failures, documents=documents.counts())

@@ -8,10 +8,14 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from markupsafe import Markup
+
 from .. import reports
 from ..artifacts import write_json
 from . import wcag
 
+DOCUMENTS_JSON = "documents.json"
+DOCUMENTS_REPORT = "documents-report.html"  # a check of documents alone; otherwise they are in the audit's report
 REVIEW_ROWS = 500  # the HTML report lists this many "needs review" items; audit.json has all
 
 PLAIN = {
@@ -110,20 +114,28 @@ def known_issues(gate: Any) -> list[dict[str, Any]]:
     return listed
 
 
-def compliance_status(result: Any) -> str:
-    """fully / partially / not compliant, from the automated results only (the draft says so)."""
+def compliance_status(result: Any, documents: Any = None) -> str:
+    """fully / partially / not compliant, from the automated results only (the draft says so); failing
+    documents in the regulations' scope make a site with clean pages partially compliant."""
     if not result.findings:
-        return "fully"
+        return "partially" if documents is not None and documents.non_accessible() else "fully"
     pages = max(len(result.audited), 1)
     blocked = {f.url for f in result.findings if f.impact == "critical"}
     return "not" if len(blocked) * 2 > pages else "partially"
 
 
 def render_report(
-    result: Any, gate: Any, *, site: str, comparison: Any = None, monitoring: dict[str, Any] | None = None
+    result: Any,
+    gate: Any,
+    *,
+    site: str,
+    comparison: Any = None,
+    monitoring: dict[str, Any] | None = None,
+    documents: Any = None,
 ) -> str:
     """The HTML report of an audit; `monitoring` (a re-audit of a live site: its regressions against the
-    go-live audit and the statement's age, see monitor.py) adds a section "Since go-live"."""
+    go-live audit and the statement's age, see monitor.py) adds a section "Since go-live", `documents`
+    (documents.DocumentsResult) a section "Documents"."""
     data = result.as_dict() | {"gate": gate.as_dict(), "site": site}
     if comparison is not None:
         data["comparison"] = comparison.as_dict()
@@ -143,6 +155,7 @@ def render_report(
         review_rows=review[:REVIEW_ROWS],
         review_shown=min(len(review), REVIEW_ROWS),
         review_truncated=len(review) > REVIEW_ROWS,
+        documents=documents.as_dict() if documents is not None else None,
     )
 
 
@@ -155,23 +168,28 @@ def write(
     force: str = "[organisation]",
     contact_email: str = "[email address]",
     comparison: Any = None,
+    documents: Any = None,
 ) -> dict[str, str]:
-    """Write audit.json, accessibility-report.html and accessibility-statement.md/.html into `folder`."""
+    """Write audit.json, accessibility-report.html and accessibility-statement.md/.html into `folder`; with
+    `documents` (documents.DocumentsResult) documents.json too, and the documents in the report and statement."""
     data = result.as_dict() | {"gate": gate.as_dict(), "site": site}
     if comparison is not None:
         data["comparison"] = comparison.as_dict()
     if gate.known_issues is not None:
         data["known_issues"] = gate.known_issues  # the accepted known issues, with counts, in a section of their own
+    if documents is not None:
+        data["documents"] = {"file": DOCUMENTS_JSON, "counts": documents.counts()}
+        write_json(folder / DOCUMENTS_JSON, documents.as_dict())
     write_json(folder / "audit.json", data)
     manual = [c for c in wcag.criteria_in(result.standard) if c.number not in wcag.PARTLY_AUTOMATED]
-    html = render_report(result, gate, site=site, comparison=comparison)
+    html = render_report(result, gate, site=site, comparison=comparison, documents=documents)
     (folder / "accessibility-report.html").write_text(html, encoding="utf-8")
     statement = reports.render(
         "accessibility_statement.md.j2",
         force=force,
         site=site,
         standard_version=wcag.STANDARDS[result.standard],
-        status=compliance_status(result),
+        status=compliance_status(result, documents),
         non_compliant=non_compliant(result, gate.accepted),
         known_issues=known_issues(gate),
         tested=result.started[:10],
@@ -180,14 +198,39 @@ def write(
         engines=[v for k, v in result.engine_versions.items() if k != "keyboard"],
         manual=[f"{c.number} {c.name}" for c in manual],
         contact_email=contact_email,
+        **statement_documents(documents),
     )
     (folder / "accessibility-statement.md").write_text(statement, encoding="utf-8")
     (folder / "accessibility-statement.html").write_text(
         reports.markdown_to_html(statement, f"Accessibility statement for {force} (draft)"), encoding="utf-8"
     )
-    return {
+    files = {
         "json": "audit.json",
         "report": "accessibility-report.html",
         "statement": "accessibility-statement.md",
         "statement_html": "accessibility-statement.html",
     }
+    return files | ({"documents_json": DOCUMENTS_JSON} if documents is not None else {})
+
+
+def statement_documents(documents: Any) -> dict[str, Any]:
+    """The statement's document lists: failing documents in scope ("Non-accessible content"), failing ones
+    exempt as published before 23 September 2018 and not needed for a service ("not within the scope"),
+    and the paths of failing ones needed for a service (the model statement's "essential" documents)."""
+    if documents is None:
+        return {"documents_failing": [], "documents_exempt": [], "documents_for_services": []}
+    return {
+        "documents_failing": [d.as_dict() for d in documents.non_accessible()],
+        "documents_exempt": [d.as_dict() for d in documents.out_of_scope()],
+        "documents_for_services": [d.path for d in documents.failing_for_services()],
+    }
+
+
+def write_documents(folder: Any, documents: Any) -> dict[str, str]:
+    """A check of documents alone (no pages): documents.json and documents-report.html into `folder`."""
+    write_json(folder / DOCUMENTS_JSON, documents.as_dict())
+    title = f"Document accessibility checks: {documents.source}"
+    section = reports.render("accessibility_documents.html.j2", documents=documents.as_dict(), documents_title=title)
+    page = reports.render("page.html.j2", title=title, body=Markup(section))
+    (folder / DOCUMENTS_REPORT).write_text(page, encoding="utf-8")
+    return {"documents_json": DOCUMENTS_JSON, "documents_report": DOCUMENTS_REPORT}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..urls import split_host_port
-from . import compare, gate, report, sitemap
+from . import compare, documents, gate, report, sitemap
 from .audit import AuditOptions, AuditResult, audit
 
 
@@ -30,6 +30,7 @@ class PhaseOutcome:
     comparison: compare.Comparison | None
     before: AuditResult | None
     files: dict[str, str]
+    documents: documents.DocumentsResult | None = None
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ def run_for_onboarding(
 ) -> PhaseOutcome:
     """The accessibility phase of one onboarding run: the sitemap under `site_url`, by default the tenant's
     preview as provisioning recorded it (provisioning/provisioning.json, `preview_url`); with the run's
-    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after).
-    `known`: the force's accepted known issues (known.KnownIssues), read by the caller beside its spec."""
+    migration/redirects.csv, the legacy pages whose new home was audited are audited too (before and after);
+    with its migration/assets.csv, the migrated documents are checked too. `known`: the force's accepted
+    known issues (known.KnownIssues), read by the caller beside its spec."""
     if site_url is None:
         provisioned = run_root / "provisioning" / "provisioning.json"
         if not provisioned.exists():
@@ -90,6 +92,7 @@ def run_for_onboarding(
         redirects = compare.read_redirects(
             redirects_csv.read_text(encoding="utf-8"), source=str(redirects_csv), new_base=base
         )
+    migration = run_root / "migration"
     return run(
         [base + "sitemap.xml"],
         out,
@@ -97,6 +100,7 @@ def run_for_onboarding(
         site=base,
         progress=progress,
         known=known,
+        documents_from=migration if (migration / "assets.csv").exists() else None,
         **FromSpec.of(spec_data).as_kwargs(),
     )
 
@@ -115,6 +119,7 @@ def run(
     progress: Callable[[str], None] | None = None,
     legacy_connect_to: Mapping[str, str] | None = None,
     known: Any = None,
+    documents_from: Any = None,
 ) -> PhaseOutcome:
     """Audit the pages named by `inputs` (page or sitemap URLs) into `out`.
 
@@ -123,6 +128,8 @@ def run(
     page was audited are audited too, and the comparison goes into the reports; `legacy_connect_to` (the
     spec's legacy_site.crawl.connect_to) says where their host names are fetched from, as the crawl did.
     `known` (known.KnownIssues): the force's accepted known issues, which the gate does not count.
+    With `documents_from` (a migration folder, or any folder of documents) its documents are checked too
+    (documents.py): into documents.json, the reports, and the gate (settings' `documents`).
     """
     settings = settings or {}
     inputs = list(inputs)
@@ -141,6 +148,10 @@ def run(
         comparison = compare.compare(before, result, pairs)
     site = site or _site_of(inputs)
     verdict = gate.check(result, settings, known, site=site)
+    checked = None
+    if documents_from is not None:
+        checked = check_documents(documents_from, settings, progress=progress)
+        verdict = gate.with_documents(verdict, checked)
     files = report.write(
         out,
         result,
@@ -149,10 +160,21 @@ def run(
         force=force,
         contact_email=contact_email,
         comparison=comparison,
+        documents=checked,
     )
     if before is not None:
         from ..artifacts import write_json
 
         write_json(out / "legacy-audit.json", before.as_dict())
         files["legacy_json"] = "legacy-audit.json"
-    return PhaseOutcome(result, verdict, comparison, before, files)
+    return PhaseOutcome(result, verdict, comparison, before, files, checked)
+
+
+def check_documents(
+    folder: Any, settings: Mapping[str, Any] | None = None, progress: Callable[[str], None] | None = None
+) -> documents.DocumentsResult:
+    """The documents of `folder` (a migration folder: its assets.csv; else every document file under it),
+    checked with the spec's `accessibility.documents` settings."""
+    return documents.check_all(
+        documents.from_folder(folder), documents.Settings.of(settings), source=str(folder), progress=progress
+    )

@@ -29,7 +29,7 @@ def audit(
     accepted = known.for_spec(specs_dir(context) / f"{slug}.yaml")
     try:
         outcome = run.run_for_onboarding(snapshot(folder), folder.root, out, site_url, progress=print, known=accepted)
-    except run.NotProvisioned as error:
+    except (run.NotProvisioned, run.documents.SourceError) as error:
         fail(str(error))
     report = artifact_url(out / outcome.files["report"])
     print(outcome.gate.summary())
@@ -43,5 +43,6 @@ def audit(
         "errors": len(outcome.result.errors),
         "gate": outcome.gate.as_dict(),
         "comparison": outcome.comparison.totals if outcome.comparison else None,
+        "documents": outcome.documents.counts() if outcome.documents else None,
         "report": report,
     }

@@ -180,6 +180,7 @@ class PageRecord:
     found_on: str = ""
     seconds: float = 0.0
     sketch: list[int] = field(default_factory=list)  # of the page's text (traps.sketch), to bound traps
+    last_modified: str = ""  # a document's Last-Modified header (its publication date for the accessibility checks)
 
 
 @dataclass
@@ -391,6 +392,7 @@ class Crawl:
             truncated=fetched.truncated,
             attempts=fetched.attempts,
             found_on=found_on,
+            last_modified=fetched.last_modified if kind == "asset" else "",
         )
         if fetched.ok:
             record.sha256 = hashlib.sha256(fetched.body).hexdigest()

@@ -191,6 +191,7 @@ class Fetched:
     error: str = ""
     truncated: bool = False
     attempts: int = 0
+    last_modified: str = ""  # the Last-Modified header as sent (a document's publication date, for its checks)
 
     @property
     def ok(self) -> bool:
@@ -269,6 +270,7 @@ class Fetcher:
             result.status = response.status
             result.content_type = content_type.split(";")[0].strip().lower()
             result.encoding = _charset(content_type)
+            result.last_modified = response.getheader("Last-Modified", "").strip()
             try:
                 result.body, result.truncated = self._read(response, connection)
             except (OSError, http.client.HTTPException) as exc:

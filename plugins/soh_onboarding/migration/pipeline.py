@@ -222,6 +222,7 @@ def plan(spec_data: dict[str, Any], folder: Any, overrides: corrections.Override
                     "sha256": record.sha256,
                     "new_path": mapping.new_path,
                     "content_type": record.content_type,
+                    "last_modified": record.last_modified,
                 }
             )
     outcome = _override(result, overrides, str(folder)) if overrides is not None else corrections.Outcome()
@@ -482,10 +483,11 @@ def finish(
     assets = 0
     with (folder / "assets.csv").open("w", encoding="utf-8", newline="") as table:
         asset_writer = csv.writer(table, lineterminator="\n")
-        asset_writer.writerow(["old_url", "new_path", "sha256", "content_type"])
+        asset_writer.writerow(["old_url", "new_path", "sha256", "content_type", "last_modified"])
         for asset in _plan_items(folder, "assets"):
             write_asset(folder / "assets", asset["new_path"], read_body(folder / "crawl", asset["sha256"]))
-            asset_writer.writerow([asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]])
+            row = [asset["url"], asset["new_path"], asset["sha256"], asset["content_type"]]
+            asset_writer.writerow([*row, asset.get("last_modified", "")])
             assets += 1
 
     summary = urls.summarise(pages, assets)
