@@ -168,6 +168,17 @@ def test_the_accessibility_statement_shows_hostile_text_as_text() -> None:
         standard_version="2.2",
         status="partially",
         non_compliant=[item | {"findings": 2, "pages": 1, "example": VECTORS[14]}],
+        known_issues=[
+            item
+            | {"criteria": "1.1.1 (Non-text Content)", "reason": VECTORS[18], "fix_by": "6 December 2027"}
+            | {"findings": 1, "pages": 1, "example": VECTORS[19]}
+        ],
+        documents_failing=[
+            {"path": VECTORS[20], "status": "failed", "failures": [{"problem": VECTORS[21], "wcag": ["1.3.1"]}]},
+            {"path": VECTORS[22], "status": "unreadable", "error": VECTORS[23], "failures": []},
+        ],
+        documents_exempt=[],
+        documents_for_services=[],
         tested="2026-11-25",
         pages=3,
         sampled=True,
@@ -176,7 +187,7 @@ def test_the_accessibility_statement_shows_hostile_text_as_text() -> None:
         contact_email=VECTORS[17],
     )
     assert_the_force_name_is_inert(statement)
-    assert_inert(statement, *VECTORS[13:18])
+    assert_inert(statement, *VECTORS[13:24])
 
 
 def test_the_golive_decision_shows_hostile_check_text_as_text() -> None:
