@@ -7,8 +7,8 @@ engine: once one page at a time (concurrency 1, the baseline) and once with the 
 --concurrency, default the number of cores). Both sides share one Chromium (launched and warmed up
 once, not timed) and take turns on batches of --batch pages (alternating which goes first), so a
 change in the machine's load during the run falls on both sides alike. Prints pages per second for
-both, the ratio pool / one-at-a-time (target: close to the number of cores, since the engines are
-CPU-bound in Chromium), how many cores the machine kept busy during each side (from /proc/stat, so
+both, the ratio pool / one-at-a-time (information since 2026-12-07, no longer a target: the engines
+are CPU-bound in Chromium, but one page at a time already keeps more than one core busy), how many cores the machine kept busy during each side (from /proc/stat, so
 Linux only), the ceiling that puts on the ratio (cores / the cores one page at a time already keeps
 busy: Chromium's browser, renderer and GPU processes and Playwright's driver work at once) and the
 machine's load average before and after.
@@ -501,7 +501,10 @@ def main() -> int:
             f" {size / pool['seconds']:>9.2f} {one['seconds'] / pool['seconds']:>7.2f}"
             f" {one['cores']:>10.2f} {pool['cores']:>11.2f} {cores / one['cores']:>8.2f}"
         )
-    print(f"ratio = pool pages/s / one-at-a-time pages/s; target: close to {cores} (the number of cores)")
+    print(
+        "ratio = pool pages/s / one-at-a-time pages/s; information, no longer a target"
+        f" (at most the ceiling, not {cores}: see below)"
+    )
     print(
         "cores = the machine's busy CPU seconds / wall seconds while that side ran (every process, ours or not);"
         f" ceiling = {cores} / one-at-a-time cores: the most the pool can gain when one page at a time"
