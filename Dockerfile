@@ -26,7 +26,8 @@ COPY --chown=airflow:0 requirements.txt requirements-deploy.txt constraints.txt 
 RUN pip install --no-cache-dir -r /opt/soh/requirements-deploy.txt -c /opt/soh/constraints.txt
 
 COPY --chown=airflow:0 node/package.json node/package-lock.json /opt/soh/node/
-RUN cd /opt/soh/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+# --omit=dev: pa11y-ci and its Puppeteer (node/package.json's devDependencies) are for benchmarks/audit.py only.
+RUN cd /opt/soh/node && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 COPY --chown=airflow:0 . /opt/soh/
 # The library and the plugin (report views) from /opt/soh/plugins; soh_onboarding finds its project root

@@ -107,6 +107,9 @@ class Steps:
         self.names |= {engines.AXE_JS: "axe: run", engines.IBM_JS: "ibm: run", engines.HTMLCS_JS: "htmlcs: run"}
         self.names |= {engines.HELPERS_JS: "helpers", engines.TABBABLES_JS: "keyboard probe"}
         self.names |= {engines.ACTIVE_JS: "keyboard probe"}
+        for name in ("FOCUS_LOG_START_JS", "FOCUS_LOG_READ_JS"):  # the focus log (absent before 2026-12-07)
+            if hasattr(engines, name):
+                self.names[getattr(engines, name)] = "keyboard probe"
 
     async def timed(self, step: str, call: Any) -> Any:
         began = time.perf_counter()

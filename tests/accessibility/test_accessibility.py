@@ -176,6 +176,26 @@ if (history.length > 3) {  // a new tab's about:blank, then a third page in it: 
 </script></body></html>"""
 
 
+TRAP_FRAMED = """<!DOCTYPE html><html lang="en"><head><title>Trap beside a frame</title></head><body>
+<main><h1>Trap beside a frame</h1><a href="/a">First</a> <input id="q" aria-label="Search"> <button id="go">Go</button>
+<a href="/b">After</a><iframe title="Map" srcdoc="<p>A map</p>"></iframe></main>
+<script>
+document.getElementById("go").addEventListener("keydown", (e) => {
+  if (e.key === "Tab" && !e.shiftKey) { e.preventDefault(); document.getElementById("q").focus(); }
+});
+</script></body></html>"""
+TRAP_SWALLOWS_TAB = """<!DOCTYPE html><html lang="en"><head><title>Trap that swallows Tab</title></head><body>
+<main><h1>Trap that swallows Tab</h1><a href="/a">First</a> <input id="q" aria-label="Search"> <button id="go">Go</button>
+<a href="/b">After</a></main>
+<script>
+addEventListener("keydown", (e) => {  // the page's own first listener, on the window: nothing after it sees Tab
+  if (e.key !== "Tab") return;
+  e.stopImmediatePropagation();
+  if (document.activeElement.id === "go") { e.preventDefault(); document.getElementById("q").focus(); }
+}, true);
+</script></body></html>"""
+
+
 class _StateHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/sets-cookie-and-redirects":  # on http://localhost: an origin no frame ever shows
@@ -191,6 +211,8 @@ class _StateHandler(BaseHTTPRequestHandler):
             "/opens-window": OPENS_WINDOW,
             "/breaks-axe": BREAKS_AXE,
             "/counts-history": COUNTS_HISTORY,
+            "/trap-framed": TRAP_FRAMED,
+            "/trap-swallows-tab": TRAP_SWALLOWS_TAB,
         }
         body = pages.get(self.path.split("?", 1)[0])
         if body is None:
@@ -252,6 +274,26 @@ def test_a_worker_opens_a_fresh_context_after_pages_per_tab_pages(monkeypatch: p
         renewed = audit(urls, AuditOptions(concurrency=1, page_timeout=20))
     assert [len(p.violations) for p in kept.pages] == [0, 0, 1, 1]
     assert [len(p.violations) for p in renewed.pages] == [0, 0, 0, 0]
+
+
+def test_the_keyboard_probe_follows_focus_beside_frames_and_past_the_page_s_own_tab_listeners(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The probe reads focus from a log the page keeps at each Tab keydown (read every few presses) or, on
+    a page with frames, after each press: both find the trap from the Go button back to the search field.
+    The log sees every press even when the page's own window listener stops Tab keydowns from going
+    further: with the read after each press made to fail, that page is still audited."""
+    from soh_onboarding.accessibility import engines as engines_module
+
+    options = AuditOptions(concurrency=1, page_timeout=20, engines=("keyboard",))
+    with serving(_StateHandler) as base:
+        framed = audit([base + "/trap-framed"], options)
+        monkeypatch.setattr(engines_module, "ACTIVE_JS", "() => { throw new Error('read after each press'); }")
+        swallowed = audit([base + "/trap-swallows-tab"], options)
+    for page in framed.pages + swallowed.pages:
+        assert page.error is None, (page.url, page.error)
+        [trap] = [f for f in page.violations if "2.1.2" in f.wcag]
+        assert trap.target == "#q" and trap.engines == ["keyboard"], (page.url, trap.as_dict(full=False))
 
 
 def test_findings_are_merged_across_engines(audited: AuditResult) -> None:

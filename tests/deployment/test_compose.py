@@ -140,6 +140,7 @@ def test_the_image_extends_airflow_3_3_2_with_the_pinned_requirements_and_chromi
     assert "pip install --no-cache-dir -r /opt/soh/requirements-deploy.txt -c /opt/soh/constraints.txt" in dockerfile
     assert re.search(r"apt-get install .*\bchromium\b", dockerfile)
     assert "npm ci" in dockerfile, "the accessibility audit's engines (node/package-lock.json)"
+    assert "npm ci --omit=dev" in dockerfile, "pa11y-ci and Puppeteer are benchmarks/audit.py's, not the image's"
     pins = dict(
         line.split("==")
         for line in (ROOT / "requirements-deploy.txt").read_text().splitlines()

@@ -232,6 +232,34 @@ ACTIVE_JS = r"""
 }
 """
 
+# Run in every frame before the page's own scripts (a context init script): while the keyboard probe runs,
+# each Tab keydown records where focus stands, i.e. where the previous press left it, as ACTIVE_JS would
+# read it. Registered first, on the window in the capture phase, so that no listener of the page's can
+# keep the probe from seeing a press. Idle (one property check per keydown) until the probe starts it.
+FOCUS_LOG_JS = r"""
+window.addEventListener('keydown', (e) => {
+  const log = window.__sohFocusLog;
+  if (!log || e.key !== 'Tab' || !window.__soh) return;
+  const el = document.activeElement;
+  log.push((!el || el === document.body || el === document.documentElement) ? null : window.__soh.selector(el));
+}, true);
+"""
+
+# Starts the focus log; true if the page has frames, whose documents get the keydowns while they hold focus.
+FOCUS_LOG_START_JS = r"""
+() => { window.__sohFocusLog = []; return !!document.querySelector('iframe, frame, object, embed'); }
+"""
+
+# The focused element after each press so far: the log without its first entry (focus before the first
+# press), then focus now.
+FOCUS_LOG_READ_JS = r"""
+() => {
+  const el = document.activeElement;
+  const now = (!el || el === document.body || el === document.documentElement) ? null : __soh.selector(el);
+  return { presses: (window.__sohFocusLog || []).length, visited: [...(window.__sohFocusLog || []).slice(1), now] };
+}
+"""
+
 
 def from_axe(raw: list[dict[str, Any]]) -> list[EngineResult]:
     return [
