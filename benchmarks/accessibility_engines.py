@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import sys
 from collections import defaultdict
@@ -65,14 +66,13 @@ def log(message: str) -> None:
 
 def run_engines(labels: dict[str, a11y_pages.Label]) -> Raw:
     """Audit every labelled page once, keeping each engine's raw results and the page's tabbable elements."""
+    done = itertools.count(1)
+
+    def progress(line: str) -> None:
+        if (n := next(done)) % 50 == 0 or n == len(labels):
+            log(f"  audited {n}/{len(labels)} pages")
+
     with a11y_pages.serve() as base:
-        done = [0]
-
-        def progress(line: str) -> None:
-            done[0] += 1
-            if done[0] % 50 == 0 or done[0] == len(labels):
-                log(f"  audited {done[0]}/{len(labels)} pages")
-
         result = audit.audit([base + p for p in labels], audit.AuditOptions(concurrency=2), progress=progress)
     for page in result.pages:
         if page.error:
@@ -204,7 +204,7 @@ def evidence_says(counts: dict[str, set[str]]) -> str:
     return "review"
 
 
-def derive_policy(evidence: dict, defaults: dict[str, str], corpus: dict) -> dict:
+def derive_policy(evidence: dict, defaults: dict[str, str]) -> dict:
     """The policy file's data: every rule that raised a failure on a labelled case, with its counts."""
     rules = []
     for (engine, rule), counts in sorted(evidence.items()):
@@ -220,7 +220,7 @@ def derive_policy(evidence: dict, defaults: dict[str, str], corpus: dict) -> dic
         if not decision:
             decision, said = defaults.get(engine, "review"), f"too few cases, the engine's default: {said}"
         rules.append({"engine": engine, "rule": rule, "decision": decision, "evidence": said})
-    return {"measured": corpus, "defaults": defaults, "rules": rules}
+    return {"defaults": defaults, "rules": rules}
 
 
 def cross_validate(raw: Raw, labels: dict[str, a11y_pages.Label], defaults: dict[str, str]) -> dict[str, object]:
@@ -231,7 +231,7 @@ def cross_validate(raw: Raw, labels: dict[str, a11y_pages.Label], defaults: dict
     for fold in range(FOLDS):
         held = {p for p in labels if int(hashlib.sha256(p.encode()).hexdigest(), 16) % FOLDS == fold}
         train = {p: labels[p] for p in labels if p not in held}
-        derived = policy.parse(derive_policy(rule_evidence({p: raw[p] for p in train}, train), defaults, {}), "fold")
+        derived = policy.parse(derive_policy(rule_evidence({p: raw[p] for p in train}, train), defaults), "fold")
         merged = measure({p: raw[p] for p in held}, {p: labels[p] for p in held}, derived)["scores"]["merged"]
         for key in totals:
             totals[key] += merged[key]
@@ -352,23 +352,23 @@ def main() -> int:
         "not_audited": failed,
     }
     if args.write_policy:
-        derived_data = derive_policy(evidence, in_force.defaults, {})
-        derived = policy.parse(derived_data, "derived")
+        derived_rules = derive_policy(evidence, in_force.defaults)
+        derived = policy.parse(derived_rules, "derived")
         after = measure(raw, labels, derived)
-        held = cross_validate(raw, labels, in_force.defaults)
-        derived_data["measured"] = figures(after) | {
-            "cross_validated_recall": round(held["recall"], 4),
-            "cross_validated_false_alarm_rate": round(held["false_alarm_rate"], 4),
+        held_out = cross_validate(raw, labels, in_force.defaults)
+        measured = figures(after) | {
+            "cross_validated_recall": round(held_out["recall"], 4),
+            "cross_validated_false_alarm_rate": round(held_out["false_alarm_rate"], 4),
             "pages": len(labels),
             "date": datetime.now(UTC).date().isoformat(),
             "engines": engines.versions(),
         }
-        text = POLICY_HEADER + yaml.safe_dump(derived_data, sort_keys=False, width=120, allow_unicode=True)
+        data = {"measured": measured, **derived_rules}
+        text = POLICY_HEADER + yaml.safe_dump(data, sort_keys=False, width=120, allow_unicode=True)
         policy.path().write_text(text, encoding="utf-8")
         log(f"wrote {policy.path()}")
         output.append(markdown("Policy derived from this run (now written)", after, len(labels)))
         result["derived"] = after
-        held_out = cross_validate(raw, labels, in_force.defaults)
         output.append(
             f"Derived policy on pages it was not derived from ({FOLDS}-fold cross-validation): recall "
             f"{held_out['recall']:.1%} ({held_out['found']} of {held_out['failing']}), false alarms "

@@ -103,3 +103,14 @@ def test_a_missing_or_broken_policy_file_says_which_file(tmp_path: Path, monkeyp
     monkeypatch.setenv("SOH_ACCESSIBILITY_POLICY", str(broken))
     with pytest.raises(policy.PolicyError, match=r"broken\.yaml: cannot read the accessibility policy"):
         policy.current()
+
+
+def test_an_audit_with_a_broken_policy_stops_before_any_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not one page error per page: the audit refuses to start, naming the file and the entry."""
+    from soh_onboarding.accessibility.audit import AuditOptions, audit
+
+    broken = tmp_path / "policy.yaml"
+    broken.write_text("rules:\n  - {engine: axe, rule: image-alt, decision: maybe}\n", encoding="utf-8")
+    monkeypatch.setenv("SOH_ACCESSIBILITY_POLICY", str(broken))
+    with pytest.raises(policy.PolicyError, match=r"policy\.yaml: rules\[0\]: decision 'maybe'"):
+        audit(["http://127.0.0.1:9/never-fetched"], AuditOptions(concurrency=1, page_timeout=5))

@@ -76,6 +76,14 @@ def labels(corpus: bool = False) -> dict[str, Label]:
     return found
 
 
+def _labelled_file(path: str) -> Path | None:
+    """The labelled page a URL path names (/corpus/... under CORPUS, the rest under PAGES), never a file
+    outside them."""
+    root, relative = (CORPUS, path.removeprefix("/corpus/")) if path.startswith("/corpus/") else (PAGES, path)
+    file = (root / relative.lstrip("/")).resolve()
+    return file if file.is_file() and root in file.parents else None
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -97,12 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, body.encode(), "application/xml")
         elif path.startswith("/img/"):
             self._send(200, PNG, "image/png")
-        elif path.startswith("/corpus/") and (file := (CORPUS / path.removeprefix("/corpus/")).resolve()).is_file():
-            if CORPUS not in file.parents:
-                self._send(404, b"not found", "text/plain")
-            else:
-                self._send(200, file.read_bytes(), "text/html; charset=utf-8")
-        elif (file := (PAGES / path.lstrip("/")).resolve()).is_file() and PAGES in file.parents:
+        elif file := _labelled_file(path):
             self._send(200, file.read_bytes(), "text/html; charset=utf-8")
         else:
             self._send(

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import engines, findings, wcag
+from . import engines, findings, policy, wcag
 from .engines import EngineResult
 from .findings import Finding
 
@@ -408,6 +408,7 @@ async def audit_pages(
     """Audit the pages with an open Playwright browser: `options.concurrency` workers, each with a browser
     context of its own, cleared between pages. Results in the order of `urls`."""
     engines.scripts()  # fail early, with how to install them, if an engine is missing
+    policy.current()  # and with the file and entry if the merge policy is wrong, not once per page
     results: dict[int, PageResult] = {}
     queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
     for item in enumerate(urls):

@@ -121,7 +121,12 @@ HELPERS_JS = r"""
     try { return document.evaluate(path, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; }
     catch (e) { return null; }
   };
-  window.__soh = { selector, snippet, byXPath };
+  // The focused element's selector, or null when focus is on the document itself (no element has it).
+  const focused = () => {
+    const el = document.activeElement;
+    return (!el || el === document.body || el === document.documentElement) ? null : selector(el);
+  };
+  window.__soh = { selector, snippet, byXPath, focused };
 }
 """
 
@@ -202,8 +207,7 @@ FOCUS_REMOVED_JS = r"""
     try { el = document.querySelector(s); } catch (e) { continue; }
     if (!el || typeof el.focus !== 'function') continue;
     el.focus();
-    const now = document.activeElement;
-    if (!now || now === document.body || now === document.documentElement) lost.push(s);
+    if (__soh.focused() === null) lost.push(s);
   }
   if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
   return lost;
@@ -225,12 +229,7 @@ function () {
 """
 CLICK_EVENTS = frozenset({"click", "dblclick", "mousedown", "mouseup", "pointerdown", "pointerup"})
 
-ACTIVE_JS = r"""
-() => {
-  const el = document.activeElement;
-  return (!el || el === document.body || el === document.documentElement) ? null : __soh.selector(el);
-}
-"""
+ACTIVE_JS = "() => __soh.focused()"
 
 # Run in every frame before the page's own scripts (a context init script): while the keyboard probe runs,
 # each Tab keydown records where focus stands, i.e. where the previous press left it, as ACTIVE_JS would
@@ -240,8 +239,7 @@ FOCUS_LOG_JS = r"""
 window.addEventListener('keydown', (e) => {
   const log = window.__sohFocusLog;
   if (!log || e.key !== 'Tab' || !window.__soh) return;
-  const el = document.activeElement;
-  log.push((!el || el === document.body || el === document.documentElement) ? null : window.__soh.selector(el));
+  log.push(window.__soh.focused());
 }, true);
 """
 
@@ -254,9 +252,8 @@ FOCUS_LOG_START_JS = r"""
 # press), then focus now.
 FOCUS_LOG_READ_JS = r"""
 () => {
-  const el = document.activeElement;
-  const now = (!el || el === document.body || el === document.documentElement) ? null : __soh.selector(el);
-  return { presses: (window.__sohFocusLog || []).length, visited: [...(window.__sohFocusLog || []).slice(1), now] };
+  const log = window.__sohFocusLog || [];
+  return { presses: log.length, visited: [...log.slice(1), __soh.focused()] };
 }
 """
 
